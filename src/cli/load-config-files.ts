@@ -1,0 +1,59 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { type LoadedPack, loadPack } from '../config/load-pack.js';
+import type { SecretSources } from '../config/resolve-secrets.js';
+import { isTenantFile } from '../config/tenant-registry.js';
+import type { CliIo } from './io.js';
+
+export interface ConfigDirs {
+  tenantsDir: string;
+  rulesDir: string;
+}
+
+export function configDirs(io: CliIo): ConfigDirs {
+  return {
+    tenantsDir: resolve(io.cwd, io.env.STAGEGATE_TENANTS_DIR ?? 'tenants'),
+    rulesDir: resolve(io.cwd, io.env.STAGEGATE_RULES_DIR ?? 'rules'),
+  };
+}
+
+export function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+export function secretSources(io: CliIo): SecretSources {
+  return { env: io.env, readFile: readText };
+}
+
+/** YAML files named on the command line: files as given, directories expanded (one level). */
+export function expandPaths(paths: string[], cwd: string): string[] {
+  return paths.flatMap((path) => {
+    const absolute = resolve(cwd, path);
+    try {
+      if (statSync(absolute).isDirectory()) {
+        return readdirSync(absolute)
+          .filter((name) => /\.ya?ml$/.test(name) && !name.startsWith('.'))
+          .sort()
+          .map((name) => join(absolute, name));
+      }
+    } catch {
+      // a missing path is reported by the caller as unreadable
+    }
+    return [absolute];
+  });
+}
+
+/** Every pack in the rules directory, by name. */
+export function loadPacks(rulesDir: string, display: (path: string) => string): Map<string, LoadedPack> {
+  const packs = new Map<string, LoadedPack>();
+  for (const file of expandPaths([rulesDir], '/')) {
+    if (!isTenantFile(file)) continue;
+    const text = readText(file);
+    if (text !== undefined) packs.set(basename(file).replace(/\.ya?ml$/, ''), loadPack(display(file), text));
+  }
+  return packs;
+}

@@ -1,0 +1,136 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import actionSchema from '../../schemas/action.schema.json' with { type: 'json' };
+import fixtureSchema from '../../schemas/fixture.schema.json' with { type: 'json' };
+import ruleSchema from '../../schemas/rule.schema.json' with { type: 'json' };
+import rulePackSchema from '../../schemas/rule-pack.schema.json' with { type: 'json' };
+import secretSchema from '../../schemas/secret.schema.json' with { type: 'json' };
+import tenantSchema from '../../schemas/tenant.schema.json' with { type: 'json' };
+import { type Diagnostic, type DiagnosticCode, formatYamlPath } from './diagnostic.js';
+import type { YamlFile } from './read-yaml.js';
+import { suggestName } from './suggest-name.js';
+
+export type SchemaName = 'tenant' | 'rule-pack' | 'fixture';
+
+// One Ajv, compiled once at load: validation is on the hot-reload path.
+const ajv = new Ajv({ allErrors: true, verbose: true, strict: false, validateFormats: false });
+ajv.addSchema(secretSchema, 'secret.schema.json');
+ajv.addSchema(actionSchema, 'action.schema.json');
+ajv.addSchema(ruleSchema, 'rule.schema.json');
+const validators: Record<SchemaName, ValidateFunction> = {
+  tenant: ajv.compile(tenantSchema),
+  'rule-pack': ajv.compile(rulePackSchema),
+  fixture: ajv.compile(fixtureSchema),
+};
+
+/** Checks a parsed file against its JSON Schema; every error comes back at its line and column. */
+export function checkSchema(schema: SchemaName, yaml: YamlFile): Diagnostic[] {
+  const validate = validators[schema];
+  if (validate(yaml.data)) return [];
+  const seen = new Set<string>();
+  const out: Diagnostic[] = [];
+  for (const error of validate.errors ?? []) {
+    const diagnostic = toDiagnostic(error, yaml);
+    if (!diagnostic) continue;
+    const key = `${diagnostic.path}|${diagnostic.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(diagnostic);
+  }
+  return out;
+}
+
+function toDiagnostic(error: ErrorObject, yaml: YamlFile): Diagnostic | undefined {
+  const path = pointerToPath(error.instancePath, yaml.data);
+  const parent = (error.parentSchema ?? {}) as { description?: string; properties?: Record<string, unknown> };
+  const make = (
+    code: DiagnosticCode,
+    at: readonly (string | number)[],
+    message: string,
+    hint?: string,
+    where: 'key' | 'value' = 'value',
+  ): Diagnostic => ({
+    file: yaml.file,
+    ...yaml.locate(at, where),
+    code,
+    message,
+    path: formatYamlPath(at),
+    severity: 'error',
+    ...(hint === undefined ? {} : { hint }),
+  });
+  switch (error.keyword) {
+    case 'if':
+    case 'anyOf':
+      return undefined;
+    case 'additionalProperties': {
+      const key = String(error.params.additionalProperty);
+      const known = Object.keys(parent.properties ?? {});
+      const guess = suggestName(key, known);
+      const hint = guess ? `did you mean '${guess}'?` : `known keys: ${known.join(', ')}`;
+      return make('unknown-key', [...path, key], `unknown key '${key}'`, hint, 'key');
+    }
+    case 'required': {
+      const key = String(error.params.missingProperty);
+      const described = (parent.properties?.[key] as { description?: string } | undefined)?.description;
+      return make('missing-key', path, `'${key}' is required here`, described);
+    }
+    case 'propertyNames': {
+      const name = String(error.params.propertyName);
+      const known = ((error.schema as { enum?: string[] }).enum ?? []).map(String);
+      const guess = suggestName(name, known);
+      return make(
+        'unknown-key',
+        [...path, name],
+        `'${name}' is not one of the names allowed here`,
+        guess ? `did you mean '${guess}'?` : `allowed: ${known.join(', ')}`,
+        'key',
+      );
+    }
+    case 'enum': {
+      if (error.propertyName !== undefined) return undefined; // reported by propertyNames
+      const allowed = (error.params.allowedValues as unknown[]).map(String);
+      const guess = typeof error.data === 'string' ? suggestName(error.data, allowed) : undefined;
+      return make(
+        'schema',
+        path,
+        `${JSON.stringify(error.data)} is not allowed here; use one of: ${allowed.join(', ')}`,
+        guess ? `did you mean '${guess}'?` : undefined,
+      );
+    }
+    case 'pattern':
+      return make(
+        'schema',
+        path,
+        `${JSON.stringify(error.data)} does not have the expected form`,
+        parent.description,
+      );
+    case 'type':
+      return make(
+        'schema',
+        path,
+        `must be ${error.params.type}, not ${describe(error.data)}`,
+        parent.description,
+      );
+    default:
+      return make('schema', path, error.message ?? 'invalid value', parent.description);
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'empty';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+function pointerToPath(pointer: string, data: unknown): (string | number)[] {
+  const path: (string | number)[] = [];
+  let node = data;
+  for (const raw of pointer.split('/').slice(1)) {
+    const segment = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    const key: string | number = Array.isArray(node) ? Number(segment) : segment;
+    path.push(key);
+    node =
+      node !== null && typeof node === 'object' ? (node as Record<string | number, unknown>)[key] : undefined;
+  }
+  return path;
+}

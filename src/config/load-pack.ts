@@ -1,0 +1,46 @@
+import { basename } from 'node:path';
+import { checkSchema } from './check-schema.js';
+import { compileRule } from './compile-rule.js';
+import type { Diagnostic } from './diagnostic.js';
+import { readYaml } from './read-yaml.js';
+import type { CompiledRule, RuleFile } from './types.js';
+
+export interface LoadedPack {
+  name: string;
+  file: string;
+  text: string;
+  rules: readonly CompiledRule[];
+  diagnostics: readonly Diagnostic[];
+}
+
+/** Reads one rule pack (rules/<name>.yaml); the pack's name is its file name. */
+export function loadPack(file: string, text: string): LoadedPack {
+  const name = basename(file).replace(/\.ya?ml$/, '');
+  const yaml = readYaml(file, text);
+  const diagnostics = [...yaml.diagnostics];
+  const rules: CompiledRule[] = [];
+  if (yaml.data !== undefined) {
+    const schemaProblems = checkSchema('rule-pack', yaml);
+    diagnostics.push(...schemaProblems);
+    const data = yaml.data as { pack?: unknown; rules?: unknown };
+    if (typeof data.pack === 'string' && data.pack !== name) {
+      diagnostics.push({
+        file,
+        ...yaml.locate(['pack']),
+        code: 'pack-mismatch',
+        message: `the pack is named '${data.pack}' but the file is ${basename(file)}`,
+        path: 'pack',
+        severity: 'error',
+        hint: `rename the file to ${data.pack}.yaml, or write pack: ${name}`,
+      });
+    }
+    if (schemaProblems.length === 0 && Array.isArray(data.rules)) {
+      (data.rules as RuleFile[]).forEach((rule, i) => {
+        const compiled = compileRule(rule, yaml, ['rules', i]);
+        rules.push(compiled.rule);
+        diagnostics.push(...compiled.diagnostics);
+      });
+    }
+  }
+  return { name, file, text, rules, diagnostics };
+}

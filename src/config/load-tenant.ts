@@ -1,0 +1,128 @@
+import { createHash } from 'node:crypto';
+import { basename } from 'node:path';
+import { deepFreeze } from '../kernel/deep-freeze.js';
+import { assembleRules } from './assemble-rules.js';
+import { checkSchema } from './check-schema.js';
+import { checkTenant } from './check-tenant.js';
+import type { Diagnostic } from './diagnostic.js';
+import type { LoadedPack } from './load-pack.js';
+import { readYaml } from './read-yaml.js';
+import { resolveSecrets, type SecretSources } from './resolve-secrets.js';
+import type { TenantFile, TenantSettings, TenantSnapshot } from './types.js';
+
+export type TenantStatus = 'ready' | 'not-ready' | 'invalid';
+
+export interface TenantLoad {
+  /** The id the file name gives (tenants/<id>.yaml). */
+  tenant: string;
+  file: string;
+  status: TenantStatus;
+  /** Present unless invalid; `secrets` is null while not ready. */
+  snapshot: TenantSnapshot | null;
+  diagnostics: Diagnostic[];
+  /** The pack names this tenant used (or tried to); hot reload follows them. */
+  packs: string[];
+}
+
+export interface LoadTenantInput {
+  file: string;
+  text: string;
+  findPack(name: string): LoadedPack | undefined;
+  secrets: SecretSources;
+}
+
+/** YAML -> schema -> checks -> compiled rules -> a frozen, versioned snapshot. Never throws. */
+export function loadTenant({ file, text, findPack, secrets }: LoadTenantInput): TenantLoad {
+  const tenant = basename(file).replace(/\.ya?ml$/, '');
+  const yaml = readYaml(file, text);
+  const diagnostics = [...yaml.diagnostics];
+  const invalid = (packs: string[] = []): TenantLoad => ({
+    tenant,
+    file,
+    status: 'invalid',
+    snapshot: null,
+    diagnostics,
+    packs,
+  });
+  if (yaml.data === undefined) return invalid();
+
+  const schemaProblems = checkSchema('tenant', yaml);
+  diagnostics.push(...schemaProblems);
+  const data = yaml.data as TenantFile;
+  if (schemaProblems.length > 0) {
+    // Report the cross-checks too where the file's shape allows, so that one run lists everything.
+    diagnostics.push(...bestEffort(() => checkTenant(data, yaml)));
+    diagnostics.push(...bestEffort(() => assembleRules(data, yaml, findPack).diagnostics));
+    return invalid();
+  }
+
+  diagnostics.push(...checkTenant(data, yaml));
+  const assembled = assembleRules(data, yaml, findPack);
+  diagnostics.push(...assembled.diagnostics);
+  const packNames = assembled.packs.map((pack) => pack.name);
+  const resolved = resolveSecrets(data, yaml, secrets);
+  diagnostics.push(...resolved.diagnostics);
+  if (diagnostics.some((d) => d.severity === 'error')) return invalid(packNames);
+
+  const snapshot: TenantSnapshot = deepFreeze({
+    id: data.tenant,
+    file,
+    version: versionOf(text, assembled.packs),
+    settings: settingsOf(data),
+    rules: assembled.rules,
+    secrets: resolved.secrets,
+    packs: packNames,
+  });
+  return {
+    tenant,
+    file,
+    status: resolved.secrets ? 'ready' : 'not-ready',
+    snapshot,
+    diagnostics,
+    packs: packNames,
+  };
+}
+
+function bestEffort(check: () => Diagnostic[]): Diagnostic[] {
+  try {
+    return check();
+  } catch {
+    return []; // the schema errors already say what is wrong with the shape
+  }
+}
+
+function versionOf(text: string, packs: readonly LoadedPack[]): string {
+  const hash = createHash('sha256').update(text);
+  for (const pack of packs) hash.update('\0').update(pack.name).update('\0').update(pack.text);
+  return hash.digest('hex').slice(0, 12);
+}
+
+function settingsOf(data: TenantFile): TenantSettings {
+  const after = data.resend?.after;
+  const afterMs = after ? Number.parseInt(after, 10) * (after.endsWith('d') ? 86_400_000 : 3_600_000) : null;
+  return {
+    id: data.tenant,
+    displayName: data.displayName ?? data.tenant,
+    lever: { baseUrl: data.lever.baseUrl ?? 'https://api.lever.co/v1' },
+    provider: { kind: data.provider.kind, baseUrl: data.provider.baseUrl ?? null },
+    tests: Object.fromEntries(
+      Object.entries(data.tests).map(([name, test]) => [name, { providerTestId: test.providerTestId }]),
+    ),
+    triggers: data.triggers.map((trigger) => ({
+      stage: trigger.stage,
+      defaultTest: trigger.defaultTest ?? null,
+    })),
+    selection: {
+      precedence: data.selection?.precedence ?? ['candidateTag', 'posting', 'stageDefault'],
+      postings: data.selection?.postings ?? {},
+      whenSeveralTags: data.selection?.whenSeveralTags ?? 'hold',
+    },
+    scoring: { pass: data.scoring?.pass ?? null, fail: data.scoring?.fail ?? null },
+    tagPrefix: data.tags?.prefix ?? 'Hired Assessments',
+    resend: {
+      policy: data.resend?.policy ?? 'never',
+      afterMs: data.resend?.policy === 'after' ? afterMs : null,
+    },
+    options: data.options ?? {},
+  };
+}

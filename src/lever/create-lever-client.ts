@@ -1,0 +1,80 @@
+import { StagegateError } from '../kernel/errors.js';
+import {
+  createLeverTransport,
+  type LeverTransportOptions,
+  type SendLeverRequest,
+} from './create-lever-transport.js';
+import type { ExpandedOpportunity, Opportunity, Posting, Stage } from './types.js';
+
+export interface LeverClientOptions extends LeverTransportOptions {
+  /** A Lever user id sent as `perform_as` on writes, so they show as that user's in Lever. */
+  performAs?: string;
+}
+
+export interface LeverClient {
+  getOpportunity(opportunityId: string): Promise<ExpandedOpportunity>;
+  /** Every opportunity in a stage, page after page, as one sequence. */
+  listOpportunities(filter: { stageId: string }): AsyncIterable<Opportunity>;
+  listStages(): Promise<Stage[]>;
+  getPosting(postingId: string): Promise<Posting>;
+  addTags(opportunityId: string, tags: readonly string[]): Promise<Opportunity>;
+  removeTags(opportunityId: string, tags: readonly string[]): Promise<Opportunity>;
+  addLinks(opportunityId: string, links: readonly string[]): Promise<Opportunity>;
+  removeLinks(opportunityId: string, links: readonly string[]): Promise<Opportunity>;
+  /** Resolves to the new note's id. */
+  addNote(opportunityId: string, text: string): Promise<string>;
+  moveStage(opportunityId: string, stageId: string): Promise<Opportunity>;
+  archive(opportunityId: string, reasonId: string): Promise<Opportunity>;
+}
+
+const PAGE_SIZE = '100';
+
+/** The Lever REST calls stagegate makes, typed, each one through the shared transport. */
+export function createLeverClient(options: LeverClientOptions): LeverClient {
+  const send: SendLeverRequest = createLeverTransport(options);
+  const writeQuery = options.performAs === undefined ? undefined : { perform_as: options.performAs };
+  const opportunityPath = (id: string, action = '') => `/opportunities/${encodeURIComponent(id)}${action}`;
+
+  async function get<T>(path: string, query?: Record<string, string>): Promise<T> {
+    return (await send<T>({ method: 'GET', path, ...(query === undefined ? {} : { query }) })).data;
+  }
+
+  async function write<T>(method: 'POST' | 'PUT', path: string, body: unknown): Promise<T> {
+    return (await send<T>({ method, path, body, ...(writeQuery === undefined ? {} : { query: writeQuery }) }))
+      .data;
+  }
+
+  async function* listAll<T>(path: string, filter: Record<string, string> = {}): AsyncGenerator<T> {
+    let offset: string | undefined;
+    do {
+      const query = { ...filter, limit: PAGE_SIZE, ...(offset === undefined ? {} : { offset }) };
+      const page = await send<T[]>({ method: 'GET', path, query });
+      yield* page.data;
+      offset = page.hasNext === true ? page.next : undefined;
+      if (page.hasNext === true && offset === undefined) {
+        throw new StagegateError('LEVER_API', `Lever said GET ${path} has a next page but gave no cursor`, {
+          details: { method: 'GET', path },
+        });
+      }
+    } while (offset !== undefined);
+  }
+
+  return {
+    getOpportunity: (id) => get(opportunityPath(id), { expand: 'applications,stage,contact' }),
+    listOpportunities: ({ stageId }) => listAll<Opportunity>('/opportunities', { stage_id: stageId }),
+    listStages: async () => {
+      const stages: Stage[] = [];
+      for await (const stage of listAll<Stage>('/stages')) stages.push(stage);
+      return stages;
+    },
+    getPosting: (id) => get(`/postings/${encodeURIComponent(id)}`),
+    addTags: (id, tags) => write('POST', opportunityPath(id, '/addTags'), { tags }),
+    removeTags: (id, tags) => write('POST', opportunityPath(id, '/removeTags'), { tags }),
+    addLinks: (id, links) => write('POST', opportunityPath(id, '/addLinks'), { links }),
+    removeLinks: (id, links) => write('POST', opportunityPath(id, '/removeLinks'), { links }),
+    addNote: async (id, text) =>
+      (await write<{ noteId: string }>('POST', opportunityPath(id, '/notes'), { value: text })).noteId,
+    moveStage: (id, stageId) => write('PUT', opportunityPath(id, '/stage'), { stage: stageId }),
+    archive: (id, reasonId) => write('PUT', opportunityPath(id, '/archived'), { reason: reasonId }),
+  };
+}

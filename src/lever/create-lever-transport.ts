@@ -1,0 +1,192 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../kernel/clock.js';
+import { type ErrorCode, StagegateError } from '../kernel/errors.js';
+import { computeRetryDelay } from './compute-retry-delay.js';
+import type { BucketRegistry } from './create-bucket-registry.js';
+import { parseRetryAfter } from './parse-retry-after.js';
+import type { LeverEnvelope } from './types.js';
+
+export interface LeverRequest {
+  method: 'GET' | 'POST' | 'PUT';
+  /** Relative to the base URL, e.g. `/opportunities/abc`; ids already encoded. */
+  path: string;
+  query?: Readonly<Record<string, string>>;
+  body?: unknown;
+}
+
+export interface LeverRetryOptions {
+  /** Tries in all, the first included. */
+  attempts?: number;
+  baseMs?: number;
+  maxMs?: number;
+}
+
+export interface LeverTransportOptions {
+  /** `https://api.lever.co/v1` or the sandbox. */
+  baseUrl: string;
+  apiKey: string;
+  http?: typeof fetch;
+  clock: Clock;
+  sleep: (ms: number) => Promise<void>;
+  buckets: BucketRegistry;
+  log: Logger;
+  timeoutMs?: number;
+  retry?: LeverRetryOptions;
+  random?: () => number;
+}
+
+export type SendLeverRequest = <T>(request: LeverRequest) => Promise<LeverEnvelope<T>>;
+
+type AttemptOutcome =
+  | { kind: 'answered'; status: number; envelope: LeverEnvelope<unknown> }
+  | {
+      kind: 'failed';
+      code: ErrorCode;
+      message: string;
+      retryable: boolean;
+      details: Record<string, unknown>;
+      retryAfterMs?: number;
+      cause?: unknown;
+    };
+
+/**
+ * The one door to Lever: every call takes a token from the API key's bucket, carries a timeout,
+ * and is retried with exponential backoff and full jitter on 429, 5xx, timeouts and network
+ * errors. Other 4xx answers are final. The API key goes into the Authorization header only, never
+ * into a log line or an error.
+ */
+export function createLeverTransport(options: LeverTransportOptions): SendLeverRequest {
+  const { clock, sleep, log } = options;
+  const http = options.http ?? fetch;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const attempts = options.retry?.attempts ?? 5;
+  const schedule = { baseMs: options.retry?.baseMs ?? 250, maxMs: options.retry?.maxMs ?? 30_000 };
+  const random = options.random ?? Math.random;
+  if (!Number.isInteger(attempts) || attempts < 1) {
+    throw new RangeError(`retry.attempts must be an integer of at least 1, got ${attempts}`);
+  }
+  const bucket = options.buckets.bucketFor(options.apiKey);
+  const authorization = `Basic ${Buffer.from(`${options.apiKey}:`, 'utf8').toString('base64')}`;
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+
+  async function attempt(request: LeverRequest, url: string): Promise<AttemptOutcome> {
+    const { method, path } = request;
+    await bucket.take();
+    const signal = AbortSignal.timeout(timeoutMs);
+    let status: number;
+    let retryAfter: string | null;
+    let text: string;
+    try {
+      const response = await http(url, {
+        method,
+        headers: {
+          authorization,
+          accept: 'application/json',
+          ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+        signal,
+      });
+      status = response.status;
+      retryAfter = response.headers.get('retry-after');
+      // Read under the same signal: a body that never ends is a timeout too.
+      text = await response.text();
+    } catch (cause) {
+      const reason = signal.aborted ? 'timeout' : 'network';
+      return {
+        kind: 'failed',
+        code: 'LEVER_UNREACHABLE',
+        message:
+          reason === 'timeout'
+            ? `Lever did not answer ${method} ${path} within ${timeoutMs} ms`
+            : `Could not reach Lever for ${method} ${path}: ${describe(cause)}`,
+        retryable: true,
+        details: { method, path, reason },
+        cause,
+      };
+    }
+
+    const parsed = parseJson(text);
+    if (status >= 200 && status < 300) {
+      if (isEnvelope(parsed)) return { kind: 'answered', status, envelope: parsed };
+      return {
+        kind: 'failed',
+        code: 'LEVER_API',
+        message: `Lever answered ${status} to ${method} ${path} without a {data} envelope`,
+        retryable: false,
+        details: { status, method, path },
+      };
+    }
+
+    const leverCode = isRecord(parsed) && typeof parsed.code === 'string' ? parsed.code : undefined;
+    const leverMessage =
+      isRecord(parsed) && typeof parsed.message === 'string' ? parsed.message : text.slice(0, 200);
+    const retryAfterMs = parseRetryAfter(retryAfter, clock.now());
+    return {
+      kind: 'failed',
+      code: 'LEVER_API',
+      message: `Lever answered ${status}${leverCode === undefined ? '' : ` ${leverCode}`} to ${method} ${path}: ${leverMessage}`,
+      retryable: status === 429 || status >= 500,
+      details: { status, leverCode, leverMessage, method, path },
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    };
+  }
+
+  return async function sendLeverRequest<T>(request: LeverRequest): Promise<LeverEnvelope<T>> {
+    const { method, path } = request;
+    const search = request.query === undefined ? '' : new URLSearchParams(request.query).toString();
+    const url = `${baseUrl}${path}${search === '' ? '' : `?${search}`}`;
+
+    for (let tried = 1; ; tried++) {
+      const startedAt = clock.now();
+      const outcome = await attempt(request, url);
+      if (outcome.kind === 'answered') {
+        log.debug(
+          { method, path, status: outcome.status, attempt: tried, ms: clock.now() - startedAt },
+          'lever call',
+        );
+        return outcome.envelope as LeverEnvelope<T>;
+      }
+
+      const fail = (extra: Record<string, unknown> = {}) =>
+        new StagegateError(outcome.code, outcome.message, {
+          details: { ...outcome.details, attempts: tried, ...extra },
+          ...(outcome.cause === undefined ? {} : { cause: outcome.cause }),
+        });
+      if (!outcome.retryable || tried >= attempts) throw fail();
+
+      let delayMs = computeRetryDelay(tried, schedule, random);
+      if (outcome.retryAfterMs !== undefined) {
+        // Retrying before the time Lever asked for would only spend another token on another 429;
+        // a wait longer than the whole schedule allows is the caller's to make (the outbox).
+        if (outcome.retryAfterMs > schedule.maxMs) throw fail({ retryAfterMs: outcome.retryAfterMs });
+        delayMs = Math.max(delayMs, outcome.retryAfterMs);
+      }
+      log.warn({ ...outcome.details, attempt: tried, delayMs }, 'lever call failed; retrying');
+      await sleep(delayMs);
+    }
+  };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isEnvelope(value: unknown): value is LeverEnvelope<unknown> {
+  return isRecord(value) && 'data' in value;
+}
+
+function describe(cause: unknown): string {
+  if (!(cause instanceof Error)) return String(cause);
+  // undici reports "fetch failed" and keeps the reason (ECONNREFUSED, socket closed) in the cause.
+  const inner = cause.cause instanceof Error ? `: ${cause.cause.message}` : '';
+  return `${cause.message}${inner}`;
+}

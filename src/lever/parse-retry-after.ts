@@ -1,0 +1,14 @@
+/**
+ * Reads a `Retry-After` header, in delta-seconds or as an HTTP date, as milliseconds from now.
+ * Lever does not document the header, so anything unreadable counts as absent.
+ */
+export function parseRetryAfter(value: string | null | undefined, nowMs: number): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  // Every HTTP date form starts with the weekday; this keeps Date.parse from reading "-1" as a date.
+  if (!/^[A-Za-z]{3}/.test(trimmed)) return undefined;
+  const at = Date.parse(trimmed);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, at - nowMs);
+}

@@ -1,0 +1,489 @@
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createManualClock } from '../../src/kernel/clock.js';
+import { StagegateError } from '../../src/kernel/errors.js';
+import { createBucketRegistry } from '../../src/lever/create-bucket-registry.js';
+import { createLeverClient, type LeverClientOptions } from '../../src/lever/create-lever-client.js';
+import { verifyLeverSignature } from '../../src/lever/verify-webhook-signature.js';
+import { type LeverSimulator, startLeverSimulator } from '../support/lever-simulator.js';
+
+const API_KEY = 'lever-key-7f3a9c';
+const START = Date.UTC(2025, 0, 15, 12, 0, 0);
+
+let lever: LeverSimulator;
+
+beforeEach(async () => {
+  lever = await startLeverSimulator({ apiKeys: [API_KEY] });
+});
+
+afterEach(async () => {
+  await lever.close();
+});
+
+/** A client on a manual clock whose sleep returns at once, advances the clock and keeps the delay. */
+function setup(overrides: Partial<LeverClientOptions> = {}) {
+  const clock = createManualClock(START);
+  const sleeps: number[] = [];
+  const sleep = async (ms: number) => {
+    sleeps.push(ms);
+    clock.advance(ms);
+  };
+  const logLines: string[] = [];
+  const log = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) });
+  const buckets = createBucketRegistry({ clock, sleep });
+  const client = createLeverClient({
+    baseUrl: lever.baseUrl,
+    apiKey: API_KEY,
+    clock,
+    sleep,
+    buckets,
+    log,
+    random: () => 0.5,
+    ...overrides,
+  });
+  return { client, clock, sleeps, logLines, buckets };
+}
+
+async function caught(promise: Promise<unknown>): Promise<StagegateError> {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  if (!(error instanceof StagegateError)) throw new Error(`expected a StagegateError, got ${String(error)}`);
+  return error;
+}
+
+function seedCandidate() {
+  const stage = lever.addStage({ id: 'stage-screen', text: 'Phone screen' });
+  const posting = lever.addPosting({ id: 'posting-be', text: 'Backend Engineer', tags: ['engineering'] });
+  const opportunity = lever.addOpportunity({
+    id: 'opp-1',
+    name: 'Ada Lovelace',
+    contactId: 'contact-ada',
+    emails: ['ada@example.com'],
+    stageId: stage.id,
+    postingIds: [posting.id],
+    tags: ['referral'],
+  });
+  return { stage, posting, opportunity };
+}
+
+describe('Lever client against the simulator: happy paths', () => {
+  it('gets an expanded opportunity with Basic auth', async () => {
+    seedCandidate();
+    const { client, sleeps } = setup();
+
+    const opportunity = await client.getOpportunity('opp-1');
+
+    expect(opportunity).toMatchObject({
+      id: 'opp-1',
+      name: 'Ada Lovelace',
+      contact: { id: 'contact-ada' },
+      emails: ['ada@example.com'],
+      tags: ['referral'],
+      stage: { id: 'stage-screen', text: 'Phone screen' },
+      archived: null,
+      applications: [{ posting: 'posting-be' }],
+      urls: { show: 'https://hire.lever.co/candidates/opp-1' },
+    });
+    expect(lever.requests).toEqual([
+      {
+        method: 'GET',
+        path: '/opportunities/opp-1',
+        query: { expand: 'applications,stage,contact' },
+        body: undefined,
+        apiKey: API_KEY,
+        status: 200,
+      },
+    ]);
+    expect(sleeps).toEqual([]);
+  });
+
+  it('lists every opportunity of a stage across pages', async () => {
+    const screen = lever.addStage({ id: 'stage-screen', text: 'Phone screen' });
+    const onsite = lever.addStage({ id: 'stage-onsite', text: 'On-site' });
+    const expected: string[] = [];
+    for (let i = 0; i < 250; i++) {
+      expected.push(lever.addOpportunity({ id: `opp-${i}`, stageId: screen.id }).id);
+      if (i % 50 === 0) lever.addOpportunity({ id: `other-${i}`, stageId: onsite.id });
+    }
+    const { client } = setup();
+
+    const seen: string[] = [];
+    for await (const opportunity of client.listOpportunities({ stageId: screen.id }))
+      seen.push(opportunity.id);
+
+    expect(seen).toEqual(expected);
+    expect(lever.requests.map((r) => r.query)).toEqual([
+      { stage_id: 'stage-screen', limit: '100' },
+      { stage_id: 'stage-screen', limit: '100', offset: expect.any(String) },
+      { stage_id: 'stage-screen', limit: '100', offset: expect.any(String) },
+    ]);
+  });
+
+  it('ends an empty list after one page', async () => {
+    lever.addStage({ id: 'stage-empty', text: 'Empty' });
+    const { client } = setup();
+    const seen: unknown[] = [];
+    for await (const opportunity of client.listOpportunities({ stageId: 'stage-empty' }))
+      seen.push(opportunity);
+    expect(seen).toEqual([]);
+    expect(lever.requests).toHaveLength(1);
+  });
+
+  it('lists stages and gets a posting', async () => {
+    seedCandidate();
+    const { client } = setup();
+    expect(await client.listStages()).toEqual([{ id: 'stage-screen', text: 'Phone screen' }]);
+    expect(await client.getPosting('posting-be')).toEqual({
+      id: 'posting-be',
+      text: 'Backend Engineer',
+      tags: ['engineering'],
+    });
+  });
+
+  it('adds and removes tags and links', async () => {
+    seedCandidate();
+    lever.addOpportunity({ id: 'opp-2', contactId: 'contact-ada' });
+    const { client } = setup();
+
+    expect((await client.addTags('opp-1', ['stagegate:invited', 'referral'])).tags).toEqual([
+      'referral',
+      'stagegate:invited',
+    ]);
+    expect((await client.removeTags('opp-1', ['referral'])).tags).toEqual(['stagegate:invited']);
+    await client.addLinks('opp-1', ['https://vendor.example/report/1']);
+    // Links live on the contact, so the person's other opportunity shows them too.
+    expect(lever.getOpportunity('opp-2')?.links).toEqual(['https://vendor.example/report/1']);
+    expect((await client.removeLinks('opp-1', ['https://vendor.example/report/1'])).links).toEqual([]);
+    expect(lever.requests.map((r) => [r.method, r.path, r.body])).toEqual([
+      ['POST', '/opportunities/opp-1/addTags', { tags: ['stagegate:invited', 'referral'] }],
+      ['POST', '/opportunities/opp-1/removeTags', { tags: ['referral'] }],
+      ['POST', '/opportunities/opp-1/addLinks', { links: ['https://vendor.example/report/1'] }],
+      ['POST', '/opportunities/opp-1/removeLinks', { links: ['https://vendor.example/report/1'] }],
+    ]);
+  });
+
+  it('adds a note and returns its id', async () => {
+    seedCandidate();
+    const { client } = setup();
+    const noteId = await client.addNote('opp-1', 'Assessment sent: Backend test');
+    expect(noteId).toEqual(expect.any(String));
+    expect(lever.notes('opp-1')).toEqual([
+      expect.objectContaining({ id: noteId, value: 'Assessment sent: Backend test' }),
+    ]);
+    expect(lever.requests[0]?.status).toBe(201);
+  });
+
+  it('moves the stage and archives', async () => {
+    seedCandidate();
+    lever.addStage({ id: 'stage-assessment', text: 'Assessment' });
+    const { client } = setup();
+
+    expect((await client.moveStage('opp-1', 'stage-assessment')).stage).toBe('stage-assessment');
+    const archived = await client.archive('opp-1', 'reason-failed-test');
+    expect(archived.archived).toEqual({ reason: 'reason-failed-test', archivedAt: expect.any(Number) });
+    expect(lever.requests.map((r) => [r.method, r.path, r.body])).toEqual([
+      ['PUT', '/opportunities/opp-1/stage', { stage: 'stage-assessment' }],
+      ['PUT', '/opportunities/opp-1/archived', { reason: 'reason-failed-test' }],
+    ]);
+  });
+
+  it('sends perform_as on writes when configured, not on reads', async () => {
+    seedCandidate();
+    const { client } = setup({ performAs: 'user-integration' });
+    await client.getOpportunity('opp-1');
+    await client.addNote('opp-1', 'hello');
+    expect(lever.requests.map((r) => r.query.perform_as)).toEqual([undefined, 'user-integration']);
+    expect(lever.notes('opp-1')[0]?.performAs).toBe('user-integration');
+  });
+
+  it('escapes ids in the path', async () => {
+    const { client } = setup();
+    const error = await caught(client.getOpportunity('../stages'));
+    expect(error.details.status).toBe(404);
+    expect(lever.requests[0]?.path).toBe('/opportunities/..%2Fstages');
+  });
+});
+
+describe('Lever client: errors that are final', () => {
+  it('fails with LEVER_API 401 on a wrong key, without retrying', async () => {
+    const { client, sleeps } = setup({ apiKey: 'not-a-key' });
+    const error = await caught(client.listStages());
+    expect(error.code).toBe('LEVER_API');
+    expect(error.details).toMatchObject({
+      status: 401,
+      leverCode: 'Unauthorized',
+      method: 'GET',
+      path: '/stages',
+    });
+    expect(lever.requests).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+  });
+
+  it('fails with LEVER_API 404 ResourceNotFound for an unknown opportunity', async () => {
+    const { client } = setup();
+    const error = await caught(client.getOpportunity('missing'));
+    expect(error).toBeInstanceOf(StagegateError);
+    expect(error.code).toBe('LEVER_API');
+    expect(error.status).toBe(502);
+    expect(error.details).toMatchObject({
+      status: 404,
+      leverCode: 'ResourceNotFound',
+      leverMessage: 'Opportunity missing not found',
+      method: 'GET',
+      path: '/opportunities/missing',
+      attempts: 1,
+    });
+  });
+
+  it('does not retry a 400', async () => {
+    seedCandidate();
+    const { client, sleeps } = setup();
+    const error = await caught(client.moveStage('opp-1', 'no-such-stage'));
+    expect(error.details).toMatchObject({ status: 400, leverCode: 'BadRequestError', method: 'PUT' });
+    expect(lever.requests).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+  });
+
+  it('does not retry an injected 403', async () => {
+    const { client, sleeps } = setup();
+    lever.fault({ status: 403, times: 3 });
+    const error = await caught(client.listStages());
+    expect(error.details).toMatchObject({ status: 403, leverCode: 'Forbidden' });
+    expect(lever.requests).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+  });
+});
+
+describe('Lever client: retries', () => {
+  it('retries a 500 three times with full-jitter backoff, then succeeds', async () => {
+    seedCandidate();
+    const { client, sleeps } = setup();
+    lever.fault({ status: 500, times: 3, path: /^\/opportunities\/opp-1$/ });
+
+    const opportunity = await client.getOpportunity('opp-1');
+
+    expect(opportunity.id).toBe('opp-1');
+    expect(lever.requests.map((r) => r.status)).toEqual([500, 500, 500, 200]);
+    // random() = 0.5 of a ceiling of 250, 500, 1000 ms.
+    expect(sleeps).toEqual([125, 250, 500]);
+  });
+
+  it('gives up after the configured attempts with the last answer', async () => {
+    const { client, sleeps } = setup({ retry: { attempts: 3 } });
+    lever.fault({ status: 503, times: 10 });
+    const error = await caught(client.listStages());
+    expect(error.code).toBe('LEVER_API');
+    expect(error.details).toMatchObject({ status: 503, leverCode: 'ServiceUnavailable', attempts: 3 });
+    expect(lever.requests).toHaveLength(3);
+    expect(sleeps).toEqual([125, 250]);
+  });
+
+  it('caps the backoff at maxMs', async () => {
+    const { client, sleeps } = setup({
+      retry: { attempts: 5, baseMs: 1000, maxMs: 3000 },
+      random: () => 0.999_999,
+    });
+    lever.fault({ status: 500, times: 4 });
+    await client.listStages();
+    expect(sleeps).toEqual([999, 1999, 2999, 2999]);
+  });
+
+  it('honours Retry-After in seconds on a 429', async () => {
+    const { client, sleeps } = setup();
+    lever.fault({ status: 429, retryAfter: 7 });
+    await client.listStages();
+    expect(sleeps).toEqual([7000]);
+    expect(lever.requests.map((r) => r.status)).toEqual([429, 200]);
+  });
+
+  it('honours Retry-After as an HTTP date', async () => {
+    const { client, sleeps } = setup();
+    lever.fault({ status: 503, retryAfter: new Date(START + 3000).toUTCString() });
+    await client.listStages();
+    expect(sleeps).toEqual([3000]);
+  });
+
+  it('falls back to backoff on a 429 without Retry-After', async () => {
+    const { client, sleeps } = setup();
+    lever.fault({ status: 429 });
+    await client.listStages();
+    expect(sleeps).toEqual([125]);
+  });
+
+  it('hands a Retry-After longer than maxMs back to the caller instead of waiting', async () => {
+    const { client, sleeps } = setup({ retry: { maxMs: 10_000 } });
+    lever.fault({ status: 429, retryAfter: 60 });
+    const error = await caught(client.listStages());
+    expect(error.details).toMatchObject({ status: 429, retryAfterMs: 60_000, attempts: 1 });
+    expect(sleeps).toEqual([]);
+  });
+
+  it('retries a request that timed out', async () => {
+    const { client, sleeps } = setup({ timeoutMs: 50 });
+    lever.fault({ timeout: true });
+    expect(await client.listStages()).toEqual([]);
+    expect(lever.requests.map((r) => r.status)).toEqual([null, 200]);
+    expect(sleeps).toEqual([125]);
+  });
+
+  it('fails with LEVER_UNREACHABLE when every attempt times out', async () => {
+    const { client } = setup({ timeoutMs: 50, retry: { attempts: 2 } });
+    lever.fault({ timeout: true, times: 2 });
+    const error = await caught(client.listStages());
+    expect(error.code).toBe('LEVER_UNREACHABLE');
+    expect(error.details).toMatchObject({ reason: 'timeout', method: 'GET', path: '/stages', attempts: 2 });
+  });
+
+  it('times out a slow answer too', async () => {
+    const { client, sleeps } = setup({ timeoutMs: 50 });
+    lever.fault({ latencyMs: 1000 });
+    await client.listStages();
+    expect(sleeps).toEqual([125]);
+  });
+
+  it('retries a reset connection', async () => {
+    seedCandidate();
+    const { client, sleeps } = setup();
+    lever.fault({ reset: true, times: 2 });
+    expect((await client.addTags('opp-1', ['x'])).tags).toContain('x');
+    expect(lever.requests.map((r) => r.status)).toEqual([null, null, 200]);
+    expect(sleeps).toEqual([125, 250]);
+  });
+
+  it('fails with LEVER_UNREACHABLE when nothing listens', async () => {
+    const closedUrl = lever.baseUrl;
+    await lever.close();
+    const { client, sleeps } = setup({ baseUrl: closedUrl, retry: { attempts: 2 } });
+    const error = await caught(client.listStages());
+    expect(error.code).toBe('LEVER_UNREACHABLE');
+    expect(error.details).toMatchObject({ reason: 'network', attempts: 2 });
+    expect(error.cause).toBeInstanceOf(Error);
+    expect(sleeps).toEqual([125]);
+    lever = await startLeverSimulator({ apiKeys: [API_KEY] });
+  });
+
+  it('takes a bucket token for every attempt, shared by all clients of one key', async () => {
+    const clock = createManualClock(START);
+    const sleeps: number[] = [];
+    const sleep = async (ms: number) => {
+      sleeps.push(ms);
+    };
+    const buckets = createBucketRegistry({ clock, sleep, capacity: 2 });
+    const shared = {
+      baseUrl: lever.baseUrl,
+      apiKey: API_KEY,
+      clock,
+      sleep,
+      buckets,
+      log: pino({ level: 'silent' }),
+    };
+    const intake = createLeverClient({ ...shared, random: () => 0 });
+    const executor = createLeverClient({ ...shared, random: () => 0 });
+    lever.fault({ status: 500 });
+
+    await intake.listStages(); // two attempts: the bucket is empty
+    expect(sleeps).toEqual([0]);
+    await executor.listStages();
+    expect(sleeps).toEqual([0, 100]);
+  });
+});
+
+describe('Lever client: the API key stays secret', () => {
+  it('never writes the key to the log or into an error', async () => {
+    const { client, logLines } = setup();
+    lever.fault({ status: 500, times: 2 });
+    lever.fault({ reset: true });
+    await client.listStages();
+    const error = await caught(client.getOpportunity('missing'));
+
+    const basic = Buffer.from(`${API_KEY}:`).toString('base64');
+    const written = [...logLines, error.message, JSON.stringify(error.details)].join('\n');
+    expect(logLines.length).toBeGreaterThan(0);
+    expect(written).not.toContain(API_KEY);
+    expect(written).not.toContain(basic);
+    expect(logLines.map((line) => JSON.parse(line).msg)).toContain('lever call failed; retrying');
+  });
+});
+
+describe('Lever simulator', () => {
+  it('rate-limits each API key on its own with 429', async () => {
+    const limited = await startLeverSimulator({
+      apiKeys: ['key-a', 'key-b'],
+      rateLimit: { perSecond: 0.001, burst: 2 },
+    });
+    try {
+      const call = async (key: string) => {
+        const response = await fetch(`${limited.baseUrl}/stages`, {
+          headers: { authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}` },
+        });
+        return { status: response.status, body: await response.json() };
+      };
+      expect((await call('key-a')).status).toBe(200);
+      expect((await call('key-a')).status).toBe(200);
+      expect(await call('key-a')).toEqual({
+        status: 429,
+        body: { code: 'TooManyRequests', message: expect.any(String) },
+      });
+      expect((await call('key-b')).status).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('answers 401 without Basic auth and 400 for a bad page size', async () => {
+    const missing = await fetch(`${lever.baseUrl}/stages`);
+    expect(missing.status).toBe(401);
+    expect(await missing.json()).toMatchObject({ code: 'Unauthorized' });
+    const auth = { authorization: `Basic ${Buffer.from(`${API_KEY}:`).toString('base64')}` };
+    const badLimit = await fetch(`${lever.baseUrl}/opportunities?limit=500`, { headers: auth });
+    expect(badLimit.status).toBe(400);
+  });
+
+  it('delivers a webhook signed the way Lever signs it', async () => {
+    const received: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => {
+        body += chunk.toString('utf8');
+      });
+      req.on('end', () => {
+        received.push({ headers: req.headers, body });
+        res.writeHead(202, { 'content-type': 'application/json' });
+        res.end('{"ok":true}');
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = receiver.address() as AddressInfo;
+      const result = await lever.deliverWebhook({
+        url: `http://127.0.0.1:${port}/webhooks/lever/acme`,
+        event: 'candidateStageChange',
+        data: { opportunityId: 'opp-1', fromStageId: 'a', toStageId: 'b' },
+        signatureToken: 'sig-token-1',
+        triggeredAt: START,
+      });
+
+      expect(result.status).toBe(202);
+      expect(result.body).toEqual({ ok: true });
+      const [delivery] = received;
+      expect(delivery?.headers['user-agent']).toBe('Lever-Webhooks');
+      expect(delivery?.headers['content-type']).toBe('application/json');
+      const body = JSON.parse(delivery?.body ?? '{}');
+      expect(body).toEqual({ ...result.payload });
+      expect(body).toMatchObject({
+        event: 'candidateStageChange',
+        triggeredAt: START,
+        token: expect.any(String),
+      });
+      expect(verifyLeverSignature({ body, signatureTokens: ['sig-token-1'] })).toBe(true);
+      expect(verifyLeverSignature({ body, signatureTokens: ['sig-token-2'] })).toBe(false);
+    } finally {
+      receiver.closeAllConnections();
+      await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    }
+  });
+});

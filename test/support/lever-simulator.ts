@@ -1,0 +1,587 @@
+/**
+ * A local Lever: a real HTTP server on 127.0.0.1, port 0, that speaks the part of REST API v1
+ * stagegate uses, keeps state in memory, records every request, fails on demand, and sends signed
+ * webhooks the way Lever does. Assumptions where Lever's documentation is silent are marked.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { signLeverWebhook } from '../../src/lever/sign-webhook.js';
+import type {
+  Application,
+  Archived,
+  LeverErrorBody,
+  Opportunity,
+  Posting,
+  Stage,
+} from '../../src/lever/types.js';
+
+export interface LeverSimulatorOptions {
+  /** Keys accepted as the Basic auth user name. */
+  apiKeys: readonly string[];
+  /** Lever's per-key limit: 10/s, bursts to 20. `false` turns it off. Uses real time. */
+  rateLimit?: { perSecond?: number; burst?: number } | false;
+  /** Time for timestamps, the rate limit and webhooks; defaults to Date.now. */
+  now?: () => number;
+}
+
+export interface SimulatedRequest {
+  method: string;
+  /** Relative to the base URL (`/opportunities/o1`). */
+  path: string;
+  /** Repeated parameters are joined with commas. */
+  query: Record<string, string>;
+  /** Parsed JSON, the raw text when it is not JSON, undefined when empty. */
+  body: unknown;
+  /** The Basic auth user name, whether accepted or not; null without Basic auth. */
+  apiKey: string | null;
+  /** The status answered; null while pending, or when the socket was reset or left hanging. */
+  status: number | null;
+}
+
+export interface LeverFault {
+  /** How many matching requests it hits; default 1. */
+  times?: number;
+  /** Only requests whose path (relative to the base URL) matches. */
+  path?: RegExp;
+  method?: string;
+  /** Answer this status with a Lever error body. */
+  status?: number;
+  code?: string;
+  message?: string;
+  /** Sent as the Retry-After header: seconds, or a string such as an HTTP date. */
+  retryAfter?: number | string;
+  /** Wait this long (real time) before answering or failing. */
+  latencyMs?: number;
+  /** Destroy the socket without answering. */
+  reset?: boolean;
+  /** Never answer. */
+  timeout?: boolean;
+}
+
+export interface SeedOpportunity {
+  id?: string;
+  name?: string;
+  /** Opportunities of one contact share links, as in Lever. */
+  contactId?: string;
+  emails?: string[];
+  tags?: string[];
+  links?: string[];
+  /** Defaults to the first stage added (a "New lead" stage is made when there is none). */
+  stageId?: string;
+  /** One application per posting id. */
+  postingIds?: string[];
+  archived?: Archived | null;
+  origin?: string;
+  sources?: string[];
+  createdAt?: number;
+}
+
+export interface SimulatedNote {
+  id: string;
+  value: string;
+  secret: boolean;
+  score?: number;
+  performAs?: string;
+  createdAt: number;
+}
+
+export interface WebhookDelivery {
+  url: string;
+  event: string;
+  data: unknown;
+  signatureToken: string;
+  triggeredAt?: number;
+  /** Random by default; pass one to replay a delivery. */
+  token?: string;
+  /** The optional event id in the envelope; left out by default. */
+  id?: string;
+  /** Overrides the computed signature, to send a forged one. */
+  signature?: string;
+}
+
+export interface WebhookResult {
+  status: number;
+  /** Parsed JSON when the answer is JSON, else its text. */
+  body: unknown;
+  /** The envelope that was posted. */
+  payload: Record<string, unknown>;
+}
+
+export interface LeverSimulator {
+  /** Plays the role of `https://api.lever.co/v1`. */
+  readonly baseUrl: string;
+  readonly requests: readonly SimulatedRequest[];
+  clearRequests(): void;
+  fault(fault: LeverFault): void;
+  clearFaults(): void;
+  addStage(stage?: Partial<Stage>): Stage;
+  addPosting(posting?: Partial<Posting>): Posting;
+  addOpportunity(seed?: SeedOpportunity): Opportunity;
+  /** The opportunity as the API shows it unexpanded; a copy. */
+  getOpportunity(id: string): Opportunity | undefined;
+  notes(opportunityId: string): SimulatedNote[];
+  deliverWebhook(delivery: WebhookDelivery): Promise<WebhookResult>;
+  close(): Promise<void>;
+}
+
+interface StoredOpportunity {
+  id: string;
+  name: string;
+  contactId: string;
+  emails: string[];
+  tags: string[];
+  stageId: string;
+  applications: Application[];
+  archived: Archived | null;
+  origin: string;
+  sources: string[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+interface Answer {
+  status: number;
+  body: unknown;
+}
+
+const ERROR_CODES: Record<number, string> = {
+  400: 'BadRequestError',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'ResourceNotFound',
+  429: 'TooManyRequests',
+  500: 'InternalServerError',
+  503: 'ServiceUnavailable',
+};
+
+export async function startLeverSimulator(options: LeverSimulatorOptions): Promise<LeverSimulator> {
+  const now = options.now ?? Date.now;
+  const apiKeys = new Set(options.apiKeys);
+  const limit = options.rateLimit === false ? undefined : { perSecond: 10, burst: 20, ...options.rateLimit };
+
+  const stages = new Map<string, Stage>();
+  const postings = new Map<string, Posting>();
+  const opportunities = new Map<string, StoredOpportunity>();
+  const linksByContact = new Map<string, string[]>();
+  const notesByOpportunity = new Map<string, SimulatedNote[]>();
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  const requests: SimulatedRequest[] = [];
+  let faults: Array<LeverFault & { left: number }> = [];
+  const timers = new Set<NodeJS.Timeout>();
+  let sequence = 0;
+  let closed = false;
+
+  const nextId = (prefix: string) => `${prefix}-${++sequence}`;
+
+  function error(status: number, message: string, code = ERROR_CODES[status] ?? 'Error'): Answer {
+    const body: LeverErrorBody = { code, message };
+    return { status, body };
+  }
+
+  function takeRateToken(apiKey: string): boolean {
+    if (limit === undefined) return true;
+    const t = now();
+    const bucket = buckets.get(apiKey) ?? { tokens: limit.burst, at: t };
+    bucket.tokens = Math.min(
+      limit.burst,
+      bucket.tokens + (Math.max(0, t - bucket.at) * limit.perSecond) / 1000,
+    );
+    bucket.at = t;
+    buckets.set(apiKey, bucket);
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
+  }
+
+  function takeFault(method: string, path: string): LeverFault | undefined {
+    const fault = faults.find(
+      (f) => f.left > 0 && (f.method === undefined || f.method === method) && (f.path?.test(path) ?? true),
+    );
+    if (fault === undefined) return undefined;
+    fault.left -= 1;
+    faults = faults.filter((f) => f.left > 0);
+    return fault;
+  }
+
+  function render(opportunity: StoredOpportunity, expand: ReadonlySet<string>): Opportunity {
+    const stage = stages.get(opportunity.stageId);
+    return structuredClone({
+      id: opportunity.id,
+      name: opportunity.name,
+      contact: expand.has('contact')
+        ? { id: opportunity.contactId, name: opportunity.name, emails: opportunity.emails }
+        : opportunity.contactId,
+      emails: opportunity.emails,
+      tags: opportunity.tags,
+      links: linksByContact.get(opportunity.contactId) ?? [],
+      stage: expand.has('stage') && stage !== undefined ? stage : opportunity.stageId,
+      archived: opportunity.archived,
+      applications: expand.has('applications')
+        ? opportunity.applications
+        : opportunity.applications.map((application) => application.id),
+      origin: opportunity.origin,
+      sources: opportunity.sources,
+      createdAt: opportunity.createdAt,
+      updatedAt: opportunity.updatedAt,
+      urls: {
+        list: 'https://hire.lever.co/candidates',
+        show: `https://hire.lever.co/candidates/${opportunity.id}`,
+      },
+    });
+  }
+
+  function stringList(body: unknown, field: string): string[] | undefined {
+    if (typeof body !== 'object' || body === null) return undefined;
+    const value = (body as Record<string, unknown>)[field];
+    if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) return undefined;
+    return value;
+  }
+
+  function field(body: unknown, name: string): unknown {
+    return typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[name] : undefined;
+  }
+
+  function listOpportunities(query: Record<string, string>): Answer {
+    const limitParam = query.limit ?? '100';
+    const pageSize = Number(limitParam);
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 100) {
+      return error(400, `limit must be an integer from 1 to 100, got ${limitParam}`);
+    }
+    let start = 0;
+    if (query.offset !== undefined) {
+      const decoded = /^o:(\d+)$/.exec(Buffer.from(query.offset, 'base64url').toString('utf8'));
+      if (decoded?.[1] === undefined) return error(400, 'Invalid offset');
+      start = Number(decoded[1]);
+    }
+    const stageIds = query.stage_id === undefined ? undefined : new Set(query.stage_id.split(','));
+    const matching = [...opportunities.values()].filter(
+      (o) => stageIds === undefined || stageIds.has(o.stageId),
+    );
+    const page = matching.slice(start, start + pageSize);
+    const end = start + page.length;
+    const hasNext = end < matching.length;
+    return {
+      status: 200,
+      body: {
+        data: page.map((o) => render(o, new Set())),
+        hasNext,
+        ...(hasNext ? { next: Buffer.from(`o:${end}`, 'utf8').toString('base64url') } : {}),
+      },
+    };
+  }
+
+  function changeOpportunity(
+    opportunity: StoredOpportunity,
+    method: string,
+    action: string,
+    body: unknown,
+    query: Record<string, string>,
+  ): Answer {
+    const touch = () => {
+      opportunity.updatedAt = now();
+      return { status: 200, body: { data: render(opportunity, new Set()) } };
+    };
+    if (method === 'POST' && (action === 'addTags' || action === 'removeTags')) {
+      const tags = stringList(body, 'tags');
+      if (tags === undefined) return error(400, 'tags must be an array of strings');
+      opportunity.tags =
+        action === 'addTags'
+          ? [...new Set([...opportunity.tags, ...tags])]
+          : opportunity.tags.filter((tag) => !tags.includes(tag));
+      return touch();
+    }
+    if (method === 'POST' && (action === 'addLinks' || action === 'removeLinks')) {
+      const links = stringList(body, 'links');
+      if (links === undefined) return error(400, 'links must be an array of strings');
+      const current = linksByContact.get(opportunity.contactId) ?? [];
+      linksByContact.set(
+        opportunity.contactId,
+        action === 'addLinks'
+          ? [...new Set([...current, ...links])]
+          : current.filter((link) => !links.includes(link)),
+      );
+      return touch();
+    }
+    if (method === 'POST' && action === 'notes') {
+      const value = field(body, 'value');
+      if (typeof value !== 'string' || value === '') return error(400, 'value must be a non-empty string');
+      const score = field(body, 'score');
+      if (
+        score !== undefined &&
+        !(Number.isInteger(score) && (score as number) >= 1 && (score as number) <= 4)
+      ) {
+        return error(400, 'score must be an integer from 1 to 4');
+      }
+      const note: SimulatedNote = {
+        id: nextId('note'),
+        value,
+        secret: field(body, 'secret') === true,
+        ...(score === undefined ? {} : { score: score as number }),
+        ...(query.perform_as === undefined ? {} : { performAs: query.perform_as }),
+        createdAt: now(),
+      };
+      const notes = notesByOpportunity.get(opportunity.id) ?? [];
+      notes.push(note);
+      notesByOpportunity.set(opportunity.id, notes);
+      return { status: 201, body: { data: { noteId: note.id } } };
+    }
+    if (method === 'PUT' && action === 'stage') {
+      const stageId = field(body, 'stage');
+      if (typeof stageId !== 'string' || !stages.has(stageId)) {
+        return error(400, `Unknown stage: ${String(stageId)}`);
+      }
+      opportunity.stageId = stageId;
+      return touch();
+    }
+    if (method === 'PUT' && action === 'archived') {
+      // Assumption: Lever does not document unarchiving here, so only archiving is simulated and
+      // the reason id is not checked against a list of archive reasons.
+      const reason = field(body, 'reason');
+      if (typeof reason !== 'string' || reason === '')
+        return error(400, 'reason must be an archive reason id');
+      opportunity.archived = { reason, archivedAt: now() };
+      return touch();
+    }
+    return error(404, `No route for ${method} /opportunities/${opportunity.id}/${action}`);
+  }
+
+  function route(method: string, path: string, query: Record<string, string>, body: unknown): Answer {
+    const segments = path
+      .split('/')
+      .filter((segment) => segment !== '')
+      .map(decodeURIComponent);
+    const [resource, id, action, ...rest] = segments;
+    if (rest.length > 0) return error(404, `No route for ${method} ${path}`);
+
+    if (resource === 'opportunities') {
+      if (id === undefined) {
+        return method === 'GET' ? listOpportunities(query) : error(404, `No route for ${method} ${path}`);
+      }
+      const opportunity = opportunities.get(id);
+      if (opportunity === undefined) return error(404, `Opportunity ${id} not found`);
+      if (action === undefined) {
+        if (method !== 'GET') return error(404, `No route for ${method} ${path}`);
+        const expand = new Set((query.expand ?? '').split(',').filter((name) => name !== ''));
+        return { status: 200, body: { data: render(opportunity, expand) } };
+      }
+      return changeOpportunity(opportunity, method, action, body, query);
+    }
+    if (resource === 'stages' && id === undefined && method === 'GET') {
+      return { status: 200, body: { data: structuredClone([...stages.values()]), hasNext: false } };
+    }
+    if (resource === 'postings' && id !== undefined && action === undefined && method === 'GET') {
+      const posting = postings.get(id);
+      return posting === undefined
+        ? error(404, `Posting ${id} not found`)
+        : { status: 200, body: { data: structuredClone(posting) } };
+    }
+    if (resource === 'tags' && id === undefined && method === 'GET') {
+      const counts = new Map<string, number>();
+      for (const o of opportunities.values())
+        for (const tag of o.tags) counts.set(tag, (counts.get(tag) ?? 0) + 1);
+      return {
+        status: 200,
+        body: { data: [...counts].map(([text, count]) => ({ text, count })), hasNext: false },
+      };
+    }
+    return error(404, `No route for ${method} ${path}`);
+  }
+
+  function wait(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        resolve();
+      }, ms);
+      timers.add(timer);
+    });
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const query: Record<string, string> = {};
+    for (const key of new Set(url.searchParams.keys())) query[key] = url.searchParams.getAll(key).join(',');
+    const text = await readText(req);
+    const record: SimulatedRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname.startsWith('/v1/') ? url.pathname.slice(3) : url.pathname,
+      query,
+      body: parseBody(text),
+      apiKey: readBasicUser(req.headers.authorization),
+      status: null,
+    };
+    requests.push(record);
+
+    const answer = (result: Answer, headers: Record<string, string> = {}) => {
+      if (closed || res.destroyed) return;
+      record.status = result.status;
+      res.writeHead(result.status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+      res.end(JSON.stringify(result.body));
+    };
+
+    const fault = takeFault(record.method, record.path);
+    if (fault?.latencyMs !== undefined) await wait(fault.latencyMs);
+    if (closed) return;
+    if (fault?.reset === true) {
+      req.socket.destroy();
+      return;
+    }
+    if (fault?.timeout === true) return;
+    if (fault?.status !== undefined) {
+      answer(
+        error(fault.status, fault.message ?? 'Injected fault', fault.code),
+        fault.retryAfter === undefined ? {} : { 'retry-after': String(fault.retryAfter) },
+      );
+      return;
+    }
+
+    if (!url.pathname.startsWith('/v1/'))
+      return answer(error(404, `No route for ${record.method} ${url.pathname}`));
+    if (record.apiKey === null || !apiKeys.has(record.apiKey)) {
+      return answer(error(401, 'Invalid API key or missing Basic authentication'));
+    }
+    if (!takeRateToken(record.apiKey)) return answer(error(429, 'Rate limit exceeded'));
+    if (text !== '' && !isJson(text)) return answer(error(400, 'Request body is not valid JSON'));
+    answer(route(record.method, record.path, query, record.body));
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((cause: unknown) => {
+      if (!res.headersSent && !res.destroyed) {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ code: 'InternalServerError', message: String(cause) }));
+      }
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  function addStage(stage: Partial<Stage> = {}): Stage {
+    const created: Stage = { id: stage.id ?? nextId('stage'), text: stage.text ?? `Stage ${sequence}` };
+    stages.set(created.id, created);
+    return structuredClone(created);
+  }
+
+  return {
+    baseUrl: `http://127.0.0.1:${port}/v1`,
+    requests,
+    clearRequests() {
+      requests.length = 0;
+    },
+    fault(fault) {
+      faults.push({ ...fault, left: fault.times ?? 1 });
+    },
+    clearFaults() {
+      faults = [];
+    },
+    addStage,
+    addPosting(posting = {}) {
+      const created: Posting = {
+        id: posting.id ?? nextId('posting'),
+        text: posting.text ?? `Posting ${sequence}`,
+        tags: posting.tags ?? [],
+      };
+      postings.set(created.id, created);
+      return structuredClone(created);
+    },
+    addOpportunity(seed = {}) {
+      const firstStage = stages.values().next().value ?? addStage({ id: 'lead-new', text: 'New lead' });
+      const id = seed.id ?? nextId('opp');
+      const createdAt = seed.createdAt ?? now();
+      const stored: StoredOpportunity = {
+        id,
+        name: seed.name ?? `Candidate ${id}`,
+        contactId: seed.contactId ?? `contact-${id}`,
+        emails: seed.emails ?? [`${id}@candidates.example`],
+        tags: seed.tags ?? [],
+        stageId: seed.stageId ?? firstStage.id,
+        applications: (seed.postingIds ?? []).map((posting) => ({ id: nextId('application'), posting })),
+        archived: seed.archived ?? null,
+        origin: seed.origin ?? 'applied',
+        sources: seed.sources ?? [],
+        createdAt,
+        updatedAt: createdAt,
+      };
+      opportunities.set(id, stored);
+      if (seed.links !== undefined) {
+        const current = linksByContact.get(stored.contactId) ?? [];
+        linksByContact.set(stored.contactId, [...new Set([...current, ...seed.links])]);
+      }
+      return render(stored, new Set());
+    },
+    getOpportunity(id) {
+      const stored = opportunities.get(id);
+      return stored === undefined ? undefined : render(stored, new Set());
+    },
+    notes(opportunityId) {
+      return structuredClone(notesByOpportunity.get(opportunityId) ?? []);
+    },
+    async deliverWebhook(delivery) {
+      const triggeredAt = delivery.triggeredAt ?? now();
+      const token = delivery.token ?? randomBytes(16).toString('hex');
+      const payload: Record<string, unknown> = {
+        ...(delivery.id === undefined ? {} : { id: delivery.id }),
+        triggeredAt,
+        event: delivery.event,
+        data: delivery.data,
+        signature: delivery.signature ?? signLeverWebhook(delivery.signatureToken, token, triggeredAt),
+        token,
+      };
+      const response = await fetch(delivery.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': 'Lever-Webhooks' },
+        body: JSON.stringify(payload),
+      });
+      const text = await response.text();
+      return { status: response.status, body: parseBody(text) ?? '', payload };
+    },
+    async close() {
+      closed = true;
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Hanging requests (timeout faults) and keep-alive sockets would hold close() open.
+      server.closeAllConnections();
+      await stopped;
+    },
+  };
+}
+
+function readText(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function parseBody(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function readBasicUser(header: string | undefined): string | null {
+  const match = /^Basic\s+(\S+)$/i.exec(header ?? '');
+  if (match?.[1] === undefined) return null;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon === -1 ? decoded : decoded.slice(0, colon);
+}

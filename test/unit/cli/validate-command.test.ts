@@ -1,0 +1,60 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../../src/cli/main.js';
+import { captureIo } from '../../support/capture-io.js';
+
+const root = resolve(import.meta.dirname, '../../..');
+
+describe('stagegate validate', () => {
+  it('passes every shipped tenant, pack and fixture file (missing secrets are warnings)', async () => {
+    const io = captureIo({ cwd: root });
+    expect(await runCli(['validate'], io)).toBe(0);
+    expect(io.out()).toMatch(/0 errors/);
+    expect(io.out()).toMatch(/warning: the environment variable ACME_LEVER_API_KEY is not set/);
+  });
+
+  it('exits 2 with --require-secrets when a secret is missing', async () => {
+    const io = captureIo({ cwd: root });
+    expect(await runCli(['validate', 'tenants/acme.yaml', '--require-secrets'], io)).toBe(2);
+  });
+
+  it('exits 2 and lists every problem as file:line:col, with --json for machines', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stagegate-validate-'));
+    const file = join(dir, 'acme.yaml');
+    writeFileSync(
+      file,
+      [
+        'tenant: acme',
+        'lever:',
+        '  apiKey: { env: ACME_KEY }',
+        '  webhookTokens: { candidateStageChange: [{ env: ACME_TOKEN }] }',
+        'provider: { kind: sandbox }',
+        'tests:',
+        '  "Backend - Python": { providerTestId: t-1 }',
+        'triggers:',
+        '  - stage: Technical Screen',
+        '    defaultTset: "Backend - Python"',
+        '',
+      ].join('\n'),
+    );
+    const io = captureIo({ cwd: root });
+    expect(await runCli(['validate', file], io)).toBe(2);
+    expect(io.out()).toContain(
+      `acme.yaml:10:5: unknown key 'defaultTset' (at triggers[0].defaultTset) [unknown-key]`,
+    );
+    expect(io.out()).toContain("hint: did you mean 'defaultTest'?");
+
+    const json = captureIo({ cwd: root });
+    expect(await runCli(['validate', '--json', file], json)).toBe(2);
+    const report = JSON.parse(json.out()) as {
+      ok: boolean;
+      files: { diagnostics: { line: number; col: number; code: string }[] }[];
+    };
+    expect(report.ok).toBe(false);
+    expect(report.files[0]?.diagnostics).toContainEqual(
+      expect.objectContaining({ line: 10, col: 5, code: 'unknown-key' }),
+    );
+  });
+});

@@ -1,6 +1,9 @@
 import { Command, CommanderError } from 'commander';
+import { explainCommand } from './explain-command.js';
 import { type CliIo, exitCodes } from './io.js';
+import { testCommand } from './test-command.js';
 import { validateCommand } from './validate-command.js';
+import { watchTests } from './watch-tests.js';
 
 /** The `stagegate` command line. Returns the exit code; the bin script sets it. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
@@ -25,6 +28,34 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option('--require-secrets', 'treat a missing secret as an error, not a warning')
     .action((paths: string[], options: { json?: boolean; requireSecrets?: boolean }) => {
       code = validateCommand(io, paths, options);
+    });
+
+  program
+    .command('test')
+    .description('run rule test cases (tenants/<id>.test.yaml) and report rule coverage')
+    .argument('[paths...]', 'fixture files or directories (default: the tenants directory)')
+    .option('--json', 'print results as JSON')
+    .option('--junit <file>', 'also write a JUnit XML report')
+    .option('--coverage-min <percent>', "fail when a tenant's rule coverage is below this", Number)
+    .option('--allow-empty', 'exit 0 when no case is found')
+    .option('-t, --test-name-pattern <pattern>', 'run only cases whose name matches')
+    .option('--watch', 'run again when a tenant, pack or fixture file is saved')
+    .action(async (paths: string[], options: Parameters<typeof testCommand>[2] & { watch?: boolean }) => {
+      code = options.watch ? await watchTests(io, paths, options) : await testCommand(io, paths, options);
+    });
+
+  program
+    .command('explain')
+    .description('print one decision (actions and the trace of every rule) without calling anyone')
+    .requiredOption('--tenant <id>', 'the tenant')
+    .requiredOption(
+      '--event <file>',
+      'an event: friendly form (as in a test case) or a raw Lever webhook body',
+    )
+    .option('--facts <file>', 'facts to set over the computed ones')
+    .option('--json', 'print the decision as JSON')
+    .action(async (options: { tenant: string; event: string; facts?: string; json?: boolean }) => {
+      code = await explainCommand(io, options);
     });
 
   try {

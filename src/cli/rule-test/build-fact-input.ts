@@ -1,0 +1,66 @@
+import type { FactInput } from '../../enrich/compute-facts.js';
+import type { InvitationStatus } from '../../kernel/facts.js';
+import type { FixtureCase } from './types.js';
+
+export const defaultFixtureNow = Date.parse('2026-01-01T00:00:00Z');
+
+/** A case's event, as a recruiter describes it or as Lever sent it, -> what enrichment would have gathered. */
+export function buildFactInput(testCase: FixtureCase, index: number, now: number): FactInput {
+  const friendly = testCase.event;
+  const payload = testCase.payload;
+  const type = friendly?.type ?? payload?.event ?? 'unknown';
+  const data = payload?.data ?? {};
+  const text = (value: unknown) => (typeof value === 'string' ? value : null);
+  return {
+    event: {
+      type: data && Object.keys(data).length === 0 && payload ? 'ping' : type,
+      id: payload?.token ?? `case-${index + 1}`,
+      triggeredAt: payload?.triggeredAt ?? now,
+    },
+    now,
+    stage: { id: text(data.toStageId), name: friendly?.stage ?? null, fromName: friendly?.fromStage ?? null },
+    candidate: {
+      opportunityId: text(data.opportunityId) ?? 'opportunity-1',
+      name: friendly?.name ?? 'Ada Lovelace',
+      email: friendly?.email === undefined ? 'candidate@example.com' : friendly.email,
+      tags: friendly?.tags ?? [],
+      archived: friendly?.archived ?? type === 'candidateArchiveChange',
+      postingTitle: friendly?.posting ?? null,
+    },
+    invitations: (friendly?.invitations ?? []).map((invitation, i) => ({
+      id: invitation.id ?? `invitation-${i + 1}`,
+      test: invitation.test,
+      status: invitation.status as InvitationStatus,
+      sentAt: invitation.sentAt ? Date.parse(invitation.sentAt) : now - 86_400_000,
+    })),
+    ...(type === 'assessmentCompleted'
+      ? {
+          assessment: {
+            invitationId: 'invitation-completed',
+            test: friendly?.test ?? '',
+            status: 'completed',
+            score: friendly?.score ?? null,
+            reportUrl: friendly?.reportUrl ?? null,
+          },
+        }
+      : {}),
+  };
+}
+
+/** Facts given in a case override the computed ones, field by field. */
+export function mergeFacts<T>(base: T, override: Record<string, unknown> | undefined): T {
+  if (!override) return base;
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(override)) {
+    const current = out[key];
+    out[key] =
+      value !== null &&
+      typeof value === 'object' &&
+      !Array.isArray(value) &&
+      current !== null &&
+      typeof current === 'object'
+        ? mergeFacts(current, value as Record<string, unknown>)
+        : value;
+  }
+  return out as T;
+}

@@ -1,0 +1,142 @@
+import { writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
+import { checkSchema } from '../config/check-schema.js';
+import { formatDiagnostic } from '../config/diagnostic.js';
+import { loadTenant } from '../config/load-tenant.js';
+import { readYaml } from '../config/read-yaml.js';
+import { type CliIo, exitCodes, paint } from './io.js';
+import { configDirs, expandPaths, loadPacks, readText, secretSources } from './load-config-files.js';
+import { toJunit } from './rule-test/junit.js';
+import { runFixture } from './rule-test/run-fixture.js';
+import type { CaseResult, FixtureFile } from './rule-test/types.js';
+
+export interface TestOptions {
+  json?: boolean;
+  junit?: string;
+  coverageMin?: number;
+  allowEmpty?: boolean;
+  testNamePattern?: string;
+}
+
+interface TenantCoverage {
+  tenant: string;
+  rules: string[];
+  unfired: string[];
+  percent: number;
+}
+
+/**
+ * `stagegate test [paths…]`: runs rule test cases (tenants/<id>.test.yaml) against their tenants.
+ * Exit 0 all pass; 1 a case failed, no case ran, or coverage is below --coverage-min; 2 a file is invalid.
+ */
+export async function testCommand(io: CliIo, paths: string[], options: TestOptions): Promise<number> {
+  const dirs = configDirs(io);
+  const display = (path: string) => relative(io.cwd, path) || path;
+  const packs = loadPacks(dirs.rulesDir, display);
+  const fixtureFiles = expandPaths(paths.length > 0 ? paths : [dirs.tenantsDir], io.cwd).filter((path) =>
+    /\.test\.ya?ml$/.test(path),
+  );
+  const pattern = options.testNamePattern ? new RegExp(options.testNamePattern, 'i') : undefined;
+
+  const invalid: string[] = [];
+  const results: CaseResult[] = [];
+  const coverage = new Map<string, { rules: string[]; fired: Set<string> }>();
+  for (const path of fixtureFiles) {
+    const file = display(path);
+    const yaml = readYaml(file, readText(path) ?? '');
+    const problems =
+      yaml.data === undefined ? yaml.diagnostics : [...yaml.diagnostics, ...checkSchema('fixture', yaml)];
+    if (problems.length > 0) {
+      invalid.push(...problems.map(formatDiagnostic));
+      continue;
+    }
+    const fixture = yaml.data as FixtureFile;
+    const tenantPath = join(dirname(path), `${fixture.tenant}.yaml`);
+    if (basename(path) !== `${fixture.tenant}.test.yaml`) {
+      invalid.push(
+        `${file}:1:1: the cases are for tenant '${fixture.tenant}' but the file is ${basename(path)}`,
+      );
+      continue;
+    }
+    const load = loadTenant({
+      file: display(tenantPath),
+      text: readText(tenantPath) ?? '',
+      findPack: (name) => packs.get(name),
+      secrets: secretSources(io),
+    });
+    if (!load.snapshot) {
+      invalid.push(...load.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic));
+      if (load.diagnostics.length === 0)
+        invalid.push(`${display(tenantPath)}:1:1: the tenant file cannot be read`);
+      continue;
+    }
+    const run = await runFixture(file, fixture, load.snapshot, pattern);
+    results.push(...run.results);
+    const entry = coverage.get(load.tenant) ?? {
+      rules: load.snapshot.rules.map((rule) => rule.name),
+      fired: new Set(),
+    };
+    for (const name of run.fired) entry.fired.add(name);
+    coverage.set(load.tenant, entry);
+  }
+
+  if (invalid.length > 0) {
+    for (const line of invalid) io.stderr.write(`${paint(io, 'red', line)}\n`);
+    return exitCodes.invalid;
+  }
+  const tenants: TenantCoverage[] = [...coverage].map(([tenant, { rules, fired }]) => {
+    const unfired = rules.filter((rule) => !fired.has(rule));
+    return {
+      tenant,
+      rules,
+      unfired,
+      percent: rules.length === 0 ? 100 : Math.floor((100 * (rules.length - unfired.length)) / rules.length),
+    };
+  });
+  if (options.junit) writeFileSync(options.junit, toJunit(results));
+
+  const failed = results.filter((result) => !result.passed);
+  const belowCoverage =
+    options.coverageMin === undefined ? [] : tenants.filter((t) => t.percent < (options.coverageMin ?? 0));
+  const empty = results.length === 0 && !options.allowEmpty;
+  if (options.json) {
+    io.stdout.write(
+      `${JSON.stringify({ passed: results.length - failed.length, failed: failed.length, results, coverage: tenants }, null, 2)}\n`,
+    );
+  } else {
+    printReport(io, results, tenants);
+  }
+  if (empty) io.stderr.write('no test case was found (pass --allow-empty to accept that)\n');
+  for (const t of belowCoverage) {
+    io.stderr.write(
+      `rule coverage of ${t.tenant} is ${t.percent}%, below --coverage-min ${options.coverageMin}\n`,
+    );
+  }
+  return failed.length > 0 || empty || belowCoverage.length > 0 ? exitCodes.failed : exitCodes.ok;
+}
+
+function printReport(io: CliIo, results: readonly CaseResult[], tenants: readonly TenantCoverage[]): void {
+  for (const result of results) {
+    const mark = result.passed ? paint(io, 'green', '✓') : paint(io, 'red', '✗');
+    io.stdout.write(`${mark} ${result.tenant}: ${result.name}\n`);
+    if (result.passed) continue;
+    for (const line of result.problems) io.stdout.write(`    ${colourDiff(io, line)}\n`);
+    if (result.trace.length > 0) {
+      io.stdout.write(`    ${paint(io, 'dim', 'rules involved:')}\n`);
+      for (const line of result.trace) io.stdout.write(`      ${line}\n`);
+    }
+  }
+  for (const t of tenants) {
+    const unfired = t.unfired.length === 0 ? '' : ` (never fired: ${t.unfired.join(', ')})`;
+    io.stdout.write(`coverage ${t.tenant}: ${t.percent}% of ${t.rules.length} rules${unfired}\n`);
+  }
+  const failed = results.filter((r) => !r.passed).length;
+  const summary = `${results.length - failed} passed, ${failed} failed`;
+  io.stdout.write(`${paint(io, failed === 0 ? 'green' : 'red', summary)}\n`);
+}
+
+function colourDiff(io: CliIo, line: string): string {
+  if (line.trimStart().startsWith('- ')) return paint(io, 'red', line);
+  if (line.trimStart().startsWith('+ ')) return paint(io, 'green', line);
+  return line;
+}

@@ -1,0 +1,68 @@
+import { createHash } from 'node:crypto';
+import type { RuleResult } from 'json-rules-engine';
+import type { TenantSnapshot } from '../config/types.js';
+import type { Facts } from '../kernel/facts.js';
+import { withEngine } from './engine-pool.js';
+import { fillTemplate } from './fill-template.js';
+import { flattenFacts } from './flatten-facts.js';
+import { normalizeActions } from './normalize-actions.js';
+import { traceConditions } from './trace-conditions.js';
+import type { Decision, DecisionEvent, RuleTrace } from './types.js';
+
+/**
+ * Runs an event's facts through the tenant's rules. Pure and deterministic: no I/O, no clock; the
+ * same tenant version, event and facts give the same decision, id included.
+ */
+export async function decide(tenant: TenantSnapshot, event: DecisionEvent, facts: Facts): Promise<Decision> {
+  const { results, failureResults } = await withEngine(tenant, (engine) => engine.run(flattenFacts(facts)));
+  const rules = new Map(tenant.rules.map((rule) => [rule.name, rule]));
+  const order = new Map(tenant.rules.map((rule, index) => [rule.name, index]));
+  const priority = (result: RuleResult) => rules.get(result.name)?.priority ?? 0;
+  const byRule = (a: RuleResult, b: RuleResult) =>
+    priority(b) - priority(a) || (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0);
+  const fired = [...results].sort(byRule);
+
+  const rawActions: Record<string, unknown>[] = [];
+  const reasons: string[] = [];
+  for (const result of fired) {
+    const rule = rules.get(result.name);
+    if (!rule) continue;
+    for (const action of rule.then) rawActions.push(fillTemplate(action, facts) as Record<string, unknown>);
+    if (rule.reason !== null) reasons.push(String(fillTemplate(rule.reason, facts)));
+  }
+  if (fired.length === 0) reasons.push(nothingApplies(event.type));
+
+  const trace: RuleTrace[] = [...fired, ...[...failureResults].sort(byRule)].map((result) => ({
+    rule: result.name,
+    priority: priority(result),
+    source: sourceOf(rules.get(result.name)?.source),
+    fired: result.result === true,
+    conditions: traceConditions(result.conditions as never),
+  }));
+
+  return {
+    id: decisionId(tenant, event),
+    tenant: tenant.id,
+    configVersion: tenant.version,
+    event,
+    facts,
+    fired: fired.map((result) => ({ name: result.name, priority: priority(result) })),
+    actions: normalizeActions(rawActions),
+    reasons,
+    trace,
+  };
+}
+
+function decisionId(tenant: TenantSnapshot, event: DecisionEvent): string {
+  const hash = createHash('sha256').update(`${tenant.id}\0${tenant.version}\0${event.type}\0${event.id}`);
+  return `dec_${hash.digest('hex').slice(0, 20)}`;
+}
+
+function sourceOf(source: { file: string; line: number; col: number } | undefined): string {
+  return source ? `${source.file}:${source.line}:${source.col}` : '';
+}
+
+function nothingApplies(type: string): string {
+  if (type === 'ping') return "a test ping from Lever's webhook settings: nothing to do";
+  return `no rule applies to ${type} for this candidate`;
+}

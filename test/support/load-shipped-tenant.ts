@@ -1,0 +1,22 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { loadPack } from '../../src/config/load-pack.js';
+import { loadTenant } from '../../src/config/load-tenant.js';
+import type { TenantSnapshot } from '../../src/config/types.js';
+
+export const repoRoot = resolve(import.meta.dirname, '../..');
+
+/** A shipped tenant (tenants/<id>.yaml) loaded through the real loader, with the given environment. */
+export function loadShippedTenant(id: string, env: Record<string, string> = {}): TenantSnapshot {
+  const packFile = 'rules/assessment-lifecycle.yaml';
+  const pack = loadPack(packFile, readFileSync(resolve(repoRoot, packFile), 'utf8'));
+  const file = `tenants/${id}.yaml`;
+  const load = loadTenant({
+    file,
+    text: readFileSync(resolve(repoRoot, file), 'utf8'),
+    findPack: (name) => (name === pack.name ? pack : undefined),
+    secrets: { env, readFile: () => undefined },
+  });
+  if (!load.snapshot) throw new Error(`${file} did not load: ${JSON.stringify(load.diagnostics)}`);
+  return load.snapshot;
+}

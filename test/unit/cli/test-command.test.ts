@@ -1,0 +1,142 @@
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../../src/cli/main.js';
+import { captureIo } from '../../support/capture-io.js';
+import { repoRoot } from '../../support/load-shipped-tenant.js';
+
+/** A copy of the shipped tenants and rules in a temp dir, so a test can add broken fixtures. */
+function workspace(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'stagegate-test-cmd-'));
+  cpSync(join(repoRoot, 'tenants'), join(dir, 'tenants'), { recursive: true });
+  cpSync(join(repoRoot, 'rules'), join(dir, 'rules'), { recursive: true });
+  return dir;
+}
+
+const failingCase = `tenant: acme
+cases:
+  - name: expects the wrong test
+    event: { type: candidateStageChange, stage: Technical Screen }
+    expect:
+      actions:
+        - { type: assessment.send, test: "Data - SQL", providerTestId: t-303 }
+        - { type: lever.addTags, tags: ["Hired Assessments - Sent"] }
+      notFired: [send-selected-test]
+`;
+
+describe('stagegate test', () => {
+  it('passes every shipped fixture with 100% rule coverage per tenant', async () => {
+    const io = captureIo({ cwd: repoRoot });
+    expect(await runCli(['test', '--coverage-min', '100'], io)).toBe(0);
+    expect(io.out()).toMatch(/coverage acme: 100% of 13 rules/);
+    expect(io.out()).toMatch(/coverage globex: 100%/);
+    expect(io.out()).toMatch(/coverage demo: 100%/);
+    expect(io.out()).toMatch(/\d+ passed, 0 failed/);
+  });
+
+  it('prints a failing case as an expected/actual diff with the trace of the rules involved, and exits 1', async () => {
+    const dir = workspace();
+    writeFileSync(join(dir, 'tenants/acme.test.yaml'), failingCase);
+    const io = captureIo({ cwd: dir });
+    expect(await runCli(['test', 'tenants/acme.test.yaml'], io)).toBe(1);
+    const out = io.out();
+    expect(out).toContain('✗ acme: expects the wrong test');
+    expect(out).toContain('      - {"type":"assessment.send","providerTestId":"t-303","test":"Data - SQL"}');
+    expect(out).toContain(
+      '      + {"type":"assessment.send","providerTestId":"t-101","test":"Backend - Python"}',
+    );
+    expect(out).not.toContain('✗ no-email');
+    expect(out).toContain("rule 'send-selected-test' fired but was expected not to");
+    expect(out).toMatch(/✓ send-selected-test \(priority 50\) {2}rules\/assessment-lifecycle\.yaml:\d+:\d+/);
+    expect(out).toMatch(
+      /✓ stage\.isTrigger equal true \(fact was true\) {2}rules\/assessment-lifecycle\.yaml:\d+:\d+/,
+    );
+    expect(out).toMatch(/coverage acme: \d+% of 13 rules \(never fired: /);
+  });
+
+  it('writes --json and --junit reports, and -t selects cases by name', async () => {
+    const dir = workspace();
+    const junit = join(dir, 'report.xml');
+    const io = captureIo({ cwd: dir });
+    expect(
+      await runCli(
+        ['test', 'tenants/acme.test.yaml', '--json', '--junit', junit, '-t', 'pass threshold'],
+        io,
+      ),
+    ).toBe(0);
+    const report = JSON.parse(io.out()) as { passed: number; failed: number; results: { name: string }[] };
+    expect(report.passed).toBe(1);
+    expect(report.results[0]?.name).toMatch(/pass threshold/);
+    expect(readFileSync(junit, 'utf8')).toMatch(/<testsuite name="acme" tests="1" failures="0">/);
+  });
+
+  it('exits 1 when no case matches, 0 with --allow-empty, and 1 below --coverage-min', async () => {
+    expect(await runCli(['test', '-t', 'no such case'], captureIo({ cwd: repoRoot }))).toBe(1);
+    expect(await runCli(['test', '-t', 'no such case', '--allow-empty'], captureIo({ cwd: repoRoot }))).toBe(
+      0,
+    );
+    const io = captureIo({ cwd: repoRoot });
+    expect(
+      await runCli(['test', 'tenants/acme.test.yaml', '-t', 'default', '--coverage-min', '50'], io),
+    ).toBe(1);
+    expect(io.err()).toMatch(/rule coverage of acme is \d+%, below --coverage-min 50/);
+  });
+
+  it('exits 2 when a fixture file is invalid, naming file:line:col', async () => {
+    const dir = workspace();
+    writeFileSync(join(dir, 'tenants/acme.test.yaml'), 'tenant: acme\ncases:\n  - name: x\n    expct: {}\n');
+    const io = captureIo({ cwd: dir });
+    expect(await runCli(['test'], io)).toBe(2);
+    expect(io.err()).toContain(
+      "tenants/acme.test.yaml:4:5: unknown key 'expct' (at cases[0].expct) [unknown-key]",
+    );
+  });
+});
+
+describe('stagegate explain', () => {
+  it('prints one decision with actions, reasons and the trace, for a friendly event', async () => {
+    const dir = workspace();
+    writeFileSync(
+      join(dir, 'event.yaml'),
+      'type: candidateStageChange\nstage: Technical Screen\ntags: ["Frontend - React"]\n',
+    );
+    const io = captureIo({ cwd: dir });
+    expect(await runCli(['explain', '--tenant', 'acme', '--event', 'event.yaml'], io)).toBe(0);
+    expect(io.out()).toContain(
+      '{"type":"assessment.send","test":"Frontend - React","providerTestId":"t-202"}',
+    );
+    expect(io.out()).toContain('sending Frontend - React (chosen by candidateTag)');
+    expect(io.out()).toMatch(/✗ not-a-trigger-stage \(priority 50\)/);
+  });
+
+  it('takes a raw Lever payload with --facts, and prints JSON with --json', async () => {
+    const dir = workspace();
+    writeFileSync(
+      join(dir, 'payload.json'),
+      JSON.stringify({
+        event: 'candidateStageChange',
+        triggeredAt: 1767225600000,
+        token: 't1',
+        data: { opportunityId: 'o1' },
+      }),
+    );
+    writeFileSync(join(dir, 'facts.yaml'), 'stage: { name: Onsite }\n');
+    const io = captureIo({ cwd: dir });
+    expect(
+      await runCli(
+        ['explain', '--tenant', 'acme', '--event', 'payload.json', '--facts', 'facts.yaml', '--json'],
+        io,
+      ),
+    ).toBe(0);
+    const decision = JSON.parse(io.out()) as { actions: unknown[]; fired: { name: string }[] };
+    expect(decision.actions).toEqual([]);
+    expect(decision.fired.map((r) => r.name)).toEqual(['not-a-trigger-stage']);
+  });
+
+  it('exits 2 for an unknown tenant', async () => {
+    const io = captureIo({ cwd: repoRoot });
+    expect(await runCli(['explain', '--tenant', 'nope', '--event', 'x.yaml'], io)).toBe(2);
+    expect(io.err()).toMatch(/there is no tenant 'nope'/);
+  });
+});

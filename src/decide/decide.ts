@@ -1,25 +1,25 @@
 import { createHash } from 'node:crypto';
 import type { RuleResult } from 'json-rules-engine';
-import type { TenantSnapshot } from '../config/types.js';
+import type { CompiledRule, TenantSnapshot } from '../config/types.js';
 import type { Facts } from '../kernel/facts.js';
 import { withEngine } from './engine-pool.js';
 import { fillTemplate } from './fill-template.js';
-import { flattenFacts } from './flatten-facts.js';
+import { factNamesOf, flattenFacts } from './flatten-facts.js';
 import { normalizeActions } from './normalize-actions.js';
-import { traceConditions } from './trace-conditions.js';
-import type { Decision, DecisionEvent, RuleTrace } from './types.js';
+import type { ConditionTrace, Decision, DecisionEvent, RuleTrace } from './types.js';
 
 /**
  * Runs an event's facts through the tenant's rules. Pure and deterministic: no I/O, no clock; the
  * same tenant version, event and facts give the same decision, id included.
  */
 export async function decide(tenant: TenantSnapshot, event: DecisionEvent, facts: Facts): Promise<Decision> {
-  const { results, failureResults } = await withEngine(tenant, (engine) => engine.run(flattenFacts(facts)));
-  const rules = new Map(tenant.rules.map((rule) => [rule.name, rule]));
-  const order = new Map(tenant.rules.map((rule, index) => [rule.name, index]));
+  const { results, failureResults } = await withEngine(tenant, (engine) =>
+    engine.run(flattenFacts(facts, factNamesOf(tenant.rules))),
+  );
+  const rules = rulesByName(tenant);
   const priority = (result: RuleResult) => rules.get(result.name)?.priority ?? 0;
   const byRule = (a: RuleResult, b: RuleResult) =>
-    priority(b) - priority(a) || (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0);
+    (rules.get(a.name)?.rank ?? 0) - (rules.get(b.name)?.rank ?? 0);
   const fired = [...results].sort(byRule);
 
   const rawActions: Record<string, unknown>[] = [];
@@ -37,7 +37,7 @@ export async function decide(tenant: TenantSnapshot, event: DecisionEvent, facts
     priority: priority(result),
     source: sourceOf(rules.get(result.name)?.source),
     fired: result.result === true,
-    conditions: traceConditions(result.conditions as never),
+    conditions: result.conditions as ConditionTrace,
   }));
 
   return {
@@ -51,6 +51,21 @@ export async function decide(tenant: TenantSnapshot, event: DecisionEvent, facts
     reasons,
     trace,
   };
+}
+
+type RankedRule = CompiledRule & { rank: number };
+const ranked = new WeakMap<TenantSnapshot, Map<string, RankedRule>>();
+
+/** The tenant's rules by name, each with its place in decision order: priority first, then file order. */
+function rulesByName(tenant: TenantSnapshot): Map<string, RankedRule> {
+  let map = ranked.get(tenant);
+  if (!map) {
+    const order = tenant.rules.map((rule, index) => ({ rule, index }));
+    order.sort((a, b) => b.rule.priority - a.rule.priority || a.index - b.index);
+    map = new Map(order.map(({ rule }, rank) => [rule.name, { ...rule, rank }]));
+    ranked.set(tenant, map);
+  }
+  return map;
 }
 
 function decisionId(tenant: TenantSnapshot, event: DecisionEvent): string {

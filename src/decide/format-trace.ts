@@ -1,3 +1,4 @@
+import { conditionResult } from './trace-conditions.js';
 import type { ConditionTrace, RuleTrace } from './types.js';
 
 /** A rule's trace as indented lines: each condition with the fact's value, the comparison and its YAML line. */
@@ -5,17 +6,21 @@ export function formatTrace(rule: RuleTrace): string[] {
   const lines = [`${mark(rule.fired)} ${rule.rule} (priority ${rule.priority})  ${rule.source}`];
   const walk = (node: ConditionTrace, depth: number) => {
     const pad = '  '.repeat(depth);
-    if (node.op === 'fact') {
-      const fact = node.path ? `${node.fact} ${node.path}` : node.fact;
-      lines.push(
-        `${pad}${mark(node.result)} ${fact} ${node.operator} ${show(node.expected)} (fact was ${show(node.actual)})  ${node.source}`,
-      );
-    } else if (node.op === 'not') {
-      lines.push(`${pad}${mark(node.result)} not`);
-      walk(node.child, depth + 1);
+    const result = mark(conditionResult(node));
+    const group = node.all ? 'all' : node.any ? 'any' : undefined;
+    if (group) {
+      lines.push(`${pad}${result} ${group}`);
+      for (const child of node.all ?? node.any ?? []) walk(child, depth + 1);
+    } else if (node.not) {
+      lines.push(`${pad}${result} not`);
+      walk(node.not, depth + 1);
     } else {
-      lines.push(`${pad}${mark(node.result)} ${node.op}`);
-      for (const child of node.children) walk(child, depth + 1);
+      const fact = node.path ? `${node.fact} ${node.path}` : node.fact;
+      const expected =
+        'valueResult' in node && typeof node.value === 'object' ? node.valueResult : node.value;
+      lines.push(
+        `${pad}${result} ${fact} ${node.operator} ${show(expected)} (fact was ${show(node.factResult)})  ${node.name}`,
+      );
     }
   };
   walk(rule.conditions, 2);

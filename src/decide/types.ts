@@ -9,21 +9,24 @@ export interface DecisionEvent {
   opportunityId: string | null;
 }
 
-/** One comparison as evaluated: what the fact was, what it was compared with, and where it is written. */
-export interface LeafTrace {
-  fact: string;
+/**
+ * A condition as json-rules-engine evaluated it: groups (all / any / not) hold their children; a
+ * comparison holds the fact, operator and expected `value` (`valueResult` when it read another fact),
+ * the fact's value as `factResult`, its `result`, and its YAML position as `name` (file:line:col).
+ */
+export interface ConditionTrace {
+  all?: ConditionTrace[];
+  any?: ConditionTrace[];
+  not?: ConditionTrace;
+  fact?: string;
   path?: string;
-  operator: string;
-  expected: unknown;
-  actual: unknown;
-  result: boolean | null;
-  source: string;
+  operator?: string;
+  value?: unknown;
+  valueResult?: unknown;
+  factResult?: unknown;
+  result?: boolean;
+  name?: string;
 }
-
-export type ConditionTrace =
-  | { op: 'all' | 'any'; result: boolean | null; children: ConditionTrace[] }
-  | { op: 'not'; result: boolean | null; child: ConditionTrace }
-  | ({ op: 'fact' } & LeafTrace);
 
 export interface RuleTrace {
   rule: string;

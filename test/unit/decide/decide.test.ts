@@ -62,16 +62,13 @@ describe('decide', () => {
     const rule = decision.trace.find((r) => r.rule === 'send-selected-test');
     expect(rule?.fired).toBe(false);
     expect(rule?.source).toMatch(/^rules\/assessment-lifecycle\.yaml:\d+:\d+$/);
-    const conditions = rule?.conditions;
-    if (conditions?.op !== 'all') throw new Error('expected an all condition');
-    expect(conditions.children[1]).toMatchObject({
-      op: 'fact',
+    expect(rule?.conditions.all?.[1]).toMatchObject({
       fact: 'stage.isTrigger',
       operator: 'equal',
-      expected: true,
-      actual: false,
+      value: true,
+      factResult: false,
       result: false,
-      source: expect.stringMatching(/^rules\/assessment-lifecycle\.yaml:\d+:\d+$/),
+      name: expect.stringMatching(/^rules\/assessment-lifecycle\.yaml:\d+:\d+$/),
     });
     expect(decision.reasons).toEqual(["'Onsite' is not a trigger stage"]);
   });

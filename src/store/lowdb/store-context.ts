@@ -1,0 +1,89 @@
+import type { Low } from 'lowdb';
+import type { Logger } from 'pino';
+import type { Clock } from '../../kernel/clock.js';
+import { StagegateError } from '../../kernel/errors.js';
+import { copyJson } from '../copy-json.js';
+import type { Retention } from '../types.js';
+import type { GroupCommit } from './create-group-commit.js';
+import type { RecordIndex } from './create-record-index.js';
+import type { PartitionData } from './partition.js';
+
+/** One tenant's file: its data in memory, and the batches that put it on disk. */
+export interface Partition {
+  db: Low<PartitionData>;
+  commit: GroupCommit;
+}
+
+/** What the store's operations share. They change memory synchronously, then wait for the commit. */
+export interface StoreContext {
+  readonly clock: Clock;
+  readonly log: Logger | undefined;
+  readonly retention: Retention;
+  readonly index: RecordIndex;
+  readonly partitions: ReadonlyMap<string, Partition>;
+  /** The tenant's partition, created empty on first use. */
+  partitionFor(tenant: string): Partition;
+  /** Throws STORE_FAILED once the store is closed. */
+  assertOpen(): void;
+}
+
+export function findRecord<T>(context: StoreContext, records: Map<string, T>, id: string, kind: string): T {
+  context.assertOpen();
+  const record = records.get(id);
+  if (record === undefined) {
+    throw new StagegateError('NOT_FOUND', `No ${kind} with id ${id}.`, { details: { id } });
+  }
+  return record;
+}
+
+export function readRecord<T>(context: StoreContext, record: T | undefined): T | undefined {
+  context.assertOpen();
+  return record === undefined ? undefined : copyJson(record);
+}
+
+export function readRecords<T>(
+  context: StoreContext,
+  records: Iterable<T>,
+  keep: (record: T) => boolean,
+): T[] {
+  context.assertOpen();
+  return [...records].filter(keep).map(copyJson);
+}
+
+/** True when no value is wanted, or the value is the wanted one: for optional list filters. */
+export function matches<T>(value: T, wanted: T | undefined): boolean {
+  return wanted === undefined || value === wanted;
+}
+
+/** Only the allowed keys of a patch, copied: a caller spreading a whole record cannot move it to another tenant. */
+export function pickPatch<K extends string>(
+  patch: Partial<Record<K, unknown>>,
+  keys: readonly K[],
+): Partial<Record<K, unknown>> {
+  const picked: Partial<Record<K, unknown>> = {};
+  for (const key of keys) if (patch[key] !== undefined) picked[key] = patch[key];
+  return copyJson(picked);
+}
+
+export function isPurged(partition: Partition, opportunityId: string | null): boolean {
+  return opportunityId !== null && partition.db.data.tombstones[opportunityId] !== undefined;
+}
+
+/**
+ * Waits until every change of these tenants is on disk and answers which are. A tenant whose file
+ * cannot be written (the commit logs it, and /readyz fails) is left out rather than holding up the rest.
+ */
+export async function settleTenants(context: StoreContext, tenants: Iterable<string>): Promise<Set<string>> {
+  const durable = new Set<string>();
+  await Promise.all(
+    [...new Set(tenants)].map(async (tenant) => {
+      try {
+        await context.partitionFor(tenant).commit.settle();
+        durable.add(tenant);
+      } catch {
+        // Left out: see above.
+      }
+    }),
+  );
+  return durable;
+}

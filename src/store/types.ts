@@ -1,0 +1,164 @@
+/**
+ * The durable store behind one interface. Every record is JSON: what goes in comes back after a
+ * restart exactly as JSON.stringify/parse would give it. Times are milliseconds since the epoch.
+ * Payloads the store does not interpret are `unknown`.
+ */
+
+export type InboxStatus = 'pending' | 'done' | 'skipped';
+
+/** One accepted Lever delivery, waiting for (or done with) its decision. */
+export interface InboxItem {
+  id: string;
+  tenant: string;
+  /** Lever's delivery token: the dedupe key within a tenant. */
+  token: string;
+  event: string;
+  triggeredAt: number;
+  receivedAt: number;
+  opportunityId: string | null;
+  payload: unknown;
+  status: InboxStatus;
+  /** Why it was skipped. */
+  reason?: string;
+  decisionId?: string;
+}
+
+export interface DecisionRecord {
+  id: string;
+  tenant: string;
+  opportunityId: string | null;
+  inboxId: string | null;
+  createdAt: number;
+  decision: unknown;
+}
+
+export type ActionStatus = 'pending' | 'running' | 'done' | 'failed';
+
+export interface ActionRecord {
+  /** `${decisionId}:${index}`: the idempotency key of the action. */
+  id: string;
+  tenant: string;
+  opportunityId: string | null;
+  decisionId: string;
+  index: number;
+  action: unknown;
+  status: ActionStatus;
+  attempts: number;
+  nextAttemptAt: number;
+  lastError?: string;
+  result?: unknown;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type InvitationStatus = 'sending' | 'sent' | 'started' | 'completed' | 'cancelled' | 'failed';
+
+export interface InvitationRecord {
+  id: string;
+  tenant: string;
+  opportunityId: string;
+  test: string;
+  providerTestId: string;
+  status: InvitationStatus;
+  vendorInvitationId?: string;
+  /** Personal data: removed by purgeCandidate. */
+  candidate?: { name?: string; email?: string };
+  score?: number;
+  reportUrl?: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** Left behind by purgeCandidate: the proof that a candidate's personal data was removed. */
+export interface Tombstone {
+  tenant: string;
+  opportunityId: string;
+  purgedAt: number;
+}
+
+export type DeliveryInput = Pick<
+  InboxItem,
+  'tenant' | 'token' | 'event' | 'triggeredAt' | 'opportunityId' | 'payload'
+>;
+
+export interface AcceptedDelivery {
+  /** True when the token was seen for the tenant within the dedupe window: `item` is the first one. */
+  duplicate: boolean;
+  item: InboxItem;
+}
+
+export type InboxOutcome = { decision: DecisionRecord; actions: ActionRecord[] } | { skipped: string };
+
+/** What the executor may change on an action; the store sets `updatedAt` unless given. */
+export type ActionPatch = Partial<
+  Pick<ActionRecord, 'status' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'result' | 'updatedAt'>
+>;
+
+/** What may change on an invitation; the store sets `updatedAt` unless given. */
+export type InvitationPatch = Partial<
+  Pick<InvitationRecord, 'status' | 'vendorInvitationId' | 'candidate' | 'score' | 'reportUrl' | 'updatedAt'>
+>;
+
+/** How long finished records are kept. */
+export interface Retention {
+  /** Finished inbox items and decisions whose actions are all done (default 30 days). */
+  decisionsMs: number;
+  /** Dedupe tokens: the replay window (default 72 hours). */
+  dedupeMs: number;
+}
+
+/** The ids prune removed, per kind, and how many dedupe tokens expired. */
+export interface PruneReport {
+  inbox: string[];
+  decisions: string[];
+  actions: string[];
+  dedupeTokens: number;
+}
+
+/**
+ * Every method is async, and every method that changes something resolves only once the change is
+ * durable (it rejects with STORE_FAILED when it is not). Unknown ids reject with NOT_FOUND.
+ */
+export interface Store {
+  acceptDelivery(input: DeliveryInput): Promise<AcceptedDelivery>;
+  /** Pending inbox items in arrival order. */
+  pendingInbox(tenant?: string): Promise<InboxItem[]>;
+  getInboxItem(id: string): Promise<InboxItem | undefined>;
+  /** Marks the item done (with its decision and actions) or skipped, in one commit; a second call is a no-op. */
+  completeInbox(id: string, outcome: InboxOutcome): Promise<InboxItem>;
+
+  getDecision(id: string): Promise<DecisionRecord | undefined>;
+  listDecisions(filter?: { tenant?: string; opportunityId?: string }): Promise<DecisionRecord[]>;
+
+  listActions(filter?: {
+    tenant?: string;
+    status?: ActionStatus;
+    opportunityId?: string;
+  }): Promise<ActionRecord[]>;
+  getAction(id: string): Promise<ActionRecord | undefined>;
+  /** Pending actions with nextAttemptAt <= now, oldest first (createdAt, then index). */
+  dueActions(now: number, limit: number): Promise<ActionRecord[]>;
+  updateAction(id: string, patch: ActionPatch): Promise<ActionRecord>;
+
+  /** Inserts or replaces the invitation with that id. */
+  putInvitation(record: InvitationRecord): Promise<InvitationRecord>;
+  getInvitation(id: string): Promise<InvitationRecord | undefined>;
+  listInvitations(filter?: {
+    tenant?: string;
+    opportunityId?: string;
+    status?: InvitationStatus;
+  }): Promise<InvitationRecord[]>;
+  updateInvitation(id: string, patch: InvitationPatch): Promise<InvitationRecord>;
+
+  /** Removes the candidate's personal data from every record of the opportunity and leaves a tombstone. */
+  purgeCandidate(tenant: string, opportunityId: string, now: number): Promise<Tombstone>;
+  getTombstone(tenant: string, opportunityId: string): Promise<Tombstone | undefined>;
+
+  /** Retention: drops finished records past their age; pending things are never pruned. */
+  prune(now: number): Promise<PruneReport>;
+
+  /** Rejects with STORE_FAILED when the store cannot write durably (for /readyz). */
+  checkWritable(): Promise<void>;
+  /** Writes what is pending and releases the store; later calls reject. */
+  close(): Promise<void>;
+}

@@ -32,10 +32,6 @@ export const errorCatalog = {
   LEVER_UNREACHABLE: { status: 502, summary: 'Lever did not answer in time, or the connection failed.' },
   PROVIDER_API: { status: 502, summary: 'The assessment vendor answered with an error.' },
   STORE_FAILED: { status: 500, summary: 'The embedded store could not be read or written.' },
-  FIXTURE_FAILED: {
-    status: 1,
-    summary: 'A rule test case did not produce the expected actions (CLI exit code 1).',
-  },
   INTERNAL: { status: 500, summary: 'An unexpected error; the cause is kept in the log.' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 

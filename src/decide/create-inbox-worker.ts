@@ -1,0 +1,172 @@
+import type { Logger } from 'pino';
+import type { TenantSnapshot } from '../config/types.js';
+import { computeFacts } from '../enrich/compute-facts.js';
+import type { LeverCache } from '../enrich/create-lever-cache.js';
+import { enrichDelivery } from '../enrich/enrich-delivery.js';
+import type { Clock } from '../kernel/clock.js';
+import { toStagegateError } from '../kernel/errors.js';
+import type { LeverClient } from '../lever/create-lever-client.js';
+import type { ActionRecord, InboxItem, Store } from '../store/types.js';
+import { decide } from './decide.js';
+import type { Decision } from './types.js';
+
+export interface InboxWorker {
+  /** Hands an accepted delivery to the worker; it runs after earlier events of the same opportunity. */
+  enqueue(item: InboxItem): void;
+  /** Queues every pending inbox item (after a restart). */
+  recover(): Promise<void>;
+  /** Resolves once nothing is queued or running. */
+  idle(): Promise<void>;
+  /** How many deliveries are queued or running. */
+  depth(): number;
+  /** Stops taking up work; what is not decided stays pending in the inbox for the next start. */
+  stop(): Promise<void>;
+}
+
+export interface InboxWorkerOptions {
+  store: Store;
+  /** The serving version of a tenant, or undefined when it has none (retired or never valid). */
+  tenant(id: string): TenantSnapshot | undefined;
+  lever(tenant: TenantSnapshot): LeverClient;
+  cache: LeverCache;
+  clock: Clock;
+  sleep(ms: number): Promise<void>;
+  log: Logger;
+  /** Tries per delivery before it is recorded as skipped with the last error. */
+  maxAttempts?: number;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  onDecision?(decision: Decision, elapsedMs: number): void;
+  onOutcome?(item: InboxItem, outcome: 'decided' | 'skipped' | 'retry'): void;
+}
+
+/**
+ * inbox -> enrich -> decide -> outbox. Deliveries of one opportunity are processed one at a time in
+ * arrival order (a failing one is retried in place, holding the later ones); different
+ * opportunities run in parallel. The decision and its actions are written in the same commit that
+ * marks the delivery done.
+ */
+export function createInboxWorker(options: InboxWorkerOptions): InboxWorker {
+  const { store, clock, sleep, log } = options;
+  const maxAttempts = options.maxAttempts ?? 12;
+  const baseMs = options.retryBaseMs ?? 1_000;
+  const maxMs = options.retryMaxMs ?? 300_000;
+  const chains = new Map<string, Promise<void>>();
+  const queued = new Set<string>();
+  let stopped = false;
+  let wake: () => void = () => {};
+  const stopping = new Promise<void>((resolve) => {
+    wake = resolve;
+  });
+
+  const processOnce = async (item: InboxItem): Promise<'decided' | 'skipped'> => {
+    const snapshot = options.tenant(item.tenant);
+    if (!snapshot) {
+      await store.completeInbox(item.id, {
+        skipped: `tenant ${item.tenant} has no valid configuration any more`,
+      });
+      return 'skipped';
+    }
+    if (!snapshot.secrets) throw new Error(`tenant ${item.tenant} is not ready (a secret is missing)`);
+    const started = clock.now();
+    const enrichment = await enrichDelivery({
+      item,
+      lever: options.lever(snapshot),
+      cache: options.cache,
+      store,
+      now: started,
+    });
+    if ('skip' in enrichment) {
+      await store.completeInbox(item.id, { skipped: enrichment.skip });
+      return 'skipped';
+    }
+    const facts = computeFacts(snapshot, enrichment.input);
+    const decision = await decide(snapshot, { ...facts.event, opportunityId: item.opportunityId }, facts);
+    const now = clock.now();
+    const actions: ActionRecord[] = decision.actions.map((action, index) => ({
+      id: `${decision.id}:${index}`,
+      tenant: item.tenant,
+      opportunityId: item.opportunityId,
+      decisionId: decision.id,
+      index,
+      action,
+      status: 'pending',
+      attempts: 0,
+      nextAttemptAt: now,
+      createdAt: now,
+      updatedAt: now,
+    }));
+    await store.completeInbox(item.id, {
+      decision: {
+        id: decision.id,
+        tenant: item.tenant,
+        opportunityId: item.opportunityId,
+        inboxId: item.id,
+        createdAt: now,
+        decision,
+      },
+      actions,
+    });
+    options.onDecision?.(decision, now - started);
+    return 'decided';
+  };
+
+  const process = async (item: InboxItem) => {
+    const itemLog = log.child({
+      tenant: item.tenant,
+      event: item.event,
+      token: item.token,
+      opportunityId: item.opportunityId,
+    });
+    for (let attempt = 1; !stopped; attempt++) {
+      try {
+        const outcome = await processOnce(item);
+        itemLog.info({ outcome }, outcome === 'decided' ? 'delivery decided' : 'delivery skipped');
+        options.onOutcome?.(item, outcome);
+        return;
+      } catch (error) {
+        const failure = toStagegateError(error);
+        if (attempt >= maxAttempts) {
+          itemLog.error({ err: failure, attempt }, 'delivery failed for good: recorded as skipped');
+          await store
+            .completeInbox(item.id, { skipped: `gave up after ${attempt} attempts: ${failure.message}` })
+            .catch((storeError: unknown) =>
+              itemLog.error({ err: storeError }, 'could not record the failure'),
+            );
+          options.onOutcome?.(item, 'skipped');
+          return;
+        }
+        const delay = Math.min(maxMs, baseMs * 2 ** (attempt - 1));
+        itemLog.warn({ err: failure, attempt, retryInMs: delay }, 'delivery failed: will retry');
+        options.onOutcome?.(item, 'retry');
+        await Promise.race([sleep(delay), stopping]);
+      }
+    }
+  };
+
+  return {
+    enqueue(item) {
+      if (stopped || queued.has(item.id)) return;
+      queued.add(item.id);
+      const key = `${item.tenant}\0${item.opportunityId ?? item.id}`;
+      const previous = chains.get(key) ?? Promise.resolve();
+      const next = previous.then(() => process(item)).finally(() => queued.delete(item.id));
+      chains.set(key, next);
+      void next.finally(() => {
+        if (chains.get(key) === next) chains.delete(key);
+      });
+    },
+    async recover() {
+      for (const item of await store.pendingInbox()) this.enqueue(item);
+    },
+    async idle() {
+      while (chains.size > 0) await Promise.allSettled([...chains.values()]);
+    },
+    depth: () => queued.size,
+    async stop() {
+      stopped = true;
+      wake();
+      await Promise.allSettled([...chains.values()]);
+    },
+  };
+}

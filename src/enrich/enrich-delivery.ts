@@ -1,0 +1,103 @@
+import { StagegateError } from '../kernel/errors.js';
+import type { InvitationFact } from '../kernel/facts.js';
+import type { LeverClient } from '../lever/create-lever-client.js';
+import type { InboxItem, Store } from '../store/types.js';
+import type { FactInput } from './compute-facts.js';
+import type { LeverCache } from './create-lever-cache.js';
+
+export type Enrichment = { input: FactInput } | { skip: string };
+
+interface LeverPayload {
+  data?: { opportunityId?: unknown; toStageId?: unknown; fromStageId?: unknown; toArchived?: unknown };
+}
+
+/**
+ * Gathers what a decision needs about a delivery. Lever's signature does not cover `data`, so the
+ * payload is only a hint: the candidate's stage, tags and e-mail come from Lever itself, and an
+ * event whose payload disagrees with Lever is skipped with the reason.
+ */
+export async function enrichDelivery(options: {
+  item: InboxItem;
+  lever: LeverClient;
+  cache: LeverCache;
+  store: Pick<Store, 'listInvitations'>;
+  now: number;
+}): Promise<Enrichment> {
+  const { item, lever, cache, store, now } = options;
+  const data = (item.payload as LeverPayload).data ?? {};
+  const event = { type: item.event, id: item.token, triggeredAt: item.triggeredAt };
+  const opportunityId = item.opportunityId;
+  if (opportunityId === null) return { skip: 'the delivery names no opportunity' };
+
+  const invitations: InvitationFact[] = (
+    await store.listInvitations({ tenant: item.tenant, opportunityId })
+  ).map((invitation) => ({
+    id: invitation.id,
+    test: invitation.test,
+    status: invitation.status,
+    sentAt: invitation.createdAt,
+  }));
+  const bare: FactInput['candidate'] = {
+    opportunityId,
+    name: null,
+    email: null,
+    tags: [],
+    archived: false,
+    postingTitle: null,
+  };
+  if (item.event === 'candidateDeleted') {
+    return {
+      input: { event, now, stage: { id: null, name: null, fromName: null }, candidate: bare, invitations },
+    };
+  }
+
+  let opportunity: Awaited<ReturnType<LeverClient['getOpportunity']>>;
+  try {
+    opportunity = await lever.getOpportunity(opportunityId);
+  } catch (error) {
+    if (error instanceof StagegateError && error.details.status === 404) {
+      return { skip: `Lever has no opportunity ${opportunityId} (deleted since?)` };
+    }
+    throw error;
+  }
+
+  const stageId = opportunity.stage.id;
+  if (
+    item.event === 'candidateStageChange' &&
+    typeof data.toStageId === 'string' &&
+    data.toStageId !== stageId
+  ) {
+    return {
+      skip: `the payload says stage ${data.toStageId} but Lever says ${stageId}: the candidate has moved since; the later event decides`,
+    };
+  }
+  const archived = opportunity.archived !== null;
+  if (
+    item.event === 'candidateArchiveChange' &&
+    'toArchived' in data &&
+    (data.toArchived !== null) !== archived
+  ) {
+    return {
+      skip: `the payload says archived=${data.toArchived !== null} but Lever says archived=${archived}`,
+    };
+  }
+  const fromName =
+    typeof data.fromStageId === 'string' ? await cache.stageName(lever, item.tenant, data.fromStageId) : null;
+  const postingId = opportunity.applications.find((application) => application.posting)?.posting;
+  return {
+    input: {
+      event,
+      now,
+      stage: { id: stageId, name: opportunity.stage.text, fromName },
+      candidate: {
+        opportunityId,
+        name: opportunity.name,
+        email: opportunity.emails[0] ?? opportunity.contact.emails?.[0] ?? null,
+        tags: opportunity.tags,
+        archived,
+        postingTitle: postingId ? await cache.postingTitle(lever, item.tenant, postingId) : null,
+      },
+      invitations,
+    },
+  };
+}

@@ -1,0 +1,96 @@
+import express, {
+  type ErrorRequestHandler,
+  type Express,
+  type NextFunction,
+  type Request,
+  type Response,
+} from 'express';
+import type { Logger } from 'pino';
+import type { TenantRegistry } from '../config/tenant-registry.js';
+import type { Clock } from '../kernel/clock.js';
+import { StagegateError } from '../kernel/errors.js';
+import type { InboxItem, Store } from '../store/types.js';
+import type { IntakeMetrics } from './create-metrics.js';
+import { describeReadiness } from './describe-readiness.js';
+import { findReadyTenant } from './find-ready-tenant.js';
+import { getErrorHandler, toIntakeError } from './get-error-handler.js';
+import { parseDeliveryBody } from './parse-delivery-body.js';
+import { receiveDelivery } from './receive-delivery.js';
+
+export const defaultReplayWindowMs = 72 * 60 * 60 * 1000;
+
+export interface CreateAppOptions {
+  registry: TenantRegistry;
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  metrics: IntakeMetrics;
+  replayWindowMs?: number;
+  /** False until the first load of every tenant finished; /readyz answers 503 meanwhile. */
+  tenantsLoaded?: () => boolean;
+  onAccepted?: (item: InboxItem) => void;
+}
+
+/** The HTTP adapter: thin routes around receiveDelivery and describeReadiness. */
+export function createApp(options: CreateAppOptions): Express {
+  const { registry, store, clock, log, metrics } = options;
+  const replayWindowMs = options.replayWindowMs ?? defaultReplayWindowMs;
+  const tenantsLoaded = options.tenantsLoaded ?? (() => true);
+  const app = express();
+  app.disable('x-powered-by');
+
+  // Labels come only from loaded tenants and their configured events: the wire cannot grow them.
+  const labels = (tenant: string, event: unknown) => {
+    const tokens = registry.get(tenant)?.snapshot?.secrets?.webhookTokens;
+    if (tokens === undefined) return { tenant: registry.get(tenant) ? tenant : 'unknown', event: 'unknown' };
+    const known = typeof event === 'string' && Object.hasOwn(tokens, event);
+    return { tenant, event: known ? event : 'unknown' };
+  };
+  const countFailure: ErrorRequestHandler = (error: unknown, req, _res, next) => {
+    const body = req.body as { event?: unknown } | undefined;
+    const outcome = toIntakeError(error).code.toLowerCase();
+    metrics.deliveries.inc({ ...labels(String(req.params.tenant), body?.event), outcome });
+    next(error);
+  };
+
+  app.post(
+    '/webhooks/lever/:tenant',
+    (req: Request<{ tenant: string }>, _res: Response, next: NextFunction) => {
+      // Unknown and not-ready tenants are answered before the body is read.
+      findReadyTenant(registry, req.params.tenant);
+      next();
+    },
+    ...parseDeliveryBody(),
+    async (req: Request<{ tenant: string }>, res: Response) => {
+      const tenant = req.params.tenant;
+      const context = {
+        registry,
+        store,
+        clock,
+        log,
+        replayWindowMs,
+        ...(options.onAccepted ? { onAccepted: options.onAccepted } : {}),
+      };
+      const { event, status, body } = await receiveDelivery(context, tenant, req.body);
+      metrics.deliveries.inc({ ...labels(tenant, event), outcome: body.status });
+      res.status(status).json(body);
+    },
+    countFailure,
+  );
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'up' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const readiness = await describeReadiness({ registry, store, tenantsLoaded });
+    res.status(readiness.ready ? 200 : 503).json(readiness);
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.use((_req, _res, next) => {
+    next(new StagegateError('NOT_FOUND', 'No such route.'));
+  });
+  app.use(getErrorHandler(log));
+  return app;
+}

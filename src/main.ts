@@ -1,0 +1,177 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { type DestinationStream, pino } from 'pino';
+import { createTenantRegistry } from './config/tenant-registry.js';
+import type { TenantSnapshot } from './config/types.js';
+import { watchConfig } from './config/watch-config.js';
+import { createInboxWorker } from './decide/create-inbox-worker.js';
+import { createLeverCache } from './enrich/create-lever-cache.js';
+import { createApp } from './intake/create-app.js';
+import { createMetrics } from './intake/create-metrics.js';
+import { describeReadiness } from './intake/describe-readiness.js';
+import { type Clock, systemClock } from './kernel/clock.js';
+import { createBucketRegistry } from './lever/create-bucket-registry.js';
+import { createLeverClient, type LeverClient } from './lever/create-lever-client.js';
+import { createFsConfigFiles, createSecretSources } from './server/create-fs-config-files.js';
+import { createLogger } from './server/create-logger.js';
+import { readServerEnv } from './server/read-server-env.js';
+import { createLowdbStore } from './store/lowdb/create-lowdb-store.js';
+import type { Store } from './store/types.js';
+
+export interface StartServerOptions {
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+  /** Where the JSON log lines go; stdout by default. */
+  logDestination?: DestinationStream;
+  clock?: Clock;
+  /** How retries and rate limits wait; tests pass one that does not wait for real time. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface RunningServer {
+  url: string;
+  store: Store;
+  /** Resolves once every accepted delivery so far has been decided (or skipped). */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
+/** The composition root: the one place that reads the environment, the disk and the real clock. */
+export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const config = readServerEnv(options.env, options.cwd);
+  const clock = options.clock ?? systemClock;
+  const sleep = options.sleep ?? realSleep;
+  const log = createLogger({
+    level: config.logLevel,
+    destination: options.logDestination ?? pino.destination({ dest: 1, sync: true }),
+  });
+  const store = await createLowdbStore({ dir: config.dataDir, clock, log });
+  const closers: (() => Promise<void>)[] = [() => store.close()];
+  const close = async () => {
+    for (const closer of closers.splice(0).reverse()) await closer();
+  };
+  try {
+    const metrics = createMetrics();
+    const registry = createTenantRegistry({
+      tenantsDir: config.tenantsDir,
+      rulesDir: config.rulesDir,
+      files: createFsConfigFiles(),
+      secrets: createSecretSources(options.env),
+      clock,
+      log,
+    });
+    registry.onReload(({ tenant, outcome }) => metrics.configReloads.inc({ tenant, outcome }));
+    let tenantsLoaded = false;
+    await registry.loadAll();
+    tenantsLoaded = true;
+    const watcher = watchConfig({ dirs: [config.tenantsDir, config.rulesDir], registry, log });
+    closers.push(() => watcher.close());
+    await watcher.ready;
+
+    // One token bucket per Lever API key, shared by enrichment and the executor.
+    const buckets = createBucketRegistry({ clock, sleep });
+    const clients = new WeakMap<TenantSnapshot, LeverClient>();
+    const leverFor = (tenant: TenantSnapshot) => {
+      let client = clients.get(tenant);
+      if (!client) {
+        if (!tenant.secrets) throw new Error(`tenant ${tenant.id} is not ready`);
+        client = createLeverClient({
+          baseUrl: tenant.settings.lever.baseUrl,
+          apiKey: tenant.secrets.leverApiKey.reveal(),
+          clock,
+          sleep,
+          buckets,
+          log: log.child({ tenant: tenant.id, component: 'lever' }),
+        });
+        clients.set(tenant, client);
+      }
+      return client;
+    };
+    const worker = createInboxWorker({
+      store,
+      tenant: (id) => registry.get(id)?.snapshot ?? undefined,
+      lever: leverFor,
+      cache: createLeverCache(),
+      clock,
+      sleep,
+      log,
+      onDecision: (decision, elapsedMs) =>
+        metrics.decisionSeconds.observe({ tenant: decision.tenant }, elapsedMs / 1000),
+      onOutcome: (item, outcome) => {
+        metrics.inboxOutcomes.inc({ tenant: item.tenant, outcome });
+        metrics.queueDepth.set({ queue: 'inbox' }, worker.depth());
+      },
+    });
+    metrics.queueDepth.set({ queue: 'inbox' }, 0);
+    closers.push(() => worker.stop());
+    await worker.recover();
+
+    const app = createApp({
+      onAccepted: (item) => {
+        worker.enqueue(item);
+        metrics.queueDepth.set({ queue: 'inbox' }, worker.depth());
+      },
+      registry,
+      store,
+      clock,
+      log,
+      metrics,
+      replayWindowMs: config.replayWindowMs,
+      tenantsLoaded: () => tenantsLoaded,
+    });
+    const server = createServer(app);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+    closers.push(async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await closed;
+    });
+    const { port } = server.address() as AddressInfo;
+    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    log.info({ url }, `stagegate listening on ${url}`);
+    const readiness = await describeReadiness({ registry, store, tenantsLoaded: () => tenantsLoaded });
+    for (const tenant of readiness.tenants.filter((t) => t.status !== 'ready')) {
+      const what = tenant.missing.length > 0 ? tenant.missing.join('; ') : (tenant.lastError ?? 'see above');
+      log.warn(
+        { tenant: tenant.id, missing: tenant.missing },
+        `tenant ${tenant.id} is ${tenant.status.replace('-', ' ')}: ${what}`,
+      );
+    }
+    return { url, store, idle: () => worker.idle(), close };
+  } catch (error) {
+    await close().catch(() => {});
+    throw error;
+  }
+}
+
+async function main(): Promise<void> {
+  let server: RunningServer;
+  try {
+    server = await startServer({ env: process.env, cwd: process.cwd() });
+  } catch (error) {
+    process.stderr.write(`stagegate: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const stop = () => {
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`stagegate: shutdown failed: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await main();
+}

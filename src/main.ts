@@ -1,20 +1,19 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type DestinationStream, pino } from 'pino';
+import { createAdminRouter } from './admin/create-admin-router.js';
 import { createTenantRegistry } from './config/tenant-registry.js';
-import type { TenantSnapshot } from './config/types.js';
 import { watchConfig } from './config/watch-config.js';
-import { createInboxWorker } from './decide/create-inbox-worker.js';
-import { createLeverCache } from './enrich/create-lever-cache.js';
 import { createApp } from './intake/create-app.js';
 import { createMetrics } from './intake/create-metrics.js';
 import { describeReadiness } from './intake/describe-readiness.js';
 import { type Clock, systemClock } from './kernel/clock.js';
-import { createBucketRegistry } from './lever/create-bucket-registry.js';
-import { createLeverClient, type LeverClient } from './lever/create-lever-client.js';
 import { createFsConfigFiles, createSecretSources } from './server/create-fs-config-files.js';
 import { createLogger } from './server/create-logger.js';
+import { createPipeline, type Pipeline } from './server/create-pipeline.js';
+import { readOrCreateSecret } from './server/read-or-create-secret.js';
 import { readServerEnv } from './server/read-server-env.js';
 import { createLowdbStore } from './store/lowdb/create-lowdb-store.js';
 import type { Store } from './store/types.js';
@@ -32,8 +31,9 @@ export interface StartServerOptions {
 export interface RunningServer {
   url: string;
   store: Store;
-  /** Resolves once every accepted delivery so far has been decided (or skipped). */
+  /** Resolves once every accepted delivery so far has been decided and no action is due. */
   idle(): Promise<void>;
+  pipeline: Pipeline;
   close(): Promise<void>;
 }
 
@@ -71,49 +71,35 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     closers.push(() => watcher.close());
     await watcher.ready;
 
-    // One token bucket per Lever API key, shared by enrichment and the executor.
-    const buckets = createBucketRegistry({ clock, sleep });
-    const clients = new WeakMap<TenantSnapshot, LeverClient>();
-    const leverFor = (tenant: TenantSnapshot) => {
-      let client = clients.get(tenant);
-      if (!client) {
-        if (!tenant.secrets) throw new Error(`tenant ${tenant.id} is not ready`);
-        client = createLeverClient({
-          baseUrl: tenant.settings.lever.baseUrl,
-          apiKey: tenant.secrets.leverApiKey.reveal(),
-          clock,
-          sleep,
-          buckets,
-          log: log.child({ tenant: tenant.id, component: 'lever' }),
-        });
-        clients.set(tenant, client);
-      }
-      return client;
-    };
-    const worker = createInboxWorker({
+    const callbackSecret =
+      config.callbackSecret ?? readOrCreateSecret(join(config.dataDir, 'callback-secret'));
+    let listeningUrl = '';
+    const pipeline = createPipeline({
       store,
-      tenant: (id) => registry.get(id)?.snapshot ?? undefined,
-      lever: leverFor,
-      cache: createLeverCache(),
+      registry,
       clock,
       sleep,
       log,
-      onDecision: (decision, elapsedMs) =>
-        metrics.decisionSeconds.observe({ tenant: decision.tenant }, elapsedMs / 1000),
-      onOutcome: (item, outcome) => {
-        metrics.inboxOutcomes.inc({ tenant: item.tenant, outcome });
-        metrics.queueDepth.set({ queue: 'inbox' }, worker.depth());
-      },
+      metrics,
+      callbackSecret,
+      publicUrl: () => config.publicUrl ?? listeningUrl,
+      retrySchedule: config.retrySchedule,
     });
-    metrics.queueDepth.set({ queue: 'inbox' }, 0);
-    closers.push(() => worker.stop());
-    await worker.recover();
+    closers.push(() => pipeline.stop());
+    await pipeline.executor.recover();
+    await pipeline.worker.recover();
 
     const app = createApp({
-      onAccepted: (item) => {
-        worker.enqueue(item);
-        metrics.queueDepth.set({ queue: 'inbox' }, worker.depth());
-      },
+      onAccepted: pipeline.accepted,
+      callbacks: { secret: callbackSecret, onCallback: pipeline.callback },
+      admin: createAdminRouter({
+        token: config.adminToken ?? undefined,
+        store,
+        executor: pipeline.executor,
+        registry,
+        completeSandbox: pipeline.completeSandbox,
+        log,
+      }),
       registry,
       store,
       clock,
@@ -134,6 +120,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     });
     const { port } = server.address() as AddressInfo;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    listeningUrl = url;
+    pipeline.start({ executorIntervalMs: 1_000, pollIntervalMs: config.pollIntervalMs });
     log.info({ url }, `stagegate listening on ${url}`);
     const readiness = await describeReadiness({ registry, store, tenantsLoaded: () => tenantsLoaded });
     for (const tenant of readiness.tenants.filter((t) => t.status !== 'ready')) {
@@ -143,7 +131,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         `tenant ${tenant.id} is ${tenant.status.replace('-', ' ')}: ${what}`,
       );
     }
-    return { url, store, idle: () => worker.idle(), close };
+    return { url, store, idle: () => pipeline.idle(), pipeline, close };
   } catch (error) {
     await close().catch(() => {});
     throw error;

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerAdminCommands } from './admin/register-admin-commands.js';
 import { explainCommand } from './explain-command.js';
 import { type CliIo, exitCodes } from './io.js';
 import { testCommand } from './test-command.js';
@@ -57,6 +58,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .action(async (options: { tenant: string; event: string; facts?: string; json?: boolean }) => {
       code = await explainCommand(io, options);
     });
+
+  registerAdminCommands(program, io, (result) => {
+    code = result;
+  });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

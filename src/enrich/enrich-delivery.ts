@@ -8,7 +8,17 @@ import type { LeverCache } from './create-lever-cache.js';
 export type Enrichment = { input: FactInput } | { skip: string };
 
 interface LeverPayload {
-  data?: { opportunityId?: unknown; toStageId?: unknown; fromStageId?: unknown; toArchived?: unknown };
+  data?: {
+    opportunityId?: unknown;
+    toStageId?: unknown;
+    fromStageId?: unknown;
+    toArchived?: unknown;
+    /** assessmentCompleted (from a vendor check, not from Lever) */
+    invitationId?: unknown;
+    test?: unknown;
+    score?: unknown;
+    reportUrl?: unknown;
+  };
 }
 
 /**
@@ -98,6 +108,17 @@ export async function enrichDelivery(options: {
         postingTitle: postingId ? await cache.postingTitle(lever, item.tenant, postingId) : null,
       },
       invitations,
+      ...(item.event === 'assessmentCompleted'
+        ? {
+            assessment: {
+              invitationId: String(data.invitationId ?? ''),
+              test: String(data.test ?? ''),
+              status: 'completed',
+              score: typeof data.score === 'number' ? data.score : null,
+              reportUrl: typeof data.reportUrl === 'string' ? data.reportUrl : null,
+            },
+          }
+        : {}),
     },
   };
 }

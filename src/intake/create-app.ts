@@ -4,17 +4,19 @@ import express, {
   type NextFunction,
   type Request,
   type Response,
+  type Router,
 } from 'express';
 import type { Logger } from 'pino';
 import type { TenantRegistry } from '../config/tenant-registry.js';
 import type { Clock } from '../kernel/clock.js';
 import { StagegateError } from '../kernel/errors.js';
-import type { InboxItem, Store } from '../store/types.js';
+import type { InboxItem, InvitationRecord, Store } from '../store/types.js';
 import type { IntakeMetrics } from './create-metrics.js';
 import { describeReadiness } from './describe-readiness.js';
 import { findReadyTenant } from './find-ready-tenant.js';
 import { getErrorHandler, toIntakeError } from './get-error-handler.js';
 import { parseDeliveryBody } from './parse-delivery-body.js';
+import { receiveCallback } from './receive-callback.js';
 import { receiveDelivery } from './receive-delivery.js';
 
 export const defaultReplayWindowMs = 72 * 60 * 60 * 1000;
@@ -29,6 +31,10 @@ export interface CreateAppOptions {
   /** False until the first load of every tenant finished; /readyz answers 503 meanwhile. */
   tenantsLoaded?: () => boolean;
   onAccepted?: (item: InboxItem) => void;
+  /** Vendor callbacks: the secret their URL tokens are made with, and what to do with a checked one. */
+  callbacks?: { secret: string; onCallback(invitation: InvitationRecord): void };
+  /** Mounted at /admin (the admin API). */
+  admin?: Router;
 }
 
 /** The HTTP adapter: thin routes around receiveDelivery and describeReadiness. */
@@ -77,6 +83,22 @@ export function createApp(options: CreateAppOptions): Express {
     },
     countFailure,
   );
+
+  const callbacks = options.callbacks;
+  if (callbacks) {
+    const onCallback = async (
+      req: Request<{ tenant: string; invitation: string; token: string }>,
+      res: Response,
+    ) => {
+      const invitation = await receiveCallback({ store, secret: callbacks.secret }, req.params);
+      // Answer at once; the vendor check runs after, and the poller catches it if it fails.
+      res.status(202).json({ status: 'checking' });
+      callbacks.onCallback(invitation);
+    };
+    app.patch('/callbacks/assessments/:tenant/:invitation/:token', onCallback);
+    app.post('/callbacks/assessments/:tenant/:invitation/:token', onCallback);
+  }
+  if (options.admin) app.use('/admin', express.json({ limit: '64kb' }), options.admin);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'up' });

@@ -1,4 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
+import { parseRetrySchedule } from '../execute/retry-schedule.js';
 import { StagegateError } from '../kernel/errors.js';
 
 export interface ServerEnv {
@@ -9,6 +10,14 @@ export interface ServerEnv {
   dataDir: string;
   logLevel: string;
   replayWindowMs: number;
+  /** The address vendors reach us at, for callback URLs; derived from the listening address when unset. */
+  publicUrl: string | null;
+  /** null: generated once and kept in the data directory. */
+  callbackSecret: string | null;
+  pollIntervalMs: number;
+  retrySchedule: number[] | null;
+  /** null: the admin API is off. */
+  adminToken: string | null;
 }
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -33,6 +42,23 @@ export function readServerEnv(env: Readonly<Record<string, string | undefined>>,
 
   const port = number('PORT', '8080', (n) => Number.isInteger(n) && n <= 65535, 'a port number (0-65535)');
   const hours = number('STAGEGATE_REPLAY_WINDOW_HOURS', '72', (n) => n > 0, 'a positive number of hours');
+  const pollMinutes = number(
+    'STAGEGATE_POLL_INTERVAL_MINUTES',
+    '60',
+    (n) => n > 0,
+    'a positive number of minutes',
+  );
+  const publicUrl = text('STAGEGATE_PUBLIC_URL', '');
+  if (publicUrl !== '' && !/^https?:\/\/[^/]+/.test(publicUrl)) {
+    problems.push(`STAGEGATE_PUBLIC_URL must be an http(s) URL, got ${JSON.stringify(publicUrl)}`);
+  }
+  let retrySchedule: number[] | null = null;
+  try {
+    const raw = text('STAGEGATE_RETRY_SCHEDULE', '');
+    retrySchedule = raw === '' ? null : parseRetrySchedule(raw);
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
   const logLevel = text('LOG_LEVEL', 'info');
   if (!logLevels.includes(logLevel))
     problems.push(`LOG_LEVEL must be one of ${logLevels.join(', ')}, got ${JSON.stringify(logLevel)}`);
@@ -49,5 +75,10 @@ export function readServerEnv(env: Readonly<Record<string, string | undefined>>,
     dataDir: dir('STAGEGATE_DATA_DIR', 'data'),
     logLevel,
     replayWindowMs: hours * 60 * 60 * 1000,
+    publicUrl: publicUrl === '' ? null : publicUrl.replace(/\/+$/, ''),
+    callbackSecret: text('STAGEGATE_CALLBACK_SECRET', '') || null,
+    pollIntervalMs: pollMinutes * 60_000,
+    retrySchedule,
+    adminToken: text('STAGEGATE_ADMIN_TOKEN', '') || null,
   };
 }

@@ -31,7 +31,7 @@ const deliver = (url: string, event: string, data: Record<string, unknown>, extr
   lever.deliverWebhook({ url: `${url}/webhooks/lever/acme`, event, data, signatureToken: token, ...extra });
 
 describe('the inbox worker: delivery -> facts from Lever -> decision -> outbox', () => {
-  it('decides a stage change from Lever state, with the actions waiting in the outbox', async () => {
+  it('decides a stage change from Lever state, and the executor carries the actions out', async () => {
     const opportunity = lever.addOpportunity({
       stageId: 'stage-tech',
       emails: ['ada@example.com'],
@@ -59,9 +59,10 @@ describe('the inbox worker: delivery -> facts from Lever -> decision -> outbox',
       ]);
       const actions = await server.store.listActions({ tenant: 'acme' });
       expect(actions.map((a) => [a.id, a.status])).toEqual([
-        [`${decision.id}:0`, 'pending'],
-        [`${decision.id}:1`, 'pending'],
+        [`${decision.id}:0`, 'done'],
+        [`${decision.id}:1`, 'done'],
       ]);
+      expect(lever.getOpportunity(opportunity.id)?.tags).toContain('Hired Assessments - Sent');
       expect(lever.requests.some((r) => r.path === `/opportunities/${opportunity.id}`)).toBe(true);
     } finally {
       await server.close();

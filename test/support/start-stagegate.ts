@@ -2,6 +2,7 @@ import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
+import type { Clock } from '../../src/kernel/clock.js';
 import { type RunningServer, startServer } from '../../src/main.js';
 
 /** A temp workspace with tenants/ (the given files), rules/ (the shipped pack) and data/. */
@@ -21,6 +22,7 @@ export async function startStagegate(
   root: string,
   env: Record<string, string>,
   lines: string[] = [],
+  clock?: Clock,
 ): Promise<RunningServer & { lines: string[]; sleeps: number[] }> {
   const sleeps: number[] = [];
   const sink = new Writable({
@@ -33,9 +35,11 @@ export async function startStagegate(
     cwd: root,
     env: { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'debug', ...env },
     logDestination: sink,
+    ...(clock ? { clock } : {}),
     // Retries and rate limits do not wait for real time in tests; what they asked for is recorded.
     sleep: async (ms) => {
       sleeps.push(ms);
+      (clock as { advance?: (ms: number) => void } | undefined)?.advance?.(ms);
     },
   });
   return Object.assign(server, { lines, sleeps });
@@ -63,4 +67,12 @@ triggers:
     defaultTest: "Backend - Python"
 scoring: { pass: 70, fail: 40 }
 `;
+}
+
+/** A tenant on a Greenhouse-partner vendor at `vendorUrl`, with Lever at `leverUrl`. */
+export function partnerTenant(id: string, leverUrl: string, vendorUrl: string): string {
+  return sandboxTenant(id, leverUrl).replace(
+    'provider:\n  kind: sandbox\n',
+    `provider:\n  kind: greenhouse-partner\n  baseUrl: ${vendorUrl}\n  apiKey: { env: ${id.toUpperCase()}_VENDOR_KEY }\n`,
+  );
 }

@@ -14,7 +14,10 @@ function tableRows(header: string): Map<string, string[]> {
   const rows = new Map<string, string[]>();
   for (const line of lines.slice(start + 2)) {
     if (!line.startsWith('|')) break;
-    const cells = line.split('|').slice(1, -1).map((cell) => cell.trim());
+    const cells = line
+      .split('|')
+      .slice(1, -1)
+      .map((cell) => cell.trim());
     rows.set((cells[0] ?? '').replace(/`/g, ''), cells.slice(1));
   }
   return rows;
@@ -32,7 +35,8 @@ describe('the error catalog and the README', () => {
   it('lists every configuration diagnostic code, and no other', () => {
     const rows = tableRows('diagnostic code');
     expect([...rows.keys()].sort()).toEqual(Object.keys(diagnosticCatalog).sort());
-    for (const [code, meaning] of Object.entries(diagnosticCatalog)) expect(rows.get(code)).toEqual([meaning]);
+    for (const [code, meaning] of Object.entries(diagnosticCatalog))
+      expect(rows.get(code)).toEqual([meaning]);
   });
 
   it('wraps unknown errors with their cause, and keeps stagegate errors as they are', () => {

@@ -1,0 +1,48 @@
+import express, { type Router } from 'express';
+import type { Logger } from 'pino';
+import type { TenantRegistry } from '../config/tenant-registry.js';
+import type { Executor } from '../execute/create-executor.js';
+import { StagegateError } from '../kernel/errors.js';
+import type { Store } from '../store/types.js';
+import { addActionRoutes } from './action-routes.js';
+import { answerAdminError } from './answer-admin-error.js';
+import { authenticateAdmin } from './authenticate-admin.js';
+import { addDecisionRoutes } from './decision-routes.js';
+import { addSandboxRoutes, type CompleteSandbox } from './sandbox-routes.js';
+import { addStatusRoutes } from './status-routes.js';
+
+export interface AdminRouterOptions {
+  /** The admin bearer token; without one (or an empty one) the admin API is off. */
+  token: string | undefined;
+  store: Store;
+  executor: Pick<Executor, 'retry'>;
+  registry: Pick<TenantRegistry, 'list'>;
+  /** Present when a tenant uses the sandbox provider. */
+  completeSandbox?: CompleteSandbox;
+  log?: Logger;
+}
+
+/**
+ * The operator's API, to mount at `/admin`. lowdb lets one process hold the store, so the CLI changes
+ * state through here. Off (every route 404) unless a token is configured: never an open door.
+ */
+export function createAdminRouter(options: AdminRouterOptions): Router {
+  const router = express.Router();
+  const notFound = () => new StagegateError('NOT_FOUND', 'No such route.');
+  if (options.token === undefined || options.token === '') {
+    router.use((_req, res) => {
+      res.status(404).json({ error: notFound().code });
+    });
+    return router;
+  }
+  router.use(authenticateAdmin(options.token));
+  addActionRoutes(router, options);
+  addDecisionRoutes(router, options);
+  addStatusRoutes(router, options);
+  addSandboxRoutes(router, { completeSandbox: options.completeSandbox });
+  router.use((_req, _res, next) => {
+    next(notFound());
+  });
+  router.use(answerAdminError(options.log));
+  return router;
+}

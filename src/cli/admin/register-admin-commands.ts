@@ -1,0 +1,74 @@
+import { type Command, Option } from 'commander';
+import type { CliIo } from '../io.js';
+import { actionStatuses, listActionsCommand, retryActionsCommand } from './actions-command.js';
+import { defaultServiceUrl } from './call-admin.js';
+import { showDecisionCommand } from './decisions-command.js';
+import { completeSandboxCommand } from './sandbox-command.js';
+import { statusCommand } from './status-command.js';
+
+const urlOption = [
+  '--url <url>',
+  `the running stagegate service (default: $STAGEGATE_URL or ${defaultServiceUrl})`,
+] as const;
+
+/**
+ * The commands that talk to the running service's admin API (lowdb lets one process hold the store,
+ * so changes go through the service). The token comes from STAGEGATE_ADMIN_TOKEN.
+ */
+export function registerAdminCommands(program: Command, io: CliIo, setCode: (code: number) => void): void {
+  const actions = program.command('actions').description('list and retry the actions of the running service');
+  actions
+    .command('list')
+    .description('list actions: id, tenant, opportunity, type, status, attempts, last error')
+    .option('--tenant <id>', 'only this tenant')
+    .addOption(new Option('--status <status>', 'only actions in this status').choices(actionStatuses))
+    .option('--json', 'print the actions as JSON')
+    .option(...urlOption)
+    .action(async (options: Parameters<typeof listActionsCommand>[1]) => {
+      setCode(await listActionsCommand(io, options));
+    });
+  actions
+    .command('retry')
+    .description('put a failed action (or every failed one) back to pending, due now')
+    .argument('[id]', 'the action id')
+    .option('--all-failed', 'retry every failed action')
+    .option('--tenant <id>', 'with --all-failed: only this tenant')
+    .option(...urlOption)
+    .action(async (id: string | undefined, options: Parameters<typeof retryActionsCommand>[2]) => {
+      setCode(await retryActionsCommand(io, id, options));
+    });
+
+  program
+    .command('decisions')
+    .description('show decisions the running service recorded')
+    .command('show')
+    .description('print one recorded decision: its actions, why, and the trace of every rule')
+    .argument('<id>', 'the decision id')
+    .option('--json', 'print the decision record as JSON')
+    .option(...urlOption)
+    .action(async (id: string, options: Parameters<typeof showDecisionCommand>[2]) => {
+      setCode(await showDecisionCommand(io, id, options));
+    });
+
+  program
+    .command('status')
+    .description('tenants (status, version, last error) and counts of actions and pending deliveries')
+    .option('--json', 'print the status as JSON')
+    .option(...urlOption)
+    .action(async (options: Parameters<typeof statusCommand>[1]) => {
+      setCode(await statusCommand(io, options));
+    });
+
+  program
+    .command('sandbox')
+    .description('drive the sandbox assessment vendor of the running service')
+    .command('complete')
+    .description('mark a sandbox invitation complete, as a candidate finishing the test would')
+    .argument('<tenant>', 'the tenant')
+    .argument('<invitation>', 'the invitation id')
+    .option('--score <score>', 'the score (default: none)')
+    .option(...urlOption)
+    .action(async (tenant: string, invitation: string, options: { score?: string; url?: string }) => {
+      setCode(await completeSandboxCommand(io, tenant, invitation, options));
+    });
+}

@@ -1,0 +1,32 @@
+import type { AdminStatus } from '../../admin/status-routes.js';
+import { type CliIo, exitCodes, paint } from '../io.js';
+import { type AdminTarget, callAdmin } from './call-admin.js';
+import { clip, formatTable } from './format-table.js';
+
+/** `stagegate status [--json]`: the tenants as they serve, and the work waiting or stuck. */
+export async function statusCommand(io: CliIo, options: AdminTarget & { json?: boolean }): Promise<number> {
+  const answer = await callAdmin<AdminStatus>(io, options, 'GET', '/status');
+  if (!answer.ok) return answer.code;
+  const { tenants, actions, inbox } = answer.body;
+  if (options.json) {
+    io.stdout.write(`${JSON.stringify(answer.body, null, 2)}\n`);
+    return exitCodes.ok;
+  }
+  const rows = tenants.map((t) => [
+    t.id,
+    t.status,
+    t.version ?? '-',
+    t.lastError === null ? '' : clip(t.lastError, 80),
+  ]);
+  const failed = actions.failed > 0 ? paint(io, 'red', String(actions.failed)) : String(actions.failed);
+  io.stdout.write(
+    [
+      paint(io, 'bold', 'tenants'),
+      rows.length === 0 ? '  (none loaded)\n' : formatTable(['ID', 'STATUS', 'VERSION', 'LAST ERROR'], rows),
+      `${paint(io, 'bold', 'actions')}  pending ${actions.pending}  running ${actions.running}  failed ${failed}  done ${actions.done}`,
+      `${paint(io, 'bold', 'inbox')}    pending ${inbox.pending}`,
+      '',
+    ].join('\n'),
+  );
+  return exitCodes.ok;
+}

@@ -1,0 +1,47 @@
+import type { Action } from '../../kernel/actions.js';
+import { StagegateError } from '../../kernel/errors.js';
+import type { ActionHandler } from '../types.js';
+
+type Of<T extends Action['type']> = Extract<Action, { type: T }>;
+
+/** Lever writes: each goes through the tenant's Lever client (shared rate limit, timeouts, retries). */
+export const addTags: ActionHandler<Of<'lever.addTags'>> = async (action, { lever, record }) => {
+  await lever.addTags(opportunityOf(record.opportunityId), action.tags);
+  return { tags: action.tags };
+};
+
+export const removeTags: ActionHandler<Of<'lever.removeTags'>> = async (action, { lever, record }) => {
+  await lever.removeTags(opportunityOf(record.opportunityId), action.tags);
+  return { tags: action.tags };
+};
+
+export const addLinks: ActionHandler<Of<'lever.addLinks'>> = async (action, { lever, record }) => {
+  await lever.addLinks(opportunityOf(record.opportunityId), action.links);
+  return { links: action.links };
+};
+
+export const addNote: ActionHandler<Of<'lever.addNote'>> = async (action, { lever, record }) => {
+  return { noteId: await lever.addNote(opportunityOf(record.opportunityId), action.text) };
+};
+
+export const moveStage: ActionHandler<Of<'lever.moveStage'>> = async (action, { lever, record }) => {
+  const stage = (await lever.listStages()).find((s) => s.text.toLowerCase() === action.stage.toLowerCase());
+  if (!stage) {
+    throw new StagegateError('LEVER_API', `Lever has no stage named '${action.stage}'`, {
+      details: { retryable: false },
+    });
+  }
+  await lever.moveStage(opportunityOf(record.opportunityId), stage.id);
+  return { stageId: stage.id };
+};
+
+export const archive: ActionHandler<Of<'lever.archive'>> = async (action, { lever, record }) => {
+  await lever.archive(opportunityOf(record.opportunityId), action.reason);
+  return { reason: action.reason };
+};
+
+function opportunityOf(id: string | null): string {
+  if (id === null)
+    throw new StagegateError('INTERNAL', 'the action has no opportunity', { details: { retryable: false } });
+  return id;
+}

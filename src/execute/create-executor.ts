@@ -1,0 +1,205 @@
+import type { Logger } from 'pino';
+import type { TenantSnapshot } from '../config/types.js';
+import type { Decision } from '../decide/types.js';
+import type { Action } from '../kernel/actions.js';
+import type { Clock } from '../kernel/clock.js';
+import { StagegateError, toStagegateError } from '../kernel/errors.js';
+import type { LeverClient } from '../lever/create-lever-client.js';
+import type { AssessmentProvider } from '../providers/types.js';
+import type { ActionRecord, Store } from '../store/types.js';
+import { reportFailure } from './report-failure.js';
+import { defaultRetrySchedule, isRetryable, nextRetryDelay } from './retry-schedule.js';
+import { runAction } from './run-action.js';
+import type { ActionContext } from './types.js';
+
+export type ActionOutcome = 'done' | 'retry' | 'failed';
+
+export interface Executor {
+  /** Runs what is due now: each opportunity's actions in order, opportunities in parallel. Resolves to how many ran. */
+  tick(): Promise<number>;
+  /** Puts actions a crash left `running` back to pending (at start). */
+  recover(): Promise<void>;
+  /** A failed (dead-lettered) action goes back to pending, due now, with its attempts reset. */
+  retry(actionId: string): Promise<ActionRecord>;
+}
+
+export interface ExecutorOptions {
+  store: Store;
+  tenant(id: string): TenantSnapshot | undefined;
+  lever(tenant: TenantSnapshot): LeverClient;
+  provider(tenant: TenantSnapshot): AssessmentProvider;
+  callbackUrl(tenant: string, invitationId: string): string;
+  clock: Clock;
+  log: Logger;
+  /** Waits before each retry; its length is the number of retries. */
+  schedule?: readonly number[];
+  random?: () => number;
+  batch?: number;
+  onOutcome?(record: ActionRecord, outcome: ActionOutcome): void;
+}
+
+/**
+ * outbox -> the world. Every action has an idempotency key (decision id + index) and runs until it
+ * is done; a completed action is never run again. A retryable failure waits its turn in the retry
+ * schedule and holds the opportunity's later actions; a permanent one (or retries run out) is
+ * dead-lettered, the rest of its decision is dropped, and the failure is shown on the candidate.
+ */
+export function createExecutor(options: ExecutorOptions): Executor {
+  const { store, clock, log } = options;
+  const schedule = options.schedule ?? defaultRetrySchedule;
+  const random = options.random ?? Math.random;
+  let running: Promise<number> | null = null;
+
+  const finish = async (
+    record: ActionRecord,
+    outcome: ActionOutcome,
+    patch: Parameters<Store['updateAction']>[1],
+  ) => {
+    const updated = await store.updateAction(record.id, patch);
+    options.onOutcome?.(updated, outcome);
+    return updated;
+  };
+
+  /** Runs one action; resolves true when the opportunity's next action may run. */
+  const execute = async (record: ActionRecord): Promise<boolean> => {
+    const now = clock.now();
+    const action = record.action as Action;
+    const actionLog = log.child({
+      tenant: record.tenant,
+      opportunityId: record.opportunityId,
+      action: record.id,
+      type: action.type,
+    });
+    const tenant = options.tenant(record.tenant);
+    if (!tenant?.secrets) {
+      actionLog.warn('tenant not ready: the action waits');
+      await store.updateAction(record.id, { nextAttemptAt: now + 60_000 });
+      return false;
+    }
+    const decision = (await store.getDecision(record.decisionId))?.decision as Decision | undefined;
+    if (!decision?.facts) {
+      await finish(record, 'failed', {
+        status: 'failed',
+        lastError: 'its decision is gone (purged or pruned)',
+      });
+      return true;
+    }
+    const attempts = record.attempts + 1;
+    await store.updateAction(record.id, { status: 'running', attempts });
+    const context: ActionContext = {
+      tenant,
+      record,
+      decision,
+      lever: options.lever(tenant),
+      provider: options.provider(tenant),
+      store,
+      now,
+      log: actionLog,
+      callbackUrl: (invitationId) => options.callbackUrl(tenant.id, invitationId),
+    };
+    try {
+      const result = await runAction(action, context);
+      await finish(record, 'done', { status: 'done', result: result ?? null });
+      actionLog.info({ attempts }, 'action done');
+      return true;
+    } catch (error) {
+      const failure = toStagegateError(error);
+      const delay = isRetryable(failure) ? nextRetryDelay(schedule, attempts, random) : undefined;
+      if (delay !== undefined) {
+        actionLog.warn({ err: failure, attempts, retryInMs: delay }, 'action failed: will retry');
+        await finish(record, 'retry', {
+          status: 'pending',
+          nextAttemptAt: clock.now() + delay,
+          lastError: failure.message,
+        });
+        return false;
+      }
+      actionLog.error({ err: failure, attempts }, 'action failed for good');
+      await finish(record, 'failed', { status: 'failed', lastError: failure.message });
+      await dropRestOfDecision(record);
+      await reportFailure(action, failure, context);
+      return true;
+    }
+  };
+
+  const dropRestOfDecision = async (failed: ActionRecord) => {
+    const rest = (await store.listActions({ tenant: failed.tenant, status: 'pending' })).filter(
+      (record) => record.decisionId === failed.decisionId && record.index > failed.index,
+    );
+    for (const record of rest) {
+      await finish(record, 'failed', {
+        status: 'failed',
+        lastError: `not run: action ${failed.index} of this decision failed`,
+      });
+    }
+  };
+
+  const runOpportunity = async (
+    tenant: string,
+    opportunityId: string | null,
+    decisionId: string,
+  ): Promise<number> => {
+    const now = clock.now();
+    let ran = 0;
+    const pending = (
+      await store.listActions({ tenant, status: 'pending', ...(opportunityId ? { opportunityId } : {}) })
+    )
+      .filter((record) => opportunityId !== null || record.decisionId === decisionId)
+      .sort((a, b) => a.createdAt - b.createdAt || a.index - b.index);
+    for (const record of pending) {
+      const current = await store.getAction(record.id);
+      if (current?.status !== 'pending') continue; // dropped with its decision meanwhile
+      if (current.nextAttemptAt > now) return ran;
+      ran++;
+      if (!(await execute(current))) return ran;
+    }
+    return ran;
+  };
+
+  const tickOnce = async () => {
+    const due = await store.dueActions(clock.now(), options.batch ?? 200);
+    const groups = new Map<string, ActionRecord>();
+    for (const record of due) {
+      const key = `${record.tenant}\0${record.opportunityId ?? record.decisionId}`;
+      if (!groups.has(key)) groups.set(key, record);
+    }
+    const counts = await Promise.all(
+      [...groups.values()].map((record) =>
+        runOpportunity(record.tenant, record.opportunityId, record.decisionId).catch((error: unknown) => {
+          log.error(
+            { err: error, tenant: record.tenant, opportunityId: record.opportunityId },
+            'executor error',
+          );
+          return 0;
+        }),
+      ),
+    );
+    return counts.reduce((sum, count) => sum + count, 0);
+  };
+
+  return {
+    async tick() {
+      // One tick at a time: a slow one is joined, not overlapped.
+      running ??= tickOnce().finally(() => {
+        running = null;
+      });
+      return running;
+    },
+    async recover() {
+      for (const record of await store.listActions({ status: 'running' })) {
+        await store.updateAction(record.id, { status: 'pending', nextAttemptAt: clock.now() });
+      }
+    },
+    async retry(actionId) {
+      const record = await store.getAction(actionId);
+      if (!record) throw new StagegateError('NOT_FOUND', `no action ${actionId}`);
+      if (record.status !== 'failed') {
+        throw new StagegateError(
+          'BAD_JSON',
+          `action ${actionId} is ${record.status}; only failed actions are retried`,
+        );
+      }
+      return store.updateAction(actionId, { status: 'pending', attempts: 0, nextAttemptAt: clock.now() });
+    },
+  };
+}

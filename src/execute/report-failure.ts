@@ -1,0 +1,44 @@
+import type { Action } from '../kernel/actions.js';
+import type { ActionContext } from './types.js';
+
+/**
+ * Shows a permanent failure where recruiters look: the Error status tag (replacing the old status
+ * tag) and a note saying what failed and why. Best effort: if Lever itself is what fails, the
+ * failure is still in the outbox, `stagegate actions list --status failed` and /metrics.
+ */
+export async function reportFailure(action: Action, error: Error, context: ActionContext): Promise<void> {
+  const opportunityId = context.record.opportunityId;
+  if (opportunityId === null || action.type === 'candidate.purge') return;
+  const { statusTags, candidate } = context.decision.facts;
+  try {
+    const old = candidate.statusTags.filter((tag) => tag !== statusTags.error);
+    if (old.length > 0) await context.lever.removeTags(opportunityId, old);
+    await context.lever.addTags(opportunityId, [statusTags.error]);
+    await context.lever.addNote(opportunityId, `stagegate could not ${describe(action)}: ${error.message}`);
+  } catch (reportError) {
+    context.log.error({ err: reportError }, 'could not show the failure in Lever');
+  }
+}
+
+function describe(action: Action): string {
+  switch (action.type) {
+    case 'assessment.send':
+      return `send the assessment ${action.test}`;
+    case 'lever.addTags':
+      return `add the tags ${action.tags.join(', ')}`;
+    case 'lever.removeTags':
+      return `remove the tags ${action.tags.join(', ')}`;
+    case 'lever.addLinks':
+      return `add the link ${action.links.join(', ')}`;
+    case 'lever.addNote':
+      return 'add a note';
+    case 'lever.moveStage':
+      return `move the candidate to ${action.stage}`;
+    case 'lever.archive':
+      return 'archive the candidate';
+    case 'invitation.cancel':
+      return 'cancel the pending invitations';
+    case 'candidate.purge':
+      return 'purge the candidate';
+  }
+}

@@ -1,0 +1,88 @@
+import type { Logger } from 'pino';
+import type { StagegateError } from '../../kernel/errors.js';
+import { createProviderError } from '../create-provider-error.js';
+import type { AssessmentProvider, ProviderInvitation, ProviderStatus, ProviderTest } from '../types.js';
+import { checkListTestsAnswer } from './check-list-tests-answer.js';
+import { checkSendTestAnswer } from './check-send-test-answer.js';
+import { checkTestStatusAnswer } from './check-test-status-answer.js';
+import { createPartnerTransport, type PartnerRequest } from './create-partner-transport.js';
+import { reportMalformedAnswer } from './report-malformed-answer.js';
+import type { Checked, PartnerApiCall, ResponseErrorReport, SendTestBody } from './types.js';
+
+export interface GreenhousePartnerProviderOptions {
+  /** Where the vendor hosts `list_tests`, `send_test`, `test_status` and `response_error`. */
+  baseUrl: string;
+  /** Sent as the Basic auth user name with an empty password; never logged. */
+  apiKey: string;
+  http?: typeof fetch;
+  /** Per request, reading the body included; default 10 s. */
+  timeoutMs?: number;
+  log: Logger;
+}
+
+/**
+ * A vendor that speaks Greenhouse's Assessment Partner API. No retries here: one attempt per call,
+ * and the outbox retries retryable failures on its own schedule.
+ */
+export function createGreenhousePartnerProvider(
+  options: GreenhousePartnerProviderOptions,
+): AssessmentProvider {
+  const log = options.log.child({ provider: 'greenhouse-partner' });
+  const send = createPartnerTransport({ ...options, log });
+
+  async function call<T>(
+    apiCall: PartnerApiCall,
+    request: PartnerRequest,
+    check: (body: unknown) => Checked<T>,
+    ids: Pick<ResponseErrorReport, 'partner_test_id' | 'partner_interview_id'> = {},
+  ): Promise<T> {
+    const answer = await send(request);
+    const checked = check(answer.body);
+    if (checked.ok) return checked.value;
+    log.warn({ apiCall, errors: checked.errors }, 'assessment vendor gave a malformed answer');
+    await reportMalformedAnswer(send, { api_call: apiCall, errors: checked.errors, ...ids }, log);
+    throw malformed(request, answer.status, checked.errors);
+  }
+
+  return {
+    listTests(): Promise<ProviderTest[]> {
+      return call('list_tests', { method: 'GET', path: '/list_tests' }, checkListTestsAnswer);
+    },
+
+    sendTest(invitation: ProviderInvitation): Promise<{ vendorInvitationId: string }> {
+      const { candidate } = invitation;
+      const body: SendTestBody = {
+        partner_test_id: invitation.providerTestId,
+        candidate: {
+          first_name: candidate.firstName,
+          last_name: candidate.lastName,
+          // Lever keeps no separate preferred name; the first name is what the candidate gave.
+          preferred_name: candidate.firstName,
+          email: candidate.email,
+          greenhouse_profile_url: candidate.profileUrl,
+        },
+        url: invitation.callbackUrl,
+      };
+      return call('send_test', { method: 'POST', path: '/send_test', body }, checkSendTestAnswer, {
+        partner_test_id: invitation.providerTestId,
+      });
+    },
+
+    getStatus(vendorInvitationId: string): Promise<ProviderStatus> {
+      return call(
+        'test_status',
+        { method: 'GET', path: '/test_status', query: { partner_interview_id: vendorInvitationId } },
+        checkTestStatusAnswer,
+        { partner_interview_id: vendorInvitationId },
+      );
+    },
+  };
+}
+
+function malformed(request: PartnerRequest, status: number, errors: string[]): StagegateError {
+  const { method, path } = request;
+  return createProviderError(
+    `Assessment vendor: the vendor gave an answer stagegate cannot use: ${errors.join('; ')} (HTTP ${status} on ${method} ${path})`,
+    { status, retryable: false, method, path, reason: 'malformed' },
+  );
+}

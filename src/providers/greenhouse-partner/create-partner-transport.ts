@@ -1,0 +1,146 @@
+import type { Logger } from 'pino';
+import type { StagegateError } from '../../kernel/errors.js';
+import { createProviderError } from '../create-provider-error.js';
+import { readVendorErrors } from './read-vendor-errors.js';
+
+export interface PartnerRequest {
+  method: 'GET' | 'POST';
+  /** Relative to the base URL: `/list_tests`, `/send_test`, `/test_status`, `/response_error`. */
+  path: string;
+  query?: Readonly<Record<string, string>>;
+  body?: unknown;
+}
+
+export interface PartnerAnswer {
+  status: number;
+  /** Parsed JSON; undefined when the body is empty or not JSON. */
+  body: unknown;
+}
+
+export interface PartnerTransportOptions {
+  baseUrl: string;
+  apiKey: string;
+  http?: typeof fetch;
+  timeoutMs?: number;
+  log: Logger;
+}
+
+export type SendPartnerRequest = (request: PartnerRequest) => Promise<PartnerAnswer>;
+
+/**
+ * One attempt per call, under a timeout, with the key in the Authorization header only. A 2xx
+ * answer is returned for the caller to validate; anything else is a PROVIDER_API error that says
+ * whether trying again later can help (429, 5xx, timeouts, network) or not (other 4xx).
+ */
+export function createPartnerTransport(options: PartnerTransportOptions): SendPartnerRequest {
+  const { log } = options;
+  const http = options.http ?? fetch;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw new RangeError(`timeoutMs must be a positive number, got ${timeoutMs}`);
+  }
+  if (options.apiKey === '') throw new RangeError('apiKey must not be empty');
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/]/i.test(baseUrl)) {
+    throw new RangeError(`baseUrl must be an http(s) URL, got ${JSON.stringify(options.baseUrl)}`);
+  }
+  const authorization = `Basic ${Buffer.from(`${options.apiKey}:`, 'utf8').toString('base64')}`;
+
+  return async function sendPartnerRequest(request: PartnerRequest): Promise<PartnerAnswer> {
+    const { method, path } = request;
+    const search = request.query === undefined ? '' : new URLSearchParams(request.query).toString();
+    const url = `${baseUrl}${path}${search === '' ? '' : `?${search}`}`;
+    const signal = AbortSignal.timeout(timeoutMs);
+    let status: number;
+    let text: string;
+    try {
+      const response = await http(url, {
+        method,
+        headers: {
+          authorization,
+          accept: 'application/json',
+          ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+        signal,
+      });
+      status = response.status;
+      // Read under the same signal: a body that never ends is a timeout too.
+      text = await response.text();
+    } catch (cause) {
+      const error = unreachable(method, path, signal.aborted, timeoutMs, cause);
+      log.warn({ method, path, reason: error.details.reason }, 'assessment vendor call failed');
+      throw error;
+    }
+
+    const body = parseJson(text);
+    if (status >= 200 && status < 300) {
+      log.debug({ method, path, status }, 'assessment vendor call');
+      return { status, body };
+    }
+    const error = rejected(method, path, status, readVendorErrors(body, text));
+    log.warn({ method, path, status, retryable: error.details.retryable }, 'assessment vendor call failed');
+    throw error;
+  };
+}
+
+function unreachable(
+  method: string,
+  path: string,
+  timedOut: boolean,
+  timeoutMs: number,
+  cause: unknown,
+): StagegateError {
+  return timedOut
+    ? createProviderError(
+        `The assessment vendor did not answer ${method} ${path} within ${timeoutMs} ms`,
+        { status: null, retryable: true, method, path, reason: 'timeout' },
+        cause,
+      )
+    : createProviderError(
+        `Could not reach the assessment vendor for ${method} ${path}: ${describe(cause)}`,
+        { status: null, retryable: true, method, path, reason: 'network' },
+        cause,
+      );
+}
+
+function rejected(method: string, path: string, status: number, vendorErrors: string[]): StagegateError {
+  const retryable = status === 429 || status >= 500;
+  const said = vendorErrors.length > 0 ? vendorErrors.join('; ') : defaultText(status);
+  const lead = retryable
+    ? status === 429
+      ? 'the vendor is limiting requests'
+      : 'the vendor failed to handle the request'
+    : 'the vendor rejected the request';
+  return createProviderError(`Assessment vendor: ${lead}: ${said} (HTTP ${status} on ${method} ${path})`, {
+    status,
+    retryable,
+    ...(vendorErrors.length > 0 ? { vendorErrors } : {}),
+    method,
+    path,
+  });
+}
+
+function defaultText(status: number): string {
+  if (status === 401) return 'the API key was not accepted';
+  if (status === 403) return 'the API key may not do this';
+  if (status === 404) return 'not found';
+  if (status === 429) return 'too many requests';
+  return 'no reason given';
+}
+
+function parseJson(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function describe(cause: unknown): string {
+  if (!(cause instanceof Error)) return String(cause);
+  // undici reports "fetch failed" and keeps the reason (ECONNREFUSED, socket closed) in the cause.
+  const inner = cause.cause instanceof Error ? `: ${cause.cause.message}` : '';
+  return `${cause.message}${inner}`;
+}

@@ -1,0 +1,210 @@
+import type { Logger } from 'pino';
+import type { TenantRegistry } from '../config/tenant-registry.js';
+import type { TenantSnapshot } from '../config/types.js';
+import { createInboxWorker, type InboxWorker } from '../decide/create-inbox-worker.js';
+import { createLeverCache } from '../enrich/create-lever-cache.js';
+import { checkInvitation } from '../execute/check-invitation.js';
+import { createExecutor, type Executor } from '../execute/create-executor.js';
+import { createPoller } from '../execute/create-poller.js';
+import { defaultRetrySchedule } from '../execute/retry-schedule.js';
+import { callbackToken } from '../intake/callback-token.js';
+import type { IntakeMetrics } from '../intake/create-metrics.js';
+import type { Action } from '../kernel/actions.js';
+import type { Clock } from '../kernel/clock.js';
+import { StagegateError } from '../kernel/errors.js';
+import { createBucketRegistry } from '../lever/create-bucket-registry.js';
+import { createLeverClient, type LeverClient } from '../lever/create-lever-client.js';
+import { createGreenhousePartnerProvider } from '../providers/greenhouse-partner/create-greenhouse-partner-provider.js';
+import { createSandboxProvider, type SandboxProvider } from '../providers/sandbox/create-sandbox-provider.js';
+import type { AssessmentProvider } from '../providers/types.js';
+import type { InboxItem, InvitationRecord, Store } from '../store/types.js';
+
+export interface Pipeline {
+  worker: InboxWorker;
+  executor: Executor;
+  /** A delivery is durable: decide it, then carry out its actions. */
+  accepted(item: InboxItem): void;
+  /** A vendor called back about an invitation: check it now. */
+  callback(invitation: InvitationRecord): void;
+  poll(): Promise<{ checked: number; completed: number }>;
+  completeSandbox(tenant: string, invitationId: string, score: number | null): Promise<void>;
+  /** Resolves once no delivery waits for its decision and no action is due. */
+  idle(): Promise<void>;
+  /** Starts the executor's and the poller's timers. */
+  start(options: { executorIntervalMs: number; pollIntervalMs: number }): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Wires the steps after intake: one Lever client per tenant version (one token bucket per API key,
+ * shared by enrichment and the executor), one provider per tenant, the inbox worker, the executor,
+ * and the poller.
+ */
+export function createPipeline(options: {
+  store: Store;
+  registry: TenantRegistry;
+  clock: Clock;
+  sleep(ms: number): Promise<void>;
+  log: Logger;
+  metrics: IntakeMetrics;
+  callbackSecret: string;
+  publicUrl(): string;
+  retrySchedule: readonly number[] | null;
+}): Pipeline {
+  const { store, registry, clock, sleep, log, metrics } = options;
+  const tenantOf = (id: string) => registry.get(id)?.snapshot ?? undefined;
+
+  const buckets = createBucketRegistry({ clock, sleep });
+  const clients = new WeakMap<TenantSnapshot, LeverClient>();
+  const lever = (tenant: TenantSnapshot) => {
+    let client = clients.get(tenant);
+    if (!client) {
+      if (!tenant.secrets) throw new StagegateError('TENANT_NOT_READY', `tenant ${tenant.id} is not ready`);
+      client = createLeverClient({
+        baseUrl: tenant.settings.lever.baseUrl,
+        apiKey: tenant.secrets.leverApiKey.reveal(),
+        clock,
+        sleep,
+        buckets,
+        log: log.child({ tenant: tenant.id, component: 'lever' }),
+      });
+      clients.set(tenant, client);
+    }
+    return client;
+  };
+
+  // The sandbox keeps its invitations in memory, per tenant id, across reloads of the tenant.
+  const sandboxes = new Map<string, SandboxProvider>();
+  const vendors = new WeakMap<TenantSnapshot, AssessmentProvider>();
+  const provider = (tenant: TenantSnapshot): AssessmentProvider => {
+    if (tenant.settings.provider.kind === 'sandbox') {
+      let sandbox = sandboxes.get(tenant.id);
+      if (!sandbox) {
+        const tests = Object.entries(tenant.settings.tests).map(([name, test]) => ({
+          id: test.providerTestId,
+          name,
+        }));
+        sandbox = createSandboxProvider({ tests });
+        sandboxes.set(tenant.id, sandbox);
+      }
+      return sandbox;
+    }
+    let vendor = vendors.get(tenant);
+    if (!vendor) {
+      const apiKey = tenant.secrets?.providerApiKey;
+      if (!apiKey || !tenant.settings.provider.baseUrl) {
+        throw new StagegateError('TENANT_NOT_READY', `tenant ${tenant.id} has no vendor key or URL`);
+      }
+      vendor = createGreenhousePartnerProvider({
+        baseUrl: tenant.settings.provider.baseUrl,
+        apiKey: apiKey.reveal(),
+        log: log.child({ tenant: tenant.id, component: 'provider' }),
+      });
+      vendors.set(tenant, vendor);
+    }
+    return vendor;
+  };
+
+  const executor = createExecutor({
+    store,
+    tenant: tenantOf,
+    lever,
+    provider,
+    clock,
+    log: log.child({ component: 'executor' }),
+    schedule: options.retrySchedule ?? defaultRetrySchedule,
+    callbackUrl: (tenant, invitationId) =>
+      `${options.publicUrl()}/callbacks/assessments/${encodeURIComponent(tenant)}/${invitationId}/${callbackToken(options.callbackSecret, tenant, invitationId)}`,
+    onOutcome: (record, outcome) =>
+      metrics.actions.inc({ tenant: record.tenant, type: (record.action as Action).type, outcome }),
+  });
+
+  const worker: InboxWorker = createInboxWorker({
+    store,
+    tenant: tenantOf,
+    lever,
+    cache: createLeverCache(),
+    clock,
+    sleep,
+    log,
+    onDecision: (decision, elapsedMs) => {
+      metrics.decisionSeconds.observe({ tenant: decision.tenant }, elapsedMs / 1000);
+      void executor.tick();
+    },
+    onOutcome: (item, outcome) => {
+      metrics.inboxOutcomes.inc({ tenant: item.tenant, outcome });
+      metrics.queueDepth.set({ queue: 'inbox' }, worker.depth());
+    },
+  });
+  const accepted = (item: InboxItem) => {
+    worker.enqueue(item);
+    metrics.queueDepth.set({ queue: 'inbox' }, worker.depth());
+  };
+  const poller = createPoller({ store, tenant: tenantOf, provider, clock, log, onCompleted: accepted });
+  const check = async (invitation: InvitationRecord) => {
+    const tenant = tenantOf(invitation.tenant);
+    if (!tenant?.secrets) return;
+    await checkInvitation({
+      invitation,
+      provider: provider(tenant),
+      store,
+      now: clock.now(),
+      log,
+      onCompleted: accepted,
+    });
+  };
+
+  const timers: NodeJS.Timeout[] = [];
+  const checks = new Set<Promise<void>>();
+  return {
+    worker,
+    executor,
+    accepted,
+    callback(invitation) {
+      const running = check(invitation)
+        .catch((error: unknown) =>
+          log.warn(
+            { err: error, invitation: invitation.id },
+            'callback: vendor check failed; the poller will retry',
+          ),
+        )
+        .finally(() => checks.delete(running));
+      checks.add(running);
+    },
+    poll: () => poller.poll(),
+    async completeSandbox(tenantId, invitationId, score) {
+      const invitation = await store.getInvitation(invitationId);
+      const sandbox = sandboxes.get(tenantId);
+      if (!invitation || invitation.tenant !== tenantId || !invitation.vendorInvitationId || !sandbox) {
+        throw new StagegateError('NOT_FOUND', `no sandbox invitation ${invitationId} for tenant ${tenantId}`);
+      }
+      sandbox.complete(invitation.vendorInvitationId, score);
+      await check(invitation);
+    },
+    async idle() {
+      for (;;) {
+        await Promise.all([...checks]);
+        await worker.idle();
+        const ran = await executor.tick();
+        if (worker.depth() === 0 && ran === 0 && checks.size === 0) return;
+        // Let timers run (the store's group commit among them) before looking again.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    },
+    start({ executorIntervalMs, pollIntervalMs }) {
+      const every = (ms: number, run: () => Promise<unknown>) => {
+        const timer = setInterval(() => {
+          run().catch((error: unknown) => log.error({ err: error }, 'background task failed'));
+        }, ms);
+        timer.unref();
+        timers.push(timer);
+      };
+      every(executorIntervalMs, () => executor.tick());
+      every(pollIntervalMs, () => poller.poll());
+    },
+    async stop() {
+      for (const timer of timers.splice(0)) clearInterval(timer);
+      await worker.stop();
+    },
+  };
+}

@@ -1,0 +1,294 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { StagegateError } from '../../src/kernel/errors.js';
+import {
+  createGreenhousePartnerProvider,
+  type GreenhousePartnerProviderOptions,
+} from '../../src/providers/greenhouse-partner/create-greenhouse-partner-provider.js';
+import type { ProviderInvitation } from '../../src/providers/types.js';
+import { startVendorSimulator, type VendorSimulator } from '../support/vendor-simulator.js';
+
+const API_KEY = 'vendor-key-5b21e8';
+const TESTS = [
+  { id: 'ts-backend', name: 'Backend take-home' },
+  { id: 'ts-sql', name: 'SQL screen' },
+];
+
+let vendor: VendorSimulator;
+
+beforeEach(async () => {
+  vendor = await startVendorSimulator({ apiKeys: [API_KEY], tests: TESTS });
+});
+
+afterEach(async () => {
+  await vendor.close();
+});
+
+function setup(overrides: Partial<GreenhousePartnerProviderOptions> = {}) {
+  const logLines: string[] = [];
+  const log = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) });
+  const provider = createGreenhousePartnerProvider({
+    baseUrl: vendor.baseUrl,
+    apiKey: API_KEY,
+    log,
+    ...overrides,
+  });
+  return { provider, logLines };
+}
+
+function invitation(overrides: Partial<ProviderInvitation> = {}): ProviderInvitation {
+  return {
+    invitationId: 'inv-1',
+    providerTestId: 'ts-backend',
+    candidate: {
+      firstName: 'Ada',
+      lastName: 'Lovelace',
+      email: 'ada@candidates.example',
+      profileUrl: 'https://hire.lever.co/candidates/opp-1',
+    },
+    callbackUrl: 'http://127.0.0.1:9/callbacks/inv-1',
+    ...overrides,
+  };
+}
+
+async function caught(promise: Promise<unknown>): Promise<StagegateError> {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  if (!(error instanceof StagegateError)) throw new Error(`expected a StagegateError, got ${String(error)}`);
+  return error;
+}
+
+describe('createGreenhousePartnerProvider against the vendor simulator', () => {
+  it('lists the tests with Basic auth (key as user, empty password)', async () => {
+    const { provider } = setup();
+    await expect(provider.listTests()).resolves.toEqual([
+      { id: 'ts-backend', name: 'Backend take-home' },
+      { id: 'ts-sql', name: 'SQL screen' },
+    ]);
+    expect(vendor.requests).toHaveLength(1);
+    expect(vendor.requests[0]).toMatchObject({
+      method: 'GET',
+      path: '/list_tests',
+      apiKey: API_KEY,
+      status: 200,
+    });
+  });
+
+  it('sends a test in the protocol shape and reads its status, pending then complete', async () => {
+    const patches: Array<{ method: string | undefined; url: string | undefined; body: string }> = [];
+    const receiver: Server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => {
+        body += chunk.toString('utf8');
+      });
+      req.on('end', () => {
+        patches.push({ method: req.method, url: req.url, body });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', () => resolve()));
+    const callbackUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/callbacks/inv-1`;
+    try {
+      const { provider } = setup();
+      const { vendorInvitationId } = await provider.sendTest(invitation({ callbackUrl }));
+      expect(vendorInvitationId).toBe('pi-1');
+      expect(vendor.sends()).toEqual([
+        {
+          partnerInterviewId: 'pi-1',
+          body: {
+            partner_test_id: 'ts-backend',
+            candidate: {
+              first_name: 'Ada',
+              last_name: 'Lovelace',
+              preferred_name: 'Ada',
+              email: 'ada@candidates.example',
+              greenhouse_profile_url: 'https://hire.lever.co/candidates/opp-1',
+            },
+            url: callbackUrl,
+          },
+        },
+      ]);
+
+      await expect(provider.getStatus('pi-1')).resolves.toEqual({
+        status: 'sent',
+        score: null,
+        reportUrl: null,
+        metadata: { test_name: 'Backend take-home' },
+      });
+      vendor.start('pi-1');
+      await expect(provider.getStatus('pi-1')).resolves.toMatchObject({ status: 'started', score: null });
+
+      await expect(vendor.complete('pi-1', { score: 87.5 })).resolves.toBe(204);
+      expect(patches).toEqual([{ method: 'PATCH', url: '/callbacks/inv-1', body: '' }]);
+      await expect(provider.getStatus('pi-1')).resolves.toEqual({
+        status: 'complete',
+        score: 87.5,
+        reportUrl: 'https://vendor.example/reports/pi-1',
+        metadata: { test_name: 'Backend take-home' },
+      });
+      expect(vendor.requests.at(-1)).toMatchObject({
+        method: 'GET',
+        path: '/test_status',
+        query: { partner_interview_id: 'pi-1' },
+      });
+    } finally {
+      await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    }
+  });
+
+  it('a bad key is a final 401 and the key appears in no log line nor error', async () => {
+    const { provider, logLines } = setup({ apiKey: 'not-the-key' });
+    const error = await caught(provider.listTests());
+    expect(error.code).toBe('PROVIDER_API');
+    expect(error.details).toMatchObject({
+      status: 401,
+      retryable: false,
+      method: 'GET',
+      path: '/list_tests',
+    });
+    expect(error.message).toContain('invalid api key');
+    expect(logLines.length).toBeGreaterThan(0);
+    expect(logLines.join('\n')).not.toContain('not-the-key');
+    expect(JSON.stringify({ message: error.message, details: error.details })).not.toContain('not-the-key');
+  });
+
+  it('an unknown test is a final 404', async () => {
+    const { provider } = setup();
+    const error = await caught(provider.sendTest(invitation({ providerTestId: 'ts-nope' })));
+    expect(error.details).toMatchObject({
+      status: 404,
+      retryable: false,
+      method: 'POST',
+      path: '/send_test',
+    });
+    expect(vendor.sends()).toEqual([]);
+  });
+
+  it('an unknown interview is a final 404', async () => {
+    const { provider } = setup();
+    const error = await caught(provider.getStatus('pi-404'));
+    expect(error.details).toMatchObject({ status: 404, retryable: false, path: '/test_status' });
+  });
+
+  it("an invalid email is a final 400 whose message carries the vendor's words", async () => {
+    const { provider } = setup();
+    const bad = invitation();
+    const error = await caught(
+      provider.sendTest({ ...bad, candidate: { ...bad.candidate, email: 'ada.candidates.example' } }),
+    );
+    expect(error.code).toBe('PROVIDER_API');
+    expect(error.details).toMatchObject({ status: 400, retryable: false, vendorErrors: ['invalid email'] });
+    expect(error.message).toContain('the vendor rejected the request: invalid email');
+  });
+
+  it('a 500 is retryable, and the provider itself does not retry', async () => {
+    vendor.fault({ path: /^\/send_test$/, status: 500, errors: ['database unavailable'] });
+    const { provider } = setup();
+    const error = await caught(provider.sendTest(invitation()));
+    expect(error.details).toMatchObject({
+      status: 500,
+      retryable: true,
+      vendorErrors: ['database unavailable'],
+    });
+    expect(error.message).toContain('database unavailable');
+    expect(vendor.requests).toHaveLength(1);
+  });
+
+  it('a 429 is retryable', async () => {
+    vendor.fault({ status: 429 });
+    const { provider } = setup();
+    const error = await caught(provider.listTests());
+    expect(error.details).toMatchObject({ status: 429, retryable: true });
+  });
+
+  it('a vendor that does not answer in time is a retryable timeout', async () => {
+    vendor.fault({ path: /^\/list_tests$/, timeout: true });
+    const { provider } = setup({ timeoutMs: 50 });
+    const error = await caught(provider.listTests());
+    expect(error.code).toBe('PROVIDER_API');
+    expect(error.details).toMatchObject({
+      status: null,
+      retryable: true,
+      reason: 'timeout',
+      path: '/list_tests',
+    });
+    expect(error.message).toContain('within 50 ms');
+  });
+
+  it('a dropped connection is a retryable network error', async () => {
+    vendor.fault({ reset: true });
+    const { provider } = setup();
+    const error = await caught(provider.listTests());
+    expect(error.details).toMatchObject({ status: null, retryable: true, reason: 'network' });
+  });
+
+  it('a send_test answer without partner_interview_id is final and reported to the vendor', async () => {
+    vendor.fault({ path: /^\/send_test$/, body: { id: 'pi-7' } });
+    const { provider } = setup();
+    const error = await caught(provider.sendTest(invitation()));
+    expect(error.code).toBe('PROVIDER_API');
+    expect(error.details).toMatchObject({
+      status: 200,
+      retryable: false,
+      reason: 'malformed',
+      path: '/send_test',
+    });
+    expect(error.message).toContain('partner_interview_id');
+    expect(vendor.responseErrors()).toEqual([
+      {
+        api_call: 'send_test',
+        errors: ['send_test answered without a partner_interview_id'],
+        partner_test_id: 'ts-backend',
+      },
+    ]);
+    expect(vendor.requests.at(-1)).toMatchObject({
+      method: 'POST',
+      path: '/response_error',
+      apiKey: API_KEY,
+    });
+  });
+
+  it('a complete status without partner_profile_url is final and reported to the vendor', async () => {
+    vendor.fault({
+      path: /^\/test_status$/,
+      body: { partner_status: 'complete', partner_score: 90, partner_profile_url: null, metadata: {} },
+    });
+    const { provider } = setup();
+    const error = await caught(provider.getStatus('pi-3'));
+    expect(error.details).toMatchObject({ retryable: false, reason: 'malformed' });
+    expect(vendor.responseErrors()).toEqual([
+      {
+        api_call: 'test_status',
+        errors: ['partner_status is complete but partner_profile_url is missing'],
+        partner_interview_id: 'pi-3',
+      },
+    ]);
+  });
+
+  it('a list_tests answer that is not a list is final, even when reporting it fails too', async () => {
+    vendor.fault({ path: /^\/list_tests$/, body: { tests: [] } });
+    vendor.fault({ path: /^\/response_error$/, status: 503 });
+    const { provider, logLines } = setup();
+    const error = await caught(provider.listTests());
+    expect(error.details).toMatchObject({ retryable: false, reason: 'malformed' });
+    expect(vendor.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+      'GET /list_tests 200',
+      'POST /response_error 503',
+    ]);
+    expect(logLines.some((line) => line.includes('could not report a malformed answer'))).toBe(true);
+  });
+
+  it('refuses a configuration it cannot use', () => {
+    const log = pino({ level: 'silent' });
+    expect(() => createGreenhousePartnerProvider({ baseUrl: vendor.baseUrl, apiKey: '', log })).toThrow(
+      RangeError,
+    );
+    expect(() => createGreenhousePartnerProvider({ baseUrl: 'ftp://x', apiKey: API_KEY, log })).toThrow(
+      RangeError,
+    );
+  });
+});

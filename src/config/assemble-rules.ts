@@ -37,7 +37,7 @@ export function assembleRules(
       return;
     }
     packs.push(pack);
-    diagnostics.push(...pack.diagnostics);
+    for (const d of pack.diagnostics) diagnostics.push(d);
     for (const rule of pack.rules) {
       const earlier = byName.get(rule.name);
       if (earlier) {
@@ -57,9 +57,9 @@ export function assembleRules(
 
   (tenant.rules ?? []).forEach((raw, i) => {
     const { rule, diagnostics: ruleProblems } = compileRule(raw, yaml, ['rules', i]);
-    diagnostics.push(...ruleProblems);
+    for (const d of ruleProblems) diagnostics.push(d);
     const existing = byName.get(rule.name);
-    if (existing && !rule.replaces) {
+    if (existing && (!rule.replaces || existing.source.file === yaml.file)) {
       report(
         'duplicate-rule',
         ['rules', i, 'name'],

@@ -9,6 +9,8 @@ import { type Diagnostic, type DiagnosticCode, formatYamlPath } from './diagnost
 import type { YamlFile } from './read-yaml.js';
 import { suggestName } from './suggest-name.js';
 
+const maxSchemaDiagnostics = 100;
+
 export type SchemaName = 'tenant' | 'rule-pack' | 'fixture';
 
 // One Ajv, compiled once at load: validation is on the hot-reload path.
@@ -28,7 +30,20 @@ export function checkSchema(schema: SchemaName, yaml: YamlFile): Diagnostic[] {
   if (validate(yaml.data)) return [];
   const seen = new Set<string>();
   const out: Diagnostic[] = [];
-  for (const error of validate.errors ?? []) {
+  const errors = validate.errors ?? [];
+  for (const error of errors) {
+    if (out.length >= maxSchemaDiagnostics) {
+      out.push({
+        file: yaml.file,
+        line: 1,
+        col: 1,
+        code: 'schema',
+        message: `and more problems (${errors.length} schema errors in all); fix these first`,
+        path: '',
+        severity: 'error',
+      });
+      break;
+    }
     const diagnostic = toDiagnostic(error, yaml);
     if (!diagnostic) continue;
     const key = `${diagnostic.path}|${diagnostic.message}`;

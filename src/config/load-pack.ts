@@ -21,7 +21,7 @@ export function loadPack(file: string, text: string): LoadedPack {
   const rules: CompiledRule[] = [];
   if (yaml.data !== undefined) {
     const schemaProblems = checkSchema('rule-pack', yaml);
-    diagnostics.push(...schemaProblems);
+    for (const d of schemaProblems) diagnostics.push(d);
     const data = yaml.data as { pack?: unknown; rules?: unknown };
     if (typeof data.pack === 'string' && data.pack !== name) {
       diagnostics.push({
@@ -35,10 +35,22 @@ export function loadPack(file: string, text: string): LoadedPack {
       });
     }
     if (schemaProblems.length === 0 && Array.isArray(data.rules)) {
+      const names = new Set<string>();
       (data.rules as RuleFile[]).forEach((rule, i) => {
         const compiled = compileRule(rule, yaml, ['rules', i]);
+        if (names.has(rule.name)) {
+          diagnostics.push({
+            ...compiled.rule.source,
+            code: 'duplicate-rule',
+            message: `the rule '${rule.name}' is defined twice in this pack`,
+            path: `rules[${i}].name`,
+            severity: 'error',
+            hint: 'rename one of them',
+          });
+        }
+        names.add(rule.name);
         rules.push(compiled.rule);
-        diagnostics.push(...compiled.diagnostics);
+        for (const d of compiled.diagnostics) diagnostics.push(d);
       });
     }
   }

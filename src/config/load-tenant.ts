@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { deepFreeze } from '../kernel/deep-freeze.js';
-import { assembleRules } from './assemble-rules.js';
+import { assembleRules, defaultPacks } from './assemble-rules.js';
 import { checkSchema } from './check-schema.js';
 import { checkTenant } from './check-tenant.js';
 import type { Diagnostic } from './diagnostic.js';
@@ -47,22 +47,27 @@ export function loadTenant({ file, text, findPack, secrets }: LoadTenantInput): 
   if (yaml.data === undefined) return invalid();
 
   const schemaProblems = checkSchema('tenant', yaml);
-  diagnostics.push(...schemaProblems);
+  for (const d of schemaProblems) diagnostics.push(d);
   const data = yaml.data as TenantFile;
+  // Hot reload follows the packs a tenant names, found or not, so that adding a missing pack heals it.
+  const named = Array.isArray((data as { packs?: unknown } | null)?.packs)
+    ? data.packs?.map(String)
+    : undefined;
+  const wanted = named ?? defaultPacks;
   if (schemaProblems.length > 0) {
     // Report the cross-checks too where the file's shape allows, so that one run lists everything.
-    diagnostics.push(...bestEffort(() => checkTenant(data, yaml)));
-    diagnostics.push(...bestEffort(() => assembleRules(data, yaml, findPack).diagnostics));
-    return invalid();
+    for (const d of bestEffort(() => checkTenant(data, yaml))) diagnostics.push(d);
+    for (const d of bestEffort(() => assembleRules(data, yaml, findPack).diagnostics)) diagnostics.push(d);
+    return invalid(wanted);
   }
 
-  diagnostics.push(...checkTenant(data, yaml));
+  for (const d of checkTenant(data, yaml)) diagnostics.push(d);
   const assembled = assembleRules(data, yaml, findPack);
-  diagnostics.push(...assembled.diagnostics);
+  for (const d of assembled.diagnostics) diagnostics.push(d);
   const packNames = assembled.packs.map((pack) => pack.name);
   const resolved = resolveSecrets(data, yaml, secrets);
-  diagnostics.push(...resolved.diagnostics);
-  if (diagnostics.some((d) => d.severity === 'error')) return invalid(packNames);
+  for (const d of resolved.diagnostics) diagnostics.push(d);
+  if (diagnostics.some((d) => d.severity === 'error')) return invalid(wanted);
 
   const snapshot: TenantSnapshot = deepFreeze({
     id: data.tenant,

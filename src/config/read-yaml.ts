@@ -12,7 +12,12 @@ export interface YamlFile {
   locate(path: YamlPath, at?: 'key' | 'value'): { line: number; col: number };
 }
 
-export const yamlLimits = { maxBytes: 1_000_000, maxAliasCount: 100, maxDepth: 64 } as const;
+export const yamlLimits = {
+  maxBytes: 1_000_000,
+  maxAliasCount: 100,
+  maxDepth: 64,
+  maxDiagnostics: 100,
+} as const;
 
 const yaml11Booleans = /^(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/;
 const yaml11Date = /^\d{4}-\d{1,2}-\d{1,2}([Tt ]|$)/;
@@ -26,6 +31,7 @@ export function readYaml(file: string, text: string): YamlFile {
   const diagnostics: Diagnostic[] = [];
   const at = (offset: number) => lineCounter.linePos(offset);
   const problem = (code: DiagnosticCode, offset: number, message: string, hint?: string) => {
+    if (diagnostics.length >= yamlLimits.maxDiagnostics) return;
     const { line, col } = at(offset);
     diagnostics.push({
       file,
@@ -69,7 +75,8 @@ export function readYaml(file: string, text: string): YamlFile {
 
   let doc: ReturnType<typeof parseDocument>;
   try {
-    doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, version: '1.2' });
+    // Duplicate keys are found below: the yaml package's own check is quadratic in the keys of a map.
+    doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false, version: '1.2' });
   } catch (error) {
     problem('yaml-syntax', 0, `the YAML parser gave up: ${(error as Error).message}`);
     return empty;
@@ -83,6 +90,15 @@ export function readYaml(file: string, text: string): YamlFile {
     return offset + line.length + 1;
   }, 0);
 
+  const badByte = text.indexOf('\uFFFD');
+  if (badByte >= 0) {
+    problem(
+      'yaml-syntax',
+      badByte,
+      'the file is not valid UTF-8 (a byte could not be decoded)',
+      'save the file as UTF-8',
+    );
+  }
   let unreadable = diagnostics.length > 0;
   for (const error of doc.errors) {
     if (error.code === 'TAB_AS_INDENT') continue;
@@ -99,7 +115,28 @@ export function readYaml(file: string, text: string): YamlFile {
     }
   }
 
+  if (!unreadable && nodeDepthExceeds(doc.contents, yamlLimits.maxDepth)) {
+    // Checked on the nodes, keys included, before toJS: converting deeply nested keys is exponential.
+    problem('too-large', 0, `nesting is deeper than ${yamlLimits.maxDepth} levels`);
+    return empty;
+  }
+
   visit(doc, {
+    Map(_key, node) {
+      const seen = new Set<unknown>();
+      for (const pair of node.items) {
+        if (!isScalar(pair.key)) continue;
+        if (seen.has(pair.key.value)) {
+          problem(
+            'duplicate-key',
+            pair.key.range?.[0] ?? 0,
+            `the key '${String(pair.key.value)}' appears twice in this mapping`,
+            'keep one of them',
+          );
+        }
+        seen.add(pair.key.value);
+      }
+    },
     Scalar(_key, node) {
       if (node.type !== Scalar.PLAIN || typeof node.source !== 'string' || !node.range) return;
       if (yaml11Booleans.test(node.source)) {
@@ -164,6 +201,18 @@ export function readYaml(file: string, text: string): YamlFile {
 
 function rangeStart(node: unknown): number | undefined {
   return (node as Node | null | undefined)?.range?.[0];
+}
+
+function nodeDepthExceeds(node: unknown, budget: number): boolean {
+  if (budget < 0) return true;
+  if (isMap(node)) {
+    return node.items.some(
+      (pair) => nodeDepthExceeds(pair.key, budget - 1) || nodeDepthExceeds(pair.value, budget - 1),
+    );
+  }
+  if (isSeq(node)) return node.items.some((item) => nodeDepthExceeds(item, budget - 1));
+  if (isPair(node)) return nodeDepthExceeds(node.key, budget - 1) || nodeDepthExceeds(node.value, budget - 1);
+  return false;
 }
 
 function valueDepth(value: unknown, depth = 0): number {

@@ -92,12 +92,15 @@ describe('hostile YAML', () => {
     expect(found?.message).toContain('Missing closing "quote');
   });
 
-  it('reports a huge single line: a flow sequence of 30,000 wrong items, each at its column', () => {
+  it('reports a huge single line: a flow sequence of 30,000 wrong items, each at its column, the first 100', () => {
     const text = `tenant: hostile\ntriggers: [${Array.from({ length: 30_000 }, () => 'x').join(', ')}]\n`;
     const result = load(text);
     expectRejected(result, 'schema', { line: 2, col: 12 });
-    const last = result.diagnostics.filter((d) => d.path === 'triggers[29999]');
-    expect(last).toEqual([expect.objectContaining({ code: 'schema', line: 2, col: 12 + 29_999 * 3 })]);
+    const tenth = result.diagnostics.filter((d) => d.path === 'triggers[9]');
+    expect(tenth).toEqual([expect.objectContaining({ code: 'schema', line: 2, col: 12 + 9 * 3 })]);
+    expect(
+      result.diagnostics.some((d) => /and more problems \(\d+ schema errors in all\)/.test(d.message)),
+    ).toBe(true);
   });
 
   it('reports invalid UTF-8 bytes that land in the tenant id', () => {
@@ -105,8 +108,8 @@ describe('hostile YAML', () => {
     const text = Buffer.from([...Buffer.from('tenant: host'), 0xff, 0xfe, ...Buffer.from('ile\n')]).toString(
       'utf8',
     );
-    const found = expectRejected(load(text), 'schema', { line: 1, col: 9 });
-    expect(found?.message).toContain('does not have the expected form');
+    const found = expectRejected(load(text), 'yaml-syntax', { line: 1, col: 13 });
+    expect(found?.message).toContain('not valid UTF-8');
   });
 
   it('reports more than one document in a file', () => {
@@ -124,10 +127,8 @@ describe('hostile YAML', () => {
     expect(found?.message).toBe(message);
   });
 
-  // Known gaps in src/config, described in the hand-over report. Each marker flips (and must be
-  // turned into an ordinary test) once the loader is fixed.
-  describe('known gaps', () => {
-    it.fails('flags invalid UTF-8 in free text (today it is decoded to U+FFFD and loads)', () => {
+  describe('inputs that used to hang or crash the loader', () => {
+    it('flags invalid UTF-8 in free text', () => {
       // "Zürich" saved as Latin-1: 0xfc is not UTF-8.
       const [before, after] = acme.split('Acme Corp');
       const bytes = Buffer.concat([
@@ -138,18 +139,19 @@ describe('hostile YAML', () => {
       expect(load(bytes.toString('utf8'), 'tenants/acme.yaml').status).toBe('invalid');
     });
 
-    it.fails('reports 250,000 schema errors without throwing (today push(...) overflows the stack)', () => {
+    it('reports 250,000 schema errors without throwing, capped at a readable number', () => {
       const text = `tenant: hostile\ntriggers: [${Array.from({ length: 250_000 }, () => 'x').join(', ')}]\n`;
-      expect(() => load(text)).not.toThrow();
+      const result = load(text);
+      expect(result.status).toBe('invalid');
+      expect(result.diagnostics.length).toBeLessThanOrEqual(205);
     });
 
-    // Skipped, not `fails`: these block the event loop for minutes, which no timeout can interrupt.
-    it.skip('rejects 600 nested collection keys (? ? ? …) before toJS, which is exponential on them', () => {
+    it('rejects 600 nested collection keys (? ? ? …) before converting them, which is exponential', () => {
       expectRejected(load(`${'? '.repeat(600)}x\n`), 'too-large');
     });
 
-    it.skip('rejects a mapping of 80,000 keys quickly (uniqueKeys is quadratic in the yaml package)', () => {
-      const text = `options: {${Array.from({ length: 80_000 }, (_, i) => `o${i}: ${i}`).join(', ')}}\n`;
+    it('loads a mapping of 60,000 keys (the duplicate-key check is linear)', () => {
+      const text = `options: {${Array.from({ length: 60_000 }, (_, i) => `o${i}: ${i}`).join(', ')}}\n`;
       expect(load(`${acme}${text}`, 'tenants/acme.yaml').status).toBe('ready');
     });
   });

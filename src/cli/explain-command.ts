@@ -2,13 +2,17 @@ import { join, relative } from 'node:path';
 import { formatDiagnostic } from '../config/diagnostic.js';
 import { loadTenant } from '../config/load-tenant.js';
 import { readYaml } from '../config/read-yaml.js';
+import type { TenantSnapshot } from '../config/types.js';
 import { decide } from '../decide/decide.js';
 import { formatTrace } from '../decide/format-trace.js';
 import type { Decision } from '../decide/types.js';
 import { computeFacts } from '../enrich/compute-facts.js';
+import type { DecisionRecord } from '../store/types.js';
+import { callAdmin } from './admin/call-admin.js';
 import { type CliIo, exitCodes, paint } from './io.js';
 import { configDirs, loadPacks, readText, secretSources } from './load-config-files.js';
 import { buildFactInput, defaultFixtureNow, mergeFacts } from './rule-test/build-fact-input.js';
+import { compareActions } from './rule-test/compare-actions.js';
 import type { FixtureCase } from './rule-test/types.js';
 
 /**
@@ -18,9 +22,27 @@ import type { FixtureCase } from './rule-test/types.js';
  */
 export async function explainCommand(
   io: CliIo,
+  options: {
+    tenant?: string;
+    event?: string;
+    facts?: string;
+    decision?: string;
+    url?: string;
+    json?: boolean;
+  },
+): Promise<number> {
+  if (options.decision !== undefined) return replayDecision(io, options.decision, options);
+  if (options.tenant === undefined || options.event === undefined) {
+    io.stderr.write('give --tenant ID --event FILE, or --decision ID\n');
+    return exitCodes.invalid;
+  }
+  return explainEvent(io, { ...options, tenant: options.tenant, event: options.event });
+}
+
+async function explainEvent(
+  io: CliIo,
   options: { tenant: string; event: string; facts?: string; json?: boolean },
 ): Promise<number> {
-  const dirs = configDirs(io);
   const display = (path: string) => relative(io.cwd, path) || path;
   const readData = (path: string): { data?: Record<string, unknown>; error?: string } => {
     const yaml = readYaml(display(path), readText(join(io.cwd, path)) ?? readText(path) ?? '');
@@ -33,24 +55,8 @@ export async function explainCommand(
     return { data: yaml.data as Record<string, unknown> };
   };
 
-  const tenantPath = join(dirs.tenantsDir, `${options.tenant}.yaml`);
-  const text = readText(tenantPath);
-  if (text === undefined) {
-    io.stderr.write(`there is no tenant '${options.tenant}' (looked for ${display(tenantPath)})\n`);
-    return exitCodes.invalid;
-  }
-  const packs = loadPacks(dirs.rulesDir, display);
-  const load = loadTenant({
-    file: display(tenantPath),
-    text,
-    findPack: (name) => packs.get(name),
-    secrets: secretSources(io),
-  });
-  if (!load.snapshot) {
-    for (const d of load.diagnostics.filter((x) => x.severity === 'error'))
-      io.stderr.write(`${formatDiagnostic(d)}\n`);
-    return exitCodes.invalid;
-  }
+  const snapshot = loadLocalTenant(io, options.tenant);
+  if (!snapshot) return exitCodes.invalid;
   const event = readData(options.event);
   const facts = options.facts ? readData(options.facts) : { data: {} };
   if (!event.data || !facts.data) {
@@ -62,13 +68,80 @@ export async function explainCommand(
     ? { name: 'explain', payload: event.data as FixtureCase['payload'] & object, expect: {} }
     : { name: 'explain', event: event.data as unknown as FixtureCase['event'] & object, expect: {} };
   const input = buildFactInput(testCase, 0, defaultFixtureNow);
-  const computed = mergeFacts(computeFacts(load.snapshot, input), facts.data);
+  const computed = mergeFacts(computeFacts(snapshot, input), facts.data);
   const decision = await decide(
-    load.snapshot,
+    snapshot,
     { ...computed.event, opportunityId: computed.candidate.opportunityId },
     computed,
   );
   io.stdout.write(options.json ? `${JSON.stringify(decision, null, 2)}\n` : formatDecision(io, decision));
+  return exitCodes.ok;
+}
+
+/** The tenant as the files here define it (secrets not needed), or undefined with the problems printed. */
+function loadLocalTenant(io: CliIo, tenant: string): TenantSnapshot | undefined {
+  const dirs = configDirs(io);
+  const display = (path: string) => relative(io.cwd, path) || path;
+  const tenantPath = join(dirs.tenantsDir, `${tenant}.yaml`);
+  const text = readText(tenantPath);
+  if (text === undefined) {
+    io.stderr.write(`there is no tenant '${tenant}' (looked for ${display(tenantPath)})\n`);
+    return undefined;
+  }
+  const packs = loadPacks(dirs.rulesDir, display);
+  const load = loadTenant({
+    file: display(tenantPath),
+    text,
+    findPack: (name) => packs.get(name),
+    secrets: secretSources(io),
+  });
+  for (const d of load.diagnostics.filter((x) => x.severity === 'error'))
+    io.stderr.write(`${formatDiagnostic(d)}\n`);
+  return load.snapshot ?? undefined;
+}
+
+/**
+ * `stagegate explain --decision ID`: a decision the service recorded (through its admin API), then
+ * the same event and facts run again through the rules in the tenant files here, to show whether a
+ * rule edit would have decided otherwise. Facts are replayed as recorded: an edit that changes how
+ * facts are derived (a new default test, say) shows with `explain --event`, not here.
+ */
+async function replayDecision(
+  io: CliIo,
+  id: string,
+  options: { url?: string; json?: boolean },
+): Promise<number> {
+  const answer = await callAdmin<{ decision: DecisionRecord }>(
+    io,
+    options,
+    'GET',
+    `/decisions/${encodeURIComponent(id)}`,
+  );
+  if (!answer.ok) return answer.code;
+  const recorded = answer.body.decision.decision as Decision;
+  if (!recorded?.facts) {
+    io.stderr.write(`decision ${id} keeps no facts (the candidate's data was purged)\n`);
+    return exitCodes.failed;
+  }
+  const snapshot = loadLocalTenant(io, recorded.tenant);
+  if (!snapshot) return exitCodes.invalid;
+  const replayed = await decide(snapshot, recorded.event, recorded.facts);
+  const diff = compareActions(recorded.actions, replayed.actions, { match: 'exact', ordered: true });
+  if (options.json) {
+    io.stdout.write(`${JSON.stringify({ recorded, replayed, same: diff.length === 0 }, null, 2)}\n`);
+    return exitCodes.ok;
+  }
+  io.stdout.write(formatDecision(io, recorded));
+  io.stdout.write(
+    `\n${paint(io, 'bold', 'replayed')} with the tenant files here (config ${replayed.configVersion}): `,
+  );
+  if (diff.length === 0) {
+    io.stdout.write('the same actions\n');
+  } else {
+    io.stdout.write('different actions (- recorded, + now):\n');
+    for (const line of diff) io.stdout.write(`  ${line}\n`);
+    for (const line of replayed.trace.flatMap(formatTrace)) io.stdout.write(`  ${line}\n`);
+  }
   return exitCodes.ok;
 }
 

@@ -48,16 +48,24 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   program
     .command('explain')
     .description('print one decision (actions and the trace of every rule) without calling anyone')
-    .requiredOption('--tenant <id>', 'the tenant')
-    .requiredOption(
-      '--event <file>',
-      'an event: friendly form (as in a test case) or a raw Lever webhook body',
-    )
+    .option('--tenant <id>', 'the tenant')
+    .option('--event <file>', 'an event: friendly form (as in a test case) or a raw Lever webhook body')
     .option('--facts <file>', 'facts to set over the computed ones')
+    .option('--decision <id>', 'a decision the service recorded, replayed against the tenant files here')
+    .option('--url <url>', 'the service, for --decision (default: STAGEGATE_URL or http://127.0.0.1:8080)')
     .option('--json', 'print the decision as JSON')
-    .action(async (options: { tenant: string; event: string; facts?: string; json?: boolean }) => {
-      code = await explainCommand(io, options);
-    });
+    .action(
+      async (options: {
+        tenant?: string;
+        event?: string;
+        facts?: string;
+        decision?: string;
+        url?: string;
+        json?: boolean;
+      }) => {
+        code = await explainCommand(io, options);
+      },
+    );
 
   registerAdminCommands(program, io, (result) => {
     code = result;

@@ -37,7 +37,8 @@ export async function decide(tenant: TenantSnapshot, event: DecisionEvent, facts
     priority: priority(result),
     source: sourceOf(rules.get(result.name)?.source),
     fired: result.result === true,
-    conditions: result.conditions as ConditionTrace,
+    // A plain tree: the engine's Condition.toJSON turns itself into a string inside JSON.stringify.
+    conditions: (result.conditions as unknown as { toJSON(stringify: false): ConditionTrace }).toJSON(false),
   }));
 
   return {

@@ -6,6 +6,7 @@ import { type DestinationStream, pino } from 'pino';
 import { createAdminRouter } from './admin/create-admin-router.js';
 import { createTenantRegistry } from './config/tenant-registry.js';
 import { watchConfig } from './config/watch-config.js';
+import { createBackfill } from './decide/create-backfill.js';
 import { createApp } from './intake/create-app.js';
 import { createMetrics } from './intake/create-metrics.js';
 import { describeReadiness } from './intake/describe-readiness.js';
@@ -98,6 +99,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         executor: pipeline.executor,
         registry,
         completeSandbox: pipeline.completeSandbox,
+        backfill: createBackfill({
+          tenant: (id) => registry.get(id)?.snapshot ?? undefined,
+          lever: pipeline.lever,
+          store,
+          clock,
+          accepted: pipeline.accepted,
+        }),
         log,
       }),
       registry,

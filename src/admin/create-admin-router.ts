@@ -1,12 +1,14 @@
 import express, { type Router } from 'express';
 import type { Logger } from 'pino';
 import type { TenantRegistry } from '../config/tenant-registry.js';
+import type { Backfill } from '../decide/create-backfill.js';
 import type { Executor } from '../execute/create-executor.js';
 import { StagegateError } from '../kernel/errors.js';
 import type { Store } from '../store/types.js';
 import { addActionRoutes } from './action-routes.js';
 import { answerAdminError } from './answer-admin-error.js';
 import { authenticateAdmin } from './authenticate-admin.js';
+import { addBackfillRoutes } from './backfill-routes.js';
 import { addDecisionRoutes } from './decision-routes.js';
 import { addSandboxRoutes, type CompleteSandbox } from './sandbox-routes.js';
 import { addStatusRoutes } from './status-routes.js';
@@ -19,6 +21,8 @@ export interface AdminRouterOptions {
   registry: Pick<TenantRegistry, 'list'>;
   /** Present when a tenant uses the sandbox provider. */
   completeSandbox?: CompleteSandbox;
+  /** Queues the candidates already in a tenant's trigger stages (POST /backfill); absent: 404. */
+  backfill?: Backfill;
   log?: Logger;
 }
 
@@ -40,6 +44,7 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
   addDecisionRoutes(router, options);
   addStatusRoutes(router, options);
   addSandboxRoutes(router, { completeSandbox: options.completeSandbox });
+  addBackfillRoutes(router, { backfill: options.backfill });
   router.use((_req, _res, next) => {
     next(notFound());
   });

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerAdminCommands } from './admin/register-admin-commands.js';
+import { checkCommand } from './check-command.js';
 import { explainCommand } from './explain-command.js';
 import { type CliIo, exitCodes } from './io.js';
 import { testCommand } from './test-command.js';
@@ -66,6 +67,17 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         code = await explainCommand(io, options);
       },
     );
+
+  program
+    .command('check')
+    .description(
+      'ask Lever and the vendor whether what a tenant names exists: secrets, API keys, stages, tests, webhooks',
+    )
+    .requiredOption('--tenant <id>', 'the tenant')
+    .option('--json', 'print the checks as JSON')
+    .action(async (options: { tenant: string; json?: boolean }) => {
+      code = await checkCommand(io, options);
+    });
 
   registerAdminCommands(program, io, (result) => {
     code = result;

@@ -21,6 +21,8 @@ import type { InboxItem, InvitationRecord, Store } from '../store/types.js';
 
 export interface Pipeline {
   worker: InboxWorker;
+  /** The Lever client of a tenant version (one token bucket per API key). */
+  lever(tenant: TenantSnapshot): LeverClient;
   executor: Executor;
   /** A delivery is durable: decide it, then carry out its actions. */
   accepted(item: InboxItem): void;
@@ -159,6 +161,7 @@ export function createPipeline(options: {
   return {
     worker,
     executor,
+    lever,
     accepted,
     callback(invitation) {
       const running = check(invitation)

@@ -1,6 +1,8 @@
 import { rm } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.js';
 import { createManualClock } from '../../src/kernel/clock.js';
+import { captureIo } from '../support/capture-io.js';
 import { type LeverSimulator, startLeverSimulator } from '../support/lever-simulator.js';
 import { createWorkspace, partnerTenant, startStagegate } from '../support/start-stagegate.js';
 import { startVendorSimulator, type VendorSimulator } from '../support/vendor-simulator.js';
@@ -182,6 +184,34 @@ describe('end to end: Lever -> stagegate -> vendor -> stagegate -> Lever', () =>
       await server.idle();
       expect(lever.requests.filter((r) => r.status === 429)).toHaveLength(2);
       expect(lever.getOpportunity(candidate.id)?.tags).toEqual([`${prefix} - Sent`]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('backfills candidates already in a trigger stage, once, through the CLI and the admin API', async () => {
+    const waiting = [1, 2, 3].map((i) =>
+      lever.addOpportunity({ name: `Waiting ${i}`, stageId: 'stage-tech', emails: [`w${i}@example.com`] }),
+    );
+    lever.addOpportunity({ name: 'Elsewhere', stageId: 'stage-phone', emails: ['e@example.com'] });
+    const server = await startStagegate(root, { ...env, STAGEGATE_ADMIN_TOKEN: 'admin-e2e' });
+    try {
+      const cliEnv = { STAGEGATE_URL: server.url, STAGEGATE_ADMIN_TOKEN: 'admin-e2e' };
+      const dry = captureIo({ cwd: root, env: cliEnv });
+      expect(await runCli(['backfill', '--tenant', 'acme', '--dry-run'], dry)).toBe(0);
+      await server.idle();
+      expect(vendor.sends()).toHaveLength(0);
+
+      expect(await runCli(['backfill', '--tenant', 'acme'], captureIo({ cwd: root, env: cliEnv }))).toBe(0);
+      await server.idle();
+      expect(vendor.sends()).toHaveLength(3);
+      for (const candidate of waiting) {
+        expect(lever.getOpportunity(candidate.id)?.tags).toEqual([`${prefix} - Sent`]);
+      }
+
+      expect(await runCli(['backfill', '--tenant', 'acme'], captureIo({ cwd: root, env: cliEnv }))).toBe(0);
+      await server.idle();
+      expect(vendor.sends()).toHaveLength(3);
     } finally {
       await server.close();
     }

@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import type { CliIo } from '../io.js';
 import { actionStatuses, listActionsCommand, retryActionsCommand } from './actions-command.js';
+import { backfillCommand } from './backfill-command.js';
 import { defaultServiceUrl } from './call-admin.js';
 import { showDecisionCommand } from './decisions-command.js';
 import { completeSandboxCommand } from './sandbox-command.js';
@@ -70,5 +71,20 @@ export function registerAdminCommands(program: Command, io: CliIo, setCode: (cod
     .option(...urlOption)
     .action(async (tenant: string, invitation: string, options: { score?: string; url?: string }) => {
       setCode(await completeSandboxCommand(io, tenant, invitation, options));
+    });
+
+  program
+    .command('backfill')
+    .description(
+      "queue the candidates already in the tenant's trigger stages, as if each had just arrived there",
+    )
+    .requiredOption('--tenant <id>', 'the tenant')
+    .option('--stage <name>', 'only this trigger stage (default: all of them)')
+    .option('--dry-run', 'list who would be queued; queue nothing')
+    .option('--explain', 'with --dry-run: also show what the rules would decide for each')
+    .option('--json', 'print the report as JSON')
+    .option(...urlOption)
+    .action(async (options: Parameters<typeof backfillCommand>[1]) => {
+      setCode(await backfillCommand(io, options));
     });
 }

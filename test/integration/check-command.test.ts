@@ -1,0 +1,133 @@
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CheckResult } from '../../src/cli/check/types.js';
+import { runCli } from '../../src/cli/main.js';
+import { captureIo } from '../support/capture-io.js';
+import { type LeverSimulator, startLeverSimulator } from '../support/lever-simulator.js';
+import { createWorkspace, partnerTenant } from '../support/start-stagegate.js';
+import { startVendorSimulator, type VendorSimulator } from '../support/vendor-simulator.js';
+
+const env = {
+  ACME_LEVER_API_KEY: 'lever-key-check',
+  ACME_TOKEN: 'webhook-token-check',
+  ACME_VENDOR_KEY: 'vendor-key-check',
+};
+
+let lever: LeverSimulator;
+let vendor: VendorSimulator;
+let root: string;
+
+beforeEach(async () => {
+  lever = await startLeverSimulator({ apiKeys: [env.ACME_LEVER_API_KEY] });
+  lever.addStage({ id: 'stage-new', text: 'New lead' });
+  lever.addStage({ id: 'stage-screen', text: 'Technical Screen' });
+  vendor = await startVendorSimulator({
+    apiKeys: [env.ACME_VENDOR_KEY],
+    tests: [
+      { id: 'sandbox-python', name: 'Backend - Python' },
+      { id: 'sandbox-react', name: 'Frontend - React' },
+    ],
+  });
+  root = await createWorkspace({ acme: partnerTenant('acme', lever.baseUrl, vendor.baseUrl) });
+});
+
+afterEach(async () => {
+  await lever.close();
+  await vendor.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+async function check(argv: string[], overrides: Record<string, string | undefined> = {}) {
+  const io = captureIo({ cwd: root, env: { ...env, ...overrides } });
+  const code = await runCli(['check', ...argv], io);
+  return { code, out: io.out(), err: io.err() };
+}
+
+function checks(out: string): CheckResult[] {
+  return (JSON.parse(out) as { checks: CheckResult[] }).checks;
+}
+
+describe('stagegate check', () => {
+  it('passes every check against the real Lever and vendor (exit 0), and writes nothing to them', async () => {
+    const answer = await check(['--tenant', 'acme']);
+    expect(answer.err).toBe('');
+    expect(answer.code).toBe(0);
+    expect(answer.out).toContain(
+      '✓ secret ACME_LEVER_API_KEY: the environment variable ACME_LEVER_API_KEY is set',
+    );
+    expect(answer.out).toContain(
+      "✓ trigger stage 'Technical Screen': exists in Lever as 'Technical Screen' (stage-screen)",
+    );
+    expect(answer.out).toContain("✓ test 'Backend - Python': the vendor has sandbox-python");
+    expect(answer.out).toContain('✓ webhook candidateStageChange');
+    expect(answer.out).toContain('all checks passed');
+    expect(lever.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /stages']);
+    expect(vendor.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /list_tests']);
+
+    const json = await check(['--tenant', 'acme', '--json']);
+    expect(json.code).toBe(0);
+    const parsed = JSON.parse(json.out) as { ok: boolean; checks: CheckResult[] };
+    expect(parsed.ok).toBe(true);
+    expect(parsed.checks.every((c) => c.status === 'ok')).toBe(true);
+  });
+
+  it('names the missing trigger stage and the missing test, with the fix (exit 1)', async () => {
+    const text = partnerTenant('acme', lever.baseUrl, vendor.baseUrl)
+      .replace('- stage: Technical Screen', '- stage: Technical Screening')
+      .replace('providerTestId: "sandbox-react"', 'providerTestId: "sandbox-reactt"');
+    await writeFile(join(root, 'tenants', 'acme.yaml'), text);
+
+    const answer = await check(['--tenant', 'acme']);
+    expect(answer.code).toBe(1);
+    expect(answer.out).toContain(
+      "✗ trigger stage 'Technical Screening': Lever has no stage named 'Technical Screening'",
+    );
+    expect(answer.out).toContain("fix: did you mean 'Technical Screen'? set triggers[0].stage to it");
+    expect(answer.out).toContain("✗ test 'Frontend - React': the vendor has no test sandbox-reactt");
+    expect(answer.out).toContain(
+      `fix: the vendor's 'Frontend - React' is sandbox-react: set tests."Frontend - React".providerTestId to it`,
+    );
+    expect(answer.out).toContain("✓ test 'Backend - Python'");
+    expect(answer.out).toContain('2 check(s) failed');
+
+    const json = checks((await check(['--tenant', 'acme', '--json'])).out);
+    expect(json.filter((c) => c.status === 'failed').map((c) => c.check)).toEqual([
+      "trigger stage 'Technical Screening'",
+      "test 'Frontend - React'",
+    ]);
+  });
+
+  it('says Lever refused the API key and in which variable (exit 1)', async () => {
+    const answer = await check(['--tenant', 'acme'], { ACME_LEVER_API_KEY: 'not-the-key' });
+    expect(answer.code).toBe(1);
+    expect(answer.out).toContain('✗ Lever API key: Lever refused the API key in ACME_LEVER_API_KEY');
+    expect(answer.out).toContain("- trigger stage 'Technical Screen': not checked: Lever did not answer");
+    // 401 is final: no retry spent on it.
+    expect(lever.requests).toHaveLength(1);
+  });
+
+  it('names each unset secret, and warns about webhook events without a token (exit 1)', async () => {
+    const text = partnerTenant('acme', lever.baseUrl, vendor.baseUrl).replace(
+      /\s+candidate(ArchiveChange|Hired|Deleted): \[\{ env: ACME_TOKEN \}\]/g,
+      '',
+    );
+    await writeFile(join(root, 'tenants', 'acme.yaml'), text);
+    const answer = await check(['--tenant', 'acme', '--json'], { ACME_VENDOR_KEY: undefined });
+    expect(answer.code).toBe(1);
+    const results = checks(answer.out);
+    expect(results.find((c) => c.check === 'secret ACME_VENDOR_KEY')).toMatchObject({
+      status: 'failed',
+      fix: "set ACME_VENDOR_KEY in stagegate's environment",
+    });
+    expect(results.find((c) => c.check === 'webhook candidateHired')).toMatchObject({ status: 'warning' });
+    expect(results.find((c) => c.check === 'webhook candidateStageChange')).toMatchObject({ status: 'ok' });
+    expect(vendor.requests).toHaveLength(0);
+  });
+
+  it('exits 2 for an unknown tenant', async () => {
+    const answer = await check(['--tenant', 'nobody']);
+    expect(answer.code).toBe(2);
+    expect(answer.err).toContain("there is no tenant 'nobody'");
+  });
+});

@@ -2,6 +2,8 @@ import { cpus, totalmem } from 'node:os';
 import type { BenchResult } from './bench-result.js';
 import { benchConfig } from './config.bench.js';
 import { benchDecide } from './decide.bench.js';
+import { benchExecutor } from './executor.bench.js';
+import { benchIntake } from './intake.bench.js';
 import { benchStore } from './store.bench.js';
 
 /** `npm run bench`: every benchmark in one run, printed as a markdown table with the machine it ran on. */
@@ -9,6 +11,8 @@ const suites: [string, () => Promise<BenchResult[]>][] = [
   ['config', benchConfig],
   ['decide', benchDecide],
   ['store', benchStore],
+  ['intake', benchIntake],
+  ['executor', benchExecutor],
 ];
 
 const cpu = cpus()[0]?.model ?? 'unknown CPU';

@@ -157,7 +157,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
   };
 
   const tickOnce = async () => {
-    const due = await store.dueActions(clock.now(), options.batch ?? 200);
+    const due = await store.dueActions(clock.now(), options.batch ?? 5_000);
     const groups = new Map<string, ActionRecord>();
     for (const record of due) {
       const key = `${record.tenant}\0${record.opportunityId ?? record.decisionId}`;

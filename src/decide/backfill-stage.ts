@@ -39,7 +39,7 @@ export interface BackfillReport {
 export interface BackfillOptions {
   tenant: TenantSnapshot;
   lever: LeverClient;
-  store: Pick<Store, 'acceptDelivery' | 'listInvitations' | 'listDecisions' | 'pendingInbox'>;
+  store: Pick<Store, 'acceptDelivery' | 'listInvitations' | 'listActions' | 'listDecisions' | 'pendingInbox'>;
   /** One trigger stage by name (any case); all of them when absent. */
   stage?: string;
   dryRun: boolean;

@@ -1,5 +1,6 @@
 import { StagegateError } from '../kernel/errors.js';
 import type { InvitationFact } from '../kernel/facts.js';
+import { invitationIdOf } from '../kernel/invitation-id.js';
 import type { LeverClient } from '../lever/create-lever-client.js';
 import type { InboxItem, Store } from '../store/types.js';
 import type { FactInput } from './compute-facts.js';
@@ -30,7 +31,7 @@ export async function enrichDelivery(options: {
   item: InboxItem;
   lever: LeverClient;
   cache: LeverCache;
-  store: Pick<Store, 'listInvitations'>;
+  store: Pick<Store, 'listInvitations' | 'listActions'>;
   now: number;
 }): Promise<Enrichment> {
   const { item, lever, cache, store, now } = options;
@@ -47,6 +48,17 @@ export async function enrichDelivery(options: {
     status: invitation.status,
     sentAt: invitation.createdAt,
   }));
+  // A send still waiting in the outbox is an invitation too, for the resend policy: otherwise two
+  // quick moves into a trigger stage would both send.
+  const known = new Set(invitations.map((invitation) => invitation.id));
+  for (const record of await store.listActions({ tenant: item.tenant, opportunityId })) {
+    const action = record.action as { type?: string; test?: string };
+    if (action.type !== 'assessment.send' || (record.status !== 'pending' && record.status !== 'running'))
+      continue;
+    const id = invitationIdOf(record.id);
+    if (!known.has(id))
+      invitations.push({ id, test: action.test ?? '', status: 'sending', sentAt: record.createdAt });
+  }
   const bare: FactInput['candidate'] = {
     opportunityId,
     name: null,

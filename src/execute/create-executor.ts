@@ -115,22 +115,12 @@ export function createExecutor(options: ExecutorOptions): Executor {
         return false;
       }
       actionLog.error({ err: failure, attempts }, 'action failed for good');
-      await finish(record, 'failed', { status: 'failed', lastError: failure.message });
-      await dropRestOfDecision(record);
+      // Shown on the candidate first, then recorded: a crash in between shows it twice (a second
+      // note), never not at all. The rest of the decision is dropped by runOpportunity, which
+      // derives it from this record, so that survives a crash too.
       await reportFailure(action, failure, context);
+      await finish(record, 'failed', { status: 'failed', lastError: failure.message });
       return true;
-    }
-  };
-
-  const dropRestOfDecision = async (failed: ActionRecord) => {
-    const rest = (await store.listActions({ tenant: failed.tenant, status: 'pending' })).filter(
-      (record) => record.decisionId === failed.decisionId && record.index > failed.index,
-    );
-    for (const record of rest) {
-      await finish(record, 'failed', {
-        status: 'failed',
-        lastError: `not run: action ${failed.index} of this decision failed`,
-      });
     }
   };
 
@@ -141,17 +131,36 @@ export function createExecutor(options: ExecutorOptions): Executor {
   ): Promise<number> => {
     const now = clock.now();
     let ran = 0;
-    const pending = (
-      await store.listActions({ tenant, status: 'pending', ...(opportunityId ? { opportunityId } : {}) })
-    )
+    const actions = (await store.listActions({ tenant, ...(opportunityId ? { opportunityId } : {}) }))
       .filter((record) => opportunityId !== null || record.decisionId === decisionId)
+      .filter((record) => record.status !== 'done')
       .sort((a, b) => a.createdAt - b.createdAt || a.index - b.index);
-    for (const record of pending) {
+    const failedDecisions = new Map<string, number>();
+    for (const record of actions) {
       const current = await store.getAction(record.id);
-      if (current?.status !== 'pending') continue; // dropped with its decision meanwhile
+      if (!current || current.status === 'done') continue;
+      if (current.status === 'failed') {
+        failedDecisions.set(
+          current.decisionId,
+          Math.min(current.index, failedDecisions.get(current.decisionId) ?? Infinity),
+        );
+        continue;
+      }
+      // An action still running holds back everything after it (in this process, or left by a crash until recover()).
+      if (current.status === 'running') return ran;
+      const failedAt = failedDecisions.get(current.decisionId);
+      if (failedAt !== undefined && failedAt < current.index) {
+        await finish(current, 'failed', {
+          status: 'failed',
+          lastError: `not run: action ${failedAt} of this decision failed`,
+        });
+        continue;
+      }
       if (current.nextAttemptAt > now) return ran;
       ran++;
       if (!(await execute(current))) return ran;
+      const after = await store.getAction(current.id);
+      if (after?.status === 'failed') failedDecisions.set(current.decisionId, current.index);
     }
     return ran;
   };

@@ -1,14 +1,9 @@
-import { createHash } from 'node:crypto';
 import type { Action } from '../../kernel/actions.js';
 import { StagegateError } from '../../kernel/errors.js';
+import { invitationIdOf } from '../../kernel/invitation-id.js';
 import type { ActionHandler } from '../types.js';
 
 type SendAction = Extract<Action, { type: 'assessment.send' }>;
-
-/** The invitation's id follows from the action's idempotency key: a retried action finds its record. */
-export function invitationIdOf(actionId: string): string {
-  return `inv_${createHash('sha256').update(actionId).digest('hex').slice(0, 20)}`;
-}
 
 /**
  * Sends one invitation, at most once. The local record is written before the vendor is called and

@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import { StagegateError } from '../../kernel/errors.js';
+import { checkInboxOutcome } from '../check-inbox-outcome.js';
+import { copyJson } from '../copy-json.js';
+import type { InboxItem, Store } from '../types.js';
+import {
+  checkTenant,
+  findRecord,
+  insertRecord,
+  readRecord,
+  readRecords,
+  replaceRecord,
+  type SqliteContext,
+} from './sqlite-context.js';
+
+type InboxOperations = Pick<Store, 'acceptDelivery' | 'pendingInbox' | 'getInboxItem' | 'completeInbox'>;
+
+export function createInboxOperations(context: SqliteContext): InboxOperations {
+  const { clock, retention } = context;
+  return {
+    async acceptDelivery(input) {
+      if (typeof input.token !== 'string' || input.token === '') {
+        throw new StagegateError('INTERNAL', `A delivery needs a token, got ${JSON.stringify(input.token)}.`);
+      }
+      checkTenant(input.tenant);
+      const now = clock.now();
+      // The check runs in the batch transaction, after the batch's earlier changes: two deliveries
+      // of one token cannot both pass, and a duplicate is answered only once the first is committed.
+      return context.write(() => {
+        const seen = context
+          .query('SELECT at, inbox_id AS inboxId FROM dedupe WHERE tenant = ? AND token = ?')
+          .get(input.tenant, input.token) as { at: number; inboxId: string } | undefined;
+        const first =
+          seen !== undefined && now - seen.at < retention.dedupeMs
+            ? readRecord<InboxItem>(context, 'inbox', seen.inboxId)
+            : undefined;
+        if (first !== undefined) return { duplicate: true, item: first };
+        const item: InboxItem = copyJson({
+          id: `inb_${randomUUID()}`,
+          tenant: input.tenant,
+          token: input.token,
+          event: input.event,
+          triggeredAt: input.triggeredAt,
+          receivedAt: now,
+          opportunityId: input.opportunityId,
+          payload: input.payload ?? null,
+          status: 'pending',
+        });
+        insertRecord(context, 'inbox', item);
+        context
+          .query('INSERT OR REPLACE INTO dedupe (tenant, token, at, inbox_id) VALUES (?, ?, ?, ?)')
+          .run(input.tenant, input.token, now, item.id);
+        return { duplicate: false, item };
+      });
+    },
+
+    async pendingInbox(tenant) {
+      // One tenant's items are in arrival order; across tenants, by receivedAt, then arrival.
+      return readRecords<InboxItem, 'inbox'>(
+        context,
+        'inbox',
+        { status: 'pending', tenant },
+        tenant === undefined ? 'received_at, seq' : 'seq',
+      );
+    },
+
+    async getInboxItem(id) {
+      return readRecord(context, 'inbox', id);
+    },
+
+    async completeInbox(id, outcome) {
+      return context.write(() => {
+        const item = findRecord<InboxItem>(context, 'inbox', id, 'inbox item');
+        // Already completed (perhaps earlier in this batch): a no-op.
+        if (item.status !== 'pending') return item;
+        if ('skipped' in outcome) {
+          item.status = 'skipped';
+          item.reason = outcome.skipped;
+        } else {
+          const decision = copyJson(outcome.decision);
+          const actions = outcome.actions.map(copyJson);
+          checkInboxOutcome(item, decision, actions);
+          const taken = [
+            ...(readRecord(context, 'decisions', decision.id) === undefined ? [] : [decision.id]),
+            ...actions
+              .map((action) => action.id)
+              .filter((actionId) => readRecord(context, 'actions', actionId)),
+          ];
+          if (taken.length > 0) {
+            throw new StagegateError(
+              'INTERNAL',
+              `Cannot complete inbox item ${id}: ids already stored: ${taken.join(', ')}.`,
+            );
+          }
+          // One transaction: the file has the decision, its actions and the item's status, or none.
+          insertRecord(context, 'decisions', decision);
+          for (const action of actions) insertRecord(context, 'actions', action);
+          item.status = 'done';
+          item.decisionId = decision.id;
+        }
+        replaceRecord(context, 'inbox', item);
+        return item;
+      });
+    },
+  };
+}

@@ -1,0 +1,93 @@
+import type Database from 'better-sqlite3';
+
+/** `PRAGMA application_id` of a stagegate store ('SGTE'): a SQLite file of another program is refused. */
+export const applicationId = 0x53475445;
+export const schemaVersion = 1;
+
+// Every record is its JSON in `record`; the columns a query filters or sorts on are generated from
+// it, so they cannot drift from what is returned. `seq` is arrival order.
+const schema = `
+CREATE TABLE inbox (
+  seq INTEGER PRIMARY KEY,
+  record TEXT NOT NULL,
+  id TEXT GENERATED ALWAYS AS (record ->> '$.id') VIRTUAL,
+  tenant TEXT GENERATED ALWAYS AS (record ->> '$.tenant') VIRTUAL,
+  status TEXT GENERATED ALWAYS AS (record ->> '$.status') VIRTUAL,
+  opportunity_id TEXT GENERATED ALWAYS AS (record ->> '$.opportunityId') VIRTUAL,
+  received_at INTEGER GENERATED ALWAYS AS (record ->> '$.receivedAt') VIRTUAL,
+  decision_id TEXT GENERATED ALWAYS AS (record ->> '$.decisionId') VIRTUAL
+);
+CREATE UNIQUE INDEX inbox_by_id ON inbox (id);
+CREATE INDEX inbox_by_status ON inbox (status, tenant, seq);
+CREATE INDEX inbox_by_opportunity ON inbox (tenant, opportunity_id);
+CREATE INDEX inbox_by_received ON inbox (received_at);
+
+CREATE TABLE dedupe (
+  tenant TEXT NOT NULL,
+  token TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  inbox_id TEXT NOT NULL,
+  PRIMARY KEY (tenant, token)
+) WITHOUT ROWID;
+CREATE INDEX dedupe_by_at ON dedupe (at);
+
+CREATE TABLE decisions (
+  seq INTEGER PRIMARY KEY,
+  record TEXT NOT NULL,
+  id TEXT GENERATED ALWAYS AS (record ->> '$.id') VIRTUAL,
+  tenant TEXT GENERATED ALWAYS AS (record ->> '$.tenant') VIRTUAL,
+  opportunity_id TEXT GENERATED ALWAYS AS (record ->> '$.opportunityId') VIRTUAL,
+  inbox_id TEXT GENERATED ALWAYS AS (record ->> '$.inboxId') VIRTUAL,
+  created_at INTEGER GENERATED ALWAYS AS (record ->> '$.createdAt') VIRTUAL
+);
+CREATE UNIQUE INDEX decisions_by_id ON decisions (id);
+CREATE INDEX decisions_by_opportunity ON decisions (tenant, opportunity_id);
+CREATE INDEX decisions_by_inbox ON decisions (inbox_id);
+CREATE INDEX decisions_by_created ON decisions (created_at);
+
+CREATE TABLE actions (
+  seq INTEGER PRIMARY KEY,
+  record TEXT NOT NULL,
+  id TEXT GENERATED ALWAYS AS (record ->> '$.id') VIRTUAL,
+  tenant TEXT GENERATED ALWAYS AS (record ->> '$.tenant') VIRTUAL,
+  opportunity_id TEXT GENERATED ALWAYS AS (record ->> '$.opportunityId') VIRTUAL,
+  decision_id TEXT GENERATED ALWAYS AS (record ->> '$.decisionId') VIRTUAL,
+  idx INTEGER GENERATED ALWAYS AS (record ->> '$.index') VIRTUAL,
+  status TEXT GENERATED ALWAYS AS (record ->> '$.status') VIRTUAL,
+  next_attempt_at INTEGER GENERATED ALWAYS AS (record ->> '$.nextAttemptAt') VIRTUAL,
+  created_at INTEGER GENERATED ALWAYS AS (record ->> '$.createdAt') VIRTUAL
+);
+CREATE UNIQUE INDEX actions_by_id ON actions (id);
+CREATE INDEX actions_by_due ON actions (status, next_attempt_at, created_at, idx);
+CREATE INDEX actions_by_decision ON actions (decision_id, status);
+CREATE INDEX actions_by_opportunity ON actions (tenant, opportunity_id);
+
+CREATE TABLE invitations (
+  seq INTEGER PRIMARY KEY,
+  record TEXT NOT NULL,
+  id TEXT GENERATED ALWAYS AS (record ->> '$.id') VIRTUAL,
+  tenant TEXT GENERATED ALWAYS AS (record ->> '$.tenant') VIRTUAL,
+  opportunity_id TEXT GENERATED ALWAYS AS (record ->> '$.opportunityId') VIRTUAL,
+  status TEXT GENERATED ALWAYS AS (record ->> '$.status') VIRTUAL
+);
+CREATE UNIQUE INDEX invitations_by_id ON invitations (id);
+CREATE INDEX invitations_by_opportunity ON invitations (tenant, opportunity_id, status);
+
+CREATE TABLE tombstones (
+  tenant TEXT NOT NULL,
+  opportunity_id TEXT NOT NULL,
+  purged_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant, opportunity_id)
+) WITHOUT ROWID;
+
+CREATE TABLE probe (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL);
+`;
+
+/** Creates the tables of an empty database, in one transaction. */
+export function createSchema(db: Database.Database): void {
+  db.transaction(() => {
+    db.exec(schema);
+    db.pragma(`application_id = ${applicationId}`);
+    db.pragma(`user_version = ${schemaVersion}`);
+  }).immediate();
+}

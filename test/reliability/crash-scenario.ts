@@ -1,0 +1,259 @@
+/**
+ * The crash scenario, shared by crash.test.ts and the soak script: the real server as a child
+ * process, killed with SIGKILL at random points while Lever delivers, restarted on the same data
+ * directory each time, and then checked for lost and duplicated effects.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { systemClock } from '../../src/kernel/clock.js';
+import { createLowdbStore } from '../../src/store/lowdb/create-lowdb-store.js';
+import { type Delivery, emailOf, errorTag, post, sendsByEmail, sentTag, startWorld } from './world.js';
+
+export interface CrashScenarioOptions {
+  crashes: number;
+  opportunities?: number;
+  /** Seeds the scenario's own randomness (kill points, order); printed with the figures. */
+  seed?: number;
+  log?: (line: string) => void;
+}
+
+export interface CrashFigures {
+  seed: number;
+  crashes: number;
+  opportunities: number;
+  /** Deliveries posted, redeliveries and re-sends after a crash included. */
+  posted: number;
+  /** Distinct deliveries that got a 2xx. */
+  acknowledged: number;
+  /** Posts that got no answer (the server was down or died mid-request) and were sent again. */
+  resent: number;
+  /** Candidates with exactly one invitation at the vendor and the Sent tag. */
+  sent: number;
+  /** Sends a crash interrupted: failed by design, the candidate tagged Error; and how many of those the vendor did get. */
+  interrupted: number;
+  interruptedButReceived: number;
+  lost: number;
+  duplicated: number;
+  /** What went wrong, per candidate, when lost or duplicated is not 0 (or a delivery was refused). */
+  problems: string[];
+  /** Candidates whose final tags differ from one clean run (Sent, or Error for an interrupted send). */
+  tagProblems: string[];
+}
+
+const repoRoot = resolve(import.meta.dirname, '../..');
+const adminToken = 'crash-admin-token-33d1';
+
+/** A small deterministic generator (mulberry32), so a failing seed can be replayed. */
+function createRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Child {
+  process: ChildProcess;
+  url: string;
+  exited: Promise<void>;
+}
+
+async function startChild(root: string, env: Record<string, string>): Promise<Child> {
+  const built = join(repoRoot, 'dist/src/main.js');
+  const args = existsSync(built) ? [built] : ['--import', 'tsx', join(repoRoot, 'src/main.ts')];
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      STAGEGATE_ADMIN_TOKEN: adminToken,
+      STAGEGATE_CALLBACK_SECRET: 'crash-callback-secret',
+      // A retry after a transient failure is due in a second, not 30 s later.
+      STAGEGATE_RETRY_SCHEDULE: '1s,1s,1s,1s,1s',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const url = await new Promise<string>((done, fail) => {
+    let buffered = '';
+    const onData = (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const match = /stagegate listening on (http:\/\/[^\s"]+)/.exec(buffered);
+      if (match?.[1] !== undefined) {
+        child.stdout?.off('data', onData);
+        child.stdout?.resume();
+        done(match[1]);
+      }
+    };
+    child.stdout?.on('data', onData);
+    void exited.then(() => fail(new Error(`stagegate exited before listening: ${stderr}`)));
+  });
+  return { process: child, url, exited };
+}
+
+async function adminStatus(url: string): Promise<{
+  inbox: { pending: number };
+  actions: Record<string, number>;
+}> {
+  const response = await fetch(`${url}/admin/status`, { headers: { authorization: `Bearer ${adminToken}` } });
+  return (await response.json()) as { inbox: { pending: number }; actions: Record<string, number> };
+}
+
+export async function runCrashScenario(options: CrashScenarioOptions): Promise<CrashFigures> {
+  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const random = createRandom(seed);
+  const log = options.log ?? (() => {});
+  const count = options.opportunities ?? 40;
+  const world = await startWorld();
+  const ids = Array.from({ length: count }, (_, n) => `opp-${n}`);
+  const archived = new Set(ids.filter(() => random() < 0.3));
+  for (const id of ids) {
+    world.lever.addOpportunity({
+      id,
+      stageId: 'stage-tech',
+      archived: archived.has(id) ? { reason: 'reason-hired-elsewhere', archivedAt: Date.now() } : null,
+    });
+  }
+  // Five posts per candidate: a move into the trigger stage (and two redeliveries of it), a hire,
+  // and an archive (or a redelivered hire when Lever has the candidate unarchived).
+  const now = Date.now();
+  const queue: Delivery[] = ids.flatMap((opportunityId) => {
+    const make = (kind: Delivery['kind']): Delivery => ({
+      token: `${kind}-${opportunityId}`,
+      kind,
+      opportunityId,
+      triggeredAt: now,
+    });
+    const stage = make('stage');
+    const hired = make('hired');
+    return [stage, stage, stage, hired, archived.has(opportunityId) ? make('archived') : hired];
+  });
+  for (let i = queue.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [queue[i], queue[j]] = [queue[j] as Delivery, queue[i] as Delivery];
+  }
+
+  const figures: CrashFigures = {
+    seed,
+    crashes: 0,
+    opportunities: count,
+    posted: 0,
+    acknowledged: 0,
+    resent: 0,
+    sent: 0,
+    interrupted: 0,
+    interruptedButReceived: 0,
+    lost: 0,
+    duplicated: 0,
+    problems: [],
+    tagProblems: [],
+  };
+  const acknowledged = new Set<string>();
+  const postAll = async (url: string, alive: () => boolean) => {
+    // Six posts in flight, as Lever's workers would; a post that gets no answer goes back in the queue.
+    const worker = async () => {
+      while (alive()) {
+        const delivery = queue.shift();
+        if (delivery === undefined) return;
+        figures.posted += 1;
+        const status = await post(world.lever, url, 'acme', delivery);
+        if (status !== null && status >= 200 && status < 300) acknowledged.add(delivery.token);
+        else if (status !== null && status < 500) {
+          // A refusal is final for Lever too; it is a finding, not something to resend.
+          figures.problems.push(`${delivery.token}: answered ${status}`);
+        } else {
+          figures.resent += 1;
+          queue.push(delivery);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 6 }, worker));
+  };
+
+  try {
+    for (let crash = 0; crash < options.crashes; crash++) {
+      const child = await startChild(world.root, world.env);
+      let alive = true;
+      // Kill points: during intake while deliveries remain, then during the executor's sends.
+      const killAfterMs = Math.floor(random() * (queue.length > 0 ? 250 : 120));
+      const killed = new Promise<void>((done) =>
+        setTimeout(() => {
+          alive = false;
+          child.process.kill('SIGKILL');
+          done();
+        }, killAfterMs),
+      );
+      await Promise.all([postAll(child.url, () => alive), killed]);
+      await child.exited;
+      figures.crashes += 1;
+      log(`crash ${crash + 1}/${options.crashes} after ${killAfterMs} ms; ${queue.length} deliveries left`);
+    }
+
+    const child = await startChild(world.root, world.env);
+    try {
+      for (let round = 0; queue.length > 0; round++) {
+        if (round > 20) throw new Error(`${queue.length} deliveries never acknowledged`);
+        await postAll(child.url, () => true);
+      }
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const status = await adminStatus(child.url);
+        if (Date.now() > deadline) throw new Error(`still busy after 30 s: ${JSON.stringify(status)}`);
+        const busy = status.inbox.pending + (status.actions.pending ?? 0) + (status.actions.running ?? 0);
+        if (busy === 0) break;
+        await new Promise((done) => setTimeout(done, 50));
+      }
+    } finally {
+      child.process.kill('SIGTERM');
+      await child.exited;
+    }
+
+    figures.acknowledged = acknowledged.size;
+    const store = await createLowdbStore({ dir: join(world.root, 'data'), clock: systemClock });
+    try {
+      const sends = sendsByEmail(world.vendor);
+      const failedSends = (await store.listActions({ tenant: 'acme', status: 'failed' })).filter(
+        (a) => (a.action as { type: string }).type === 'assessment.send',
+      );
+      for (const id of ids) {
+        const atVendor = sends.get(emailOf(id)) ?? [];
+        const tags = world.lever.getOpportunity(id)?.tags ?? [];
+        const invitations = await store.listInvitations({ tenant: 'acme', opportunityId: id });
+        const failed = failedSends.find((a) => a.opportunityId === id);
+        if (atVendor.length > 1 || invitations.length > 1) {
+          figures.duplicated += 1;
+          figures.problems.push(`${id}: ${atVendor.length} sends, ${invitations.length} invitations`);
+        } else if (invitations[0]?.vendorInvitationId !== undefined && atVendor.length === 1) {
+          figures.sent += 1;
+          if (tags.join() !== sentTag) figures.tagProblems.push(`${id}: sent, but tagged ${tags.join()}`);
+        } else if (failed !== undefined && /cannot tell/.test(failed.lastError ?? '')) {
+          figures.interrupted += 1;
+          figures.interruptedButReceived += atVendor.length;
+          if (tags.join() !== errorTag)
+            figures.tagProblems.push(`${id}: interrupted, but tagged ${tags.join()}`);
+        } else {
+          figures.lost += 1;
+          figures.problems.push(
+            `${id}: lost (${atVendor.length} sends, invitation ${invitations[0]?.status ?? 'none'}, send ${failed?.lastError ?? 'not failed'})`,
+          );
+        }
+      }
+    } finally {
+      await store.close();
+    }
+    return figures;
+  } finally {
+    await world.close();
+  }
+}

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { runCrashScenario } from './crash-scenario.js';
+
+const crashes = 20;
+const opportunities = 40;
+
+describe('crash: the server is killed with SIGKILL at random points and restarted', () => {
+  it('gives every acknowledged delivery its effect exactly once', async () => {
+    const progress: string[] = [];
+    const figures = await runCrashScenario({ crashes, opportunities, log: (line) => progress.push(line) });
+    console.info(`crash: ${JSON.stringify(figures)}`);
+    expect(figures.crashes).toBe(crashes);
+    expect({ lost: figures.lost, duplicated: figures.duplicated, problems: figures.problems }).toEqual({
+      lost: 0,
+      duplicated: 0,
+      problems: [],
+    });
+    // Final tags as after one clean run: Sent for a sent invitation, Error for an interrupted one.
+    expect(figures.tagProblems).toEqual([]);
+    // Every candidate ends with one invitation at the vendor, or an interrupted one shown as Error.
+    expect(figures.sent + figures.interrupted).toBe(opportunities);
+  }, 60_000);
+});

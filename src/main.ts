@@ -17,6 +17,7 @@ import { createPipeline, type Pipeline } from './server/create-pipeline.js';
 import { readOrCreateSecret } from './server/read-or-create-secret.js';
 import { readServerEnv } from './server/read-server-env.js';
 import { createLowdbStore } from './store/lowdb/create-lowdb-store.js';
+import { createSqliteStore } from './store/sqlite/create-sqlite-store.js';
 import type { Store } from './store/types.js';
 
 export interface StartServerOptions {
@@ -49,7 +50,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     level: config.logLevel,
     destination: options.logDestination ?? pino.destination({ dest: 1, sync: true }),
   });
-  const store = await createLowdbStore({ dir: config.dataDir, clock, log });
+  const store =
+    config.store === 'sqlite'
+      ? await createSqliteStore({ dir: config.dataDir, clock, log })
+      : await createLowdbStore({ dir: config.dataDir, clock, log });
   const closers: (() => Promise<void>)[] = [() => store.close()];
   const close = async () => {
     for (const closer of closers.splice(0).reverse()) await closer();

@@ -18,6 +18,8 @@ export interface ServerEnv {
   retrySchedule: number[] | null;
   /** null: the admin API is off. */
   adminToken: string | null;
+  /** The store backend: lowdb (the default, one JSON file per tenant) or sqlite. */
+  store: 'lowdb' | 'sqlite';
 }
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -59,6 +61,10 @@ export function readServerEnv(env: Readonly<Record<string, string | undefined>>,
   } catch (error) {
     problems.push((error as Error).message);
   }
+  const store = text('STAGEGATE_STORE', 'lowdb');
+  if (store !== 'lowdb' && store !== 'sqlite') {
+    problems.push(`STAGEGATE_STORE must be lowdb or sqlite, got ${JSON.stringify(store)}`);
+  }
   const logLevel = text('LOG_LEVEL', 'info');
   if (!logLevels.includes(logLevel))
     problems.push(`LOG_LEVEL must be one of ${logLevels.join(', ')}, got ${JSON.stringify(logLevel)}`);
@@ -80,5 +86,6 @@ export function readServerEnv(env: Readonly<Record<string, string | undefined>>,
     pollIntervalMs: pollMinutes * 60_000,
     retrySchedule,
     adminToken: text('STAGEGATE_ADMIN_TOKEN', '') || null,
+    store: store === 'sqlite' ? 'sqlite' : 'lowdb',
   };
 }

@@ -33,7 +33,14 @@ export async function startStagegate(
   });
   const server = await startServer({
     cwd: root,
-    env: { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'debug', ...env },
+    // STAGEGATE_TEST_STORE=sqlite runs the integration tests on the SQLite backend.
+    env: {
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'debug',
+      STAGEGATE_STORE: process.env.STAGEGATE_TEST_STORE ?? 'lowdb',
+      ...env,
+    },
     logDestination: sink,
     ...(clock ? { clock } : {}),
     // Retries and rate limits do not wait for real time in tests; what they asked for is recorded.

@@ -17,10 +17,9 @@ export async function decide(tenant: TenantSnapshot, event: DecisionEvent, facts
     engine.run(flattenFacts(facts, factNamesOf(tenant.rules))),
   );
   const rules = rulesByName(tenant);
-  const priority = (result: RuleResult) => rules.get(result.name)?.priority ?? 0;
   const byRule = (a: RuleResult, b: RuleResult) =>
     (rules.get(a.name)?.rank ?? 0) - (rules.get(b.name)?.rank ?? 0);
-  const fired = [...results].sort(byRule);
+  const fired = results.length > 1 ? [...results].sort(byRule) : results;
 
   const rawActions: Record<string, unknown>[] = [];
   const reasons: string[] = [];
@@ -32,14 +31,11 @@ export async function decide(tenant: TenantSnapshot, event: DecisionEvent, facts
   }
   if (fired.length === 0) reasons.push(nothingApplies(event.type));
 
-  const trace: RuleTrace[] = [...fired, ...[...failureResults].sort(byRule)].map((result) => ({
-    rule: result.name,
-    priority: priority(result),
-    source: sourceOf(rules.get(result.name)?.source),
-    fired: result.result === true,
-    // A plain tree: the engine's Condition.toJSON turns itself into a string inside JSON.stringify.
-    conditions: (result.conditions as unknown as { toJSON(stringify: false): ConditionTrace }).toJSON(false),
-  }));
+  const trace: RuleTrace[] = [];
+  for (const result of [...fired, ...failureResults.sort(byRule)]) {
+    const rule = rules.get(result.name);
+    trace.push(new LazyRuleTrace(result, rule?.priority ?? 0, rule?.sourceText ?? ''));
+  }
 
   return {
     id: decisionId(tenant, event),
@@ -47,14 +43,55 @@ export async function decide(tenant: TenantSnapshot, event: DecisionEvent, facts
     configVersion: tenant.version,
     event,
     facts,
-    fired: fired.map((result) => ({ name: result.name, priority: priority(result) })),
+    fired: fired.map((result) => ({ name: result.name, priority: rules.get(result.name)?.priority ?? 0 })),
     actions: normalizeActions(rawActions),
     reasons,
     trace,
   };
 }
 
-type RankedRule = CompiledRule & { rank: number };
+/**
+ * A rule's trace whose condition tree is copied out of the engine's result only when read or
+ * serialised: most decisions are stored and never looked at, and the copy is the trace's main cost.
+ */
+class LazyRuleTrace implements RuleTrace {
+  readonly rule: string;
+  readonly fired: boolean;
+  #evaluated: RuleResult | null;
+  #conditions: ConditionTrace | null = null;
+
+  constructor(
+    result: RuleResult,
+    readonly priority: number,
+    readonly source: string,
+  ) {
+    this.rule = result.name;
+    this.fired = result.result === true;
+    this.#evaluated = result;
+  }
+
+  get conditions(): ConditionTrace {
+    if (this.#conditions === null) {
+      // A plain tree: the engine's Condition.toJSON turns itself into a string inside JSON.stringify.
+      const tree = this.#evaluated?.conditions as unknown as { toJSON(stringify: false): ConditionTrace };
+      this.#conditions = tree.toJSON(false);
+      this.#evaluated = null;
+    }
+    return this.#conditions;
+  }
+
+  toJSON(): RuleTrace {
+    return {
+      rule: this.rule,
+      priority: this.priority,
+      source: this.source,
+      fired: this.fired,
+      conditions: this.conditions,
+    };
+  }
+}
+
+type RankedRule = CompiledRule & { rank: number; sourceText: string };
 const ranked = new WeakMap<TenantSnapshot, Map<string, RankedRule>>();
 
 /** The tenant's rules by name, each with its place in decision order: priority first, then file order. */
@@ -63,7 +100,9 @@ function rulesByName(tenant: TenantSnapshot): Map<string, RankedRule> {
   if (!map) {
     const order = tenant.rules.map((rule, index) => ({ rule, index }));
     order.sort((a, b) => b.rule.priority - a.rule.priority || a.index - b.index);
-    map = new Map(order.map(({ rule }, rank) => [rule.name, { ...rule, rank }]));
+    map = new Map(
+      order.map(({ rule }, rank) => [rule.name, { ...rule, rank, sourceText: sourceOf(rule.source) }]),
+    );
     ranked.set(tenant, map);
   }
   return map;

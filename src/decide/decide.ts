@@ -3,7 +3,7 @@ import type { RuleResult } from 'json-rules-engine';
 import type { CompiledRule, TenantSnapshot } from '../config/types.js';
 import type { Facts } from '../kernel/facts.js';
 import { withEngine } from './engine-pool.js';
-import { fillTemplate } from './fill-template.js';
+import { compileTemplate, fillTemplate } from './fill-template.js';
 import { factNamesOf, flattenFacts } from './flatten-facts.js';
 import { normalizeActions } from './normalize-actions.js';
 import type { ConditionTrace, Decision, DecisionEvent, RuleTrace } from './types.js';
@@ -26,7 +26,8 @@ export async function decide(tenant: TenantSnapshot, event: DecisionEvent, facts
   for (const result of fired) {
     const rule = rules.get(result.name);
     if (!rule) continue;
-    for (const action of rule.then) rawActions.push(fillTemplate(action, facts) as Record<string, unknown>);
+    for (const action of rule.then)
+      rawActions.push(compileTemplate(action)(facts) as Record<string, unknown>);
     if (rule.reason !== null) reasons.push(String(fillTemplate(rule.reason, facts)));
   }
   if (fired.length === 0) reasons.push(nothingApplies(event.type));

@@ -34,6 +34,53 @@ function parse(template: string): Parsed {
   return found;
 }
 
+export type Filler = (facts: Facts) => unknown;
+
+const compiled = new WeakMap<object, Filler>();
+
+/**
+ * `fillTemplate` turned into a function once per template object (a rule's action or reason),
+ * so that a decision only reads facts, without walking and parsing the template again.
+ */
+export function compileTemplate(value: unknown): Filler {
+  if (value !== null && typeof value === 'object') {
+    const known = compiled.get(value);
+    if (known) return known;
+  }
+  let filler: Filler;
+  if (typeof value === 'string') {
+    const template = parse(value);
+    if (template.kind === 'text') {
+      const text = template.text;
+      filler = () => text;
+    } else if (template.kind === 'whole') {
+      const path = template.path;
+      filler = (facts) => readPath(facts, path);
+    } else {
+      const parts = template.parts;
+      filler = (facts) => {
+        let out = '';
+        for (const part of parts) out += typeof part === 'string' ? part : asText(readPath(facts, part));
+        return out;
+      };
+    }
+  } else if (Array.isArray(value)) {
+    const items = value.map(compileTemplate);
+    filler = (facts) => items.map((item) => item(facts));
+  } else if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).map(([key, item]) => [key, compileTemplate(item)] as const);
+    filler = (facts) => {
+      const out: Record<string, unknown> = {};
+      for (const [key, item] of entries) out[key] = item(facts);
+      return out;
+    };
+  } else {
+    filler = () => value;
+  }
+  if (value !== null && typeof value === 'object') compiled.set(value, filler);
+  return filler;
+}
+
 /**
  * Fills `${fact.path}` templates from facts. A string that is one template alone takes the fact's
  * value as it is (a list stays a list); templates inside longer text become text.

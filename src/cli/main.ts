@@ -12,7 +12,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let code: number = exitCodes.ok;
   const program = new Command('stagegate')
     .description(
-      'Lever <-> assessment vendor integration: check tenant files, test rules, explain decisions.',
+      'Lever <-> assessment vendor integration: check tenant files, test rules, explain decisions, operate the running service.',
     )
     .exitOverride()
     .configureOutput({

@@ -18,7 +18,7 @@ export interface ServerEnv {
   retrySchedule: number[] | null;
   /** null: the admin API is off. */
   adminToken: string | null;
-  /** The store backend: lowdb (the default, one JSON file per tenant) or sqlite. */
+  /** The store backend: sqlite (the default) or lowdb (one JSON file per tenant). */
   store: 'lowdb' | 'sqlite';
 }
 
@@ -61,7 +61,7 @@ export function readServerEnv(env: Readonly<Record<string, string | undefined>>,
   } catch (error) {
     problems.push((error as Error).message);
   }
-  const store = text('STAGEGATE_STORE', 'lowdb');
+  const store = text('STAGEGATE_STORE', 'sqlite');
   if (store !== 'lowdb' && store !== 'sqlite') {
     problems.push(`STAGEGATE_STORE must be lowdb or sqlite, got ${JSON.stringify(store)}`);
   }
@@ -86,6 +86,6 @@ export function readServerEnv(env: Readonly<Record<string, string | undefined>>,
     pollIntervalMs: pollMinutes * 60_000,
     retrySchedule,
     adminToken: text('STAGEGATE_ADMIN_TOKEN', '') || null,
-    store: store === 'sqlite' ? 'sqlite' : 'lowdb',
+    store: store === 'lowdb' ? 'lowdb' : 'sqlite',
   };
 }

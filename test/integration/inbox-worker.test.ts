@@ -2,9 +2,8 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Decision } from '../../src/decide/types.js';
-import { systemClock } from '../../src/kernel/clock.js';
-import { createLowdbStore } from '../../src/store/lowdb/create-lowdb-store.js';
 import { type LeverSimulator, startLeverSimulator } from '../support/lever-simulator.js';
+import { openStore } from '../support/open-store.js';
 import { createWorkspace, sandboxTenant, startStagegate } from '../support/start-stagegate.js';
 
 const apiKey = 'acme-lever-key-for-tests';
@@ -137,7 +136,7 @@ describe('the inbox worker: delivery -> facts from Lever -> decision -> outbox',
   it('decides, after a restart, what was accepted but not yet decided when the process stopped', async () => {
     const opportunity = lever.addOpportunity({ stageId: 'stage-tech', emails: ['ada@example.com'] });
     // A delivery accepted (durable) by a process that died before deciding it.
-    const store = await createLowdbStore({ dir: join(root, 'data'), clock: systemClock });
+    const store = await openStore(join(root, 'data'));
     await store.acceptDelivery({
       tenant: 'acme',
       token: 'left-over',

@@ -6,8 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { systemClock } from '../../src/kernel/clock.js';
-import { createLowdbStore } from '../../src/store/lowdb/create-lowdb-store.js';
+import { openStore, testStoreKind } from '../support/open-store.js';
 import { type Delivery, emailOf, errorTag, post, sendsByEmail, sentTag, startWorld } from './world.js';
 
 export interface CrashScenarioOptions {
@@ -73,6 +72,7 @@ async function startChild(root: string, env: Record<string, string>): Promise<Ch
       PORT: '0',
       LOG_LEVEL: 'info',
       STAGEGATE_ADMIN_TOKEN: adminToken,
+      STAGEGATE_STORE: testStoreKind,
       STAGEGATE_CALLBACK_SECRET: 'crash-callback-secret',
       // A retry after a transient failure is due in a second, not 30 s later.
       STAGEGATE_RETRY_SCHEDULE: '1s,1s,1s,1s,1s',
@@ -220,7 +220,7 @@ export async function runCrashScenario(options: CrashScenarioOptions): Promise<C
     }
 
     figures.acknowledged = acknowledged.size;
-    const store = await createLowdbStore({ dir: join(world.root, 'data'), clock: systemClock });
+    const store = await openStore(join(world.root, 'data'));
     try {
       const sends = sendsByEmail(world.vendor);
       const failedSends = (await store.listActions({ tenant: 'acme', status: 'failed' })).filter(

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import type { Clock } from '../../src/kernel/clock.js';
 import { type RunningServer, startServer } from '../../src/main.js';
+import { testStoreKind } from './open-store.js';
 
 /** A temp workspace with tenants/ (the given files), rules/ (the shipped pack) and data/. */
 export async function createWorkspace(tenants: Record<string, string>): Promise<string> {
@@ -33,12 +34,12 @@ export async function startStagegate(
   });
   const server = await startServer({
     cwd: root,
-    // STAGEGATE_TEST_STORE=sqlite runs the integration tests on the SQLite backend.
+    // STAGEGATE_TEST_STORE=lowdb runs the integration tests on the lowdb backend.
     env: {
       HOST: '127.0.0.1',
       PORT: '0',
       LOG_LEVEL: 'debug',
-      STAGEGATE_STORE: process.env.STAGEGATE_TEST_STORE ?? 'lowdb',
+      STAGEGATE_STORE: testStoreKind,
       ...env,
     },
     logDestination: sink,

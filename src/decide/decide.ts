@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { RuleResult } from 'json-rules-engine';
 import type { CompiledRule, TenantSnapshot } from '../config/types.js';
 import type { Facts } from '../kernel/facts.js';
@@ -110,8 +110,7 @@ function rulesByName(tenant: TenantSnapshot): Map<string, RankedRule> {
 }
 
 function decisionId(tenant: TenantSnapshot, event: DecisionEvent): string {
-  const hash = createHash('sha256').update(`${tenant.id}\0${tenant.version}\0${event.type}\0${event.id}`);
-  return `dec_${hash.digest('hex').slice(0, 20)}`;
+  return `dec_${hash('sha256', `${tenant.id}\0${tenant.version}\0${event.type}\0${event.id}`).slice(0, 20)}`;
 }
 
 function sourceOf(source: { file: string; line: number; col: number } | undefined): string {

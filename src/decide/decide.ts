@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 import type { RuleResult } from 'json-rules-engine';
 import type { CompiledRule, TenantSnapshot } from '../config/types.js';
 import type { Facts } from '../kernel/facts.js';
-import { withEngine } from './engine-pool.js';
+import { acquireEngine, releaseEngine } from './engine-pool.js';
 import { compileTemplate, fillTemplate } from './fill-template.js';
 import { factNamesOf, flattenFacts } from './flatten-facts.js';
 import { normalizeActions } from './normalize-actions.js';
@@ -13,9 +13,14 @@ import type { ConditionTrace, Decision, DecisionEvent, RuleTrace } from './types
  * same tenant version, event and facts give the same decision, id included.
  */
 export async function decide(tenant: TenantSnapshot, event: DecisionEvent, facts: Facts): Promise<Decision> {
-  const { results, failureResults } = await withEngine(tenant, (engine) =>
-    engine.run(flattenFacts(facts, factNamesOf(tenant.rules))),
-  );
+  const engine = acquireEngine(tenant);
+  let outcome: Awaited<ReturnType<typeof engine.run>>;
+  try {
+    outcome = await engine.run(flattenFacts(facts, factNamesOf(tenant.rules)));
+  } finally {
+    releaseEngine(tenant, engine);
+  }
+  const { results, failureResults } = outcome;
   const rules = rulesByName(tenant);
   const byRule = (a: RuleResult, b: RuleResult) =>
     (rules.get(a.name)?.rank ?? 0) - (rules.get(b.name)?.rank ?? 0);
@@ -33,9 +38,11 @@ export async function decide(tenant: TenantSnapshot, event: DecisionEvent, facts
   if (fired.length === 0) reasons.push(nothingApplies(event.type));
 
   const trace: RuleTrace[] = [];
-  for (const result of [...fired, ...failureResults.sort(byRule)]) {
-    const rule = rules.get(result.name);
-    trace.push(new LazyRuleTrace(result, rule?.priority ?? 0, rule?.sourceText ?? ''));
+  for (const list of [fired, failureResults.sort(byRule)]) {
+    for (const result of list) {
+      const rule = rules.get(result.name);
+      trace.push(new LazyRuleTrace(result, rule?.priority ?? 0, rule?.sourceText ?? ''));
+    }
   }
 
   return {

@@ -24,19 +24,16 @@ export function createEngine(rules: readonly CompiledRule[]): Engine {
   return engine;
 }
 
-export async function withEngine<T>(
-  snapshot: TenantSnapshot,
-  use: (engine: Engine) => Promise<T>,
-): Promise<T> {
+/** Borrows an idle engine of this tenant version (or makes one); give it back with `releaseEngine`. */
+export function acquireEngine(snapshot: TenantSnapshot): Engine {
+  return idle.get(snapshot)?.pop() ?? createEngine(snapshot.rules);
+}
+
+export function releaseEngine(snapshot: TenantSnapshot, engine: Engine): void {
   let pool = idle.get(snapshot);
   if (!pool) {
     pool = [];
     idle.set(snapshot, pool);
   }
-  const engine = pool.pop() ?? createEngine(snapshot.rules);
-  try {
-    return await use(engine);
-  } finally {
-    if (pool.length < maxIdle) pool.push(engine);
-  }
+  if (pool.length < maxIdle) pool.push(engine);
 }

@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { systemClock } from '../src/kernel/clock.js';
 import { startServer } from '../src/main.js';
-import { createLowdbStore } from '../src/store/lowdb/create-lowdb-store.js';
+import { createSqliteStore } from '../src/store/sqlite/create-sqlite-store.js';
 import type { ActionRecord } from '../src/store/types.js';
 import { type LeverSimulator, startLeverSimulator } from '../test/support/lever-simulator.js';
 import { createWorkspace, sandboxTenant } from '../test/support/start-stagegate.js';
@@ -43,7 +43,7 @@ const apiKey = (t: number) => `lever-key-${t}`;
  * arriving together would be.
  */
 async function seed(dir: string, tenants: number, opportunities: number): Promise<void> {
-  const store = await createLowdbStore({ dir, clock: systemClock });
+  const store = await createSqliteStore({ dir, clock: systemClock });
   try {
     const start = Date.now() - tenants * opportunities;
     const writes: Promise<unknown>[] = [];
@@ -110,7 +110,12 @@ async function run(tenants: number): Promise<Run> {
     apiKeys: Array.from({ length: tenants }, (_, t) => apiKey(t)),
   });
   const files: Record<string, string> = {};
-  const env: Record<string, string> = { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent' };
+  const env: Record<string, string> = {
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    STAGEGATE_STORE: 'sqlite',
+  };
   for (let t = 0; t < tenants; t++) {
     const id = tenantId(t);
     files[id] = sandboxTenant(id, lever.baseUrl);

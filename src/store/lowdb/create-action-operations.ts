@@ -1,4 +1,5 @@
 import { copyJson } from '../copy-json.js';
+import { actionPatchKeys } from '../patch-keys.js';
 import type { ActionRecord, Store } from '../types.js';
 import { scrubFinishedAction } from './purge-partition.js';
 import {
@@ -16,8 +17,6 @@ type ActionOperations = Pick<
   Store,
   'getDecision' | 'listDecisions' | 'listActions' | 'getAction' | 'dueActions' | 'updateAction'
 >;
-
-const actionPatchKeys = ['status', 'attempts', 'nextAttemptAt', 'lastError', 'result', 'updatedAt'] as const;
 
 export function createActionOperations(context: StoreContext): ActionOperations {
   const { clock, index } = context;

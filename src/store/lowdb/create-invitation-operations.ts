@@ -1,5 +1,6 @@
 import { StagegateError } from '../../kernel/errors.js';
 import { copyJson } from '../copy-json.js';
+import { invitationPatchKeys } from '../patch-keys.js';
 import type { InvitationRecord, Store } from '../types.js';
 import { scrubInvitation } from './purge-partition.js';
 import {
@@ -16,15 +17,6 @@ type InvitationOperations = Pick<
   Store,
   'putInvitation' | 'getInvitation' | 'listInvitations' | 'updateInvitation'
 >;
-
-const invitationPatchKeys = [
-  'status',
-  'vendorInvitationId',
-  'candidate',
-  'score',
-  'reportUrl',
-  'updatedAt',
-] as const;
 
 export function createInvitationOperations(context: StoreContext): InvitationOperations {
   const { clock, index } = context;

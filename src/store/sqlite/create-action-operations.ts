@@ -1,5 +1,6 @@
 import { scrubFinishedAction } from '../lowdb/purge-partition.js';
 import { pickPatch } from '../lowdb/store-context.js';
+import { actionPatchKeys } from '../patch-keys.js';
 import type { ActionRecord, DecisionRecord, Store } from '../types.js';
 import {
   findRecord,
@@ -14,8 +15,6 @@ type ActionOperations = Pick<
   Store,
   'getDecision' | 'listDecisions' | 'listActions' | 'getAction' | 'dueActions' | 'updateAction'
 >;
-
-const actionPatchKeys = ['status', 'attempts', 'nextAttemptAt', 'lastError', 'result', 'updatedAt'] as const;
 
 export function createActionOperations(context: SqliteContext): ActionOperations {
   const { clock } = context;

@@ -2,6 +2,7 @@ import { StagegateError } from '../../kernel/errors.js';
 import { copyJson } from '../copy-json.js';
 import { scrubInvitation } from '../lowdb/purge-partition.js';
 import { pickPatch } from '../lowdb/store-context.js';
+import { invitationPatchKeys } from '../patch-keys.js';
 import type { InvitationRecord, Store } from '../types.js';
 import {
   checkTenant,
@@ -18,15 +19,6 @@ type InvitationOperations = Pick<
   Store,
   'putInvitation' | 'getInvitation' | 'listInvitations' | 'updateInvitation'
 >;
-
-const invitationPatchKeys = [
-  'status',
-  'vendorInvitationId',
-  'candidate',
-  'score',
-  'reportUrl',
-  'updatedAt',
-] as const;
 
 export function createInvitationOperations(context: SqliteContext): InvitationOperations {
   const { clock } = context;

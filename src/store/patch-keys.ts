@@ -1,0 +1,20 @@
+import type { ActionPatch, InvitationPatch } from './types.js';
+
+/** The fields a patch may change, for every backend: a caller spreading a whole record cannot move it to another tenant. */
+export const actionPatchKeys = [
+  'status',
+  'attempts',
+  'nextAttemptAt',
+  'lastError',
+  'result',
+  'updatedAt',
+] as const satisfies readonly (keyof ActionPatch)[];
+
+export const invitationPatchKeys = [
+  'status',
+  'vendorInvitationId',
+  'candidate',
+  'score',
+  'reportUrl',
+  'updatedAt',
+] as const satisfies readonly (keyof InvitationPatch)[];

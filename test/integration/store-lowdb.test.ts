@@ -540,7 +540,7 @@ describe('lowdb store: crash', () => {
   it('finds every acknowledged delivery after the writer is killed with SIGKILL', async () => {
     const fixture = fileURLToPath(new URL('./fixtures/store-crash-writer.ts', import.meta.url));
     const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', fixture, dir], {
+    const child = spawn(process.execPath, ['--import', 'tsx', fixture, 'lowdb', dir], {
       cwd: projectRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

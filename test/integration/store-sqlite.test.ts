@@ -587,9 +587,9 @@ describe('sqlite store: batches and failures', () => {
 
 describe('sqlite store: crash', () => {
   it('finds every acknowledged delivery after the writer is killed with SIGKILL', async () => {
-    const fixture = fileURLToPath(new URL('./fixtures/store-sqlite-crash-writer.ts', import.meta.url));
+    const fixture = fileURLToPath(new URL('./fixtures/store-crash-writer.ts', import.meta.url));
     const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', fixture, dir], {
+    const child = spawn(process.execPath, ['--import', 'tsx', fixture, 'sqlite', dir], {
       cwd: projectRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

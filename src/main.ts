@@ -89,6 +89,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       callbackSecret,
       publicUrl: () => config.publicUrl ?? listeningUrl,
       retrySchedule: config.retrySchedule,
+      leverRatePerSecond: config.leverRatePerSecond,
     });
     closers.push(() => pipeline.stop());
     await pipeline.executor.recover();

@@ -52,6 +52,8 @@ export function createPipeline(options: {
   callbackSecret: string;
   publicUrl(): string;
   retrySchedule: readonly number[] | null;
+  /** Lever requests per second per API key; 9.6 unless the operator sets STAGEGATE_LEVER_RATE. */
+  leverRatePerSecond?: number;
 }): Pipeline {
   const { store, registry, clock, sleep, log, metrics } = options;
   const tenantOf = (id: string) => registry.get(id)?.snapshot ?? undefined;
@@ -59,7 +61,13 @@ export function createPipeline(options: {
   // Lever allows 10 requests/s per key with bursts to 20 "when possible". Running at exactly its
   // refill rate leaves no margin, so timer jitter under load turns into 429s: keep 4 % and half the
   // burst in hand (measured by bench/executor.bench.ts).
-  const buckets = createBucketRegistry({ clock, sleep, ratePerSecond: 9.6, capacity: 10 });
+  const ratePerSecond = options.leverRatePerSecond ?? 9.6;
+  const buckets = createBucketRegistry({
+    clock,
+    sleep,
+    ratePerSecond,
+    capacity: Math.max(1, Math.min(10, Math.floor(ratePerSecond))),
+  });
   const clients = new WeakMap<TenantSnapshot, LeverClient>();
   const lever = (tenant: TenantSnapshot) => {
     let client = clients.get(tenant);

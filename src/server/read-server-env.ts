@@ -20,6 +20,8 @@ export interface ServerEnv {
   adminToken: string | null;
   /** The store backend: sqlite (the default) or lowdb (one JSON file per tenant). */
   store: 'lowdb' | 'sqlite';
+  /** Lever requests per second per API key, enrichment and executor together. */
+  leverRatePerSecond: number;
 }
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -49,6 +51,14 @@ export function readServerEnv(env: Readonly<Record<string, string | undefined>>,
     '60',
     (n) => n > 0,
     'a positive number of minutes',
+  );
+  // Lever allows 10 requests/s per key. The default keeps 4 % in hand; a key shared with another
+  // integration wants less.
+  const leverRatePerSecond = number(
+    'STAGEGATE_LEVER_RATE',
+    '9.6',
+    (n) => n > 0 && n <= 1000,
+    'a number of requests per second above 0 and at most 1000',
   );
   const publicUrl = text('STAGEGATE_PUBLIC_URL', '');
   if (publicUrl !== '' && !/^https?:\/\/[^/]+/.test(publicUrl)) {
@@ -87,5 +97,6 @@ export function readServerEnv(env: Readonly<Record<string, string | undefined>>,
     retrySchedule,
     adminToken: text('STAGEGATE_ADMIN_TOKEN', '') || null,
     store: store === 'lowdb' ? 'lowdb' : 'sqlite',
+    leverRatePerSecond,
   };
 }

@@ -5,9 +5,17 @@ const crashes = 20;
 const opportunities = 40;
 
 describe('crash: the server is killed with SIGKILL at random points and restarted', () => {
-  it('gives every acknowledged delivery its effect exactly once', async () => {
+  it('gives every acknowledged delivery its effect exactly once', async ({ onTestFailed }) => {
+    // About 10 s alone; CI runs it beside the other suites on two cores, hence the generous bound.
+    // A failed run (a timeout included) prints how far it got, and when.
+    const started = Date.now();
     const progress: string[] = [];
-    const figures = await runCrashScenario({ crashes, opportunities, log: (line) => progress.push(line) });
+    onTestFailed(() => console.error(progress.join('\n')));
+    const figures = await runCrashScenario({
+      crashes,
+      opportunities,
+      log: (line) => progress.push(`+${Date.now() - started} ms: ${line}`),
+    });
     console.info(`crash: ${JSON.stringify(figures)}`);
     expect(figures.crashes).toBe(crashes);
     expect({ lost: figures.lost, duplicated: figures.duplicated, problems: figures.problems }).toEqual({
@@ -19,5 +27,5 @@ describe('crash: the server is killed with SIGKILL at random points and restarte
     expect(figures.tagProblems).toEqual([]);
     // Every candidate ends with one invitation at the vendor, or an interrupted one shown as Error.
     expect(figures.sent + figures.interrupted).toBe(opportunities);
-  }, 60_000);
+  }, 180_000);
 });

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { StagegateError } from '../../../src/kernel/errors.js';
+import { readServerEnv } from '../../../src/server/read-server-env.js';
+
+const problemsOf = (env: Record<string, string>): string[] => {
+  try {
+    readServerEnv(env, '/srv/stagegate');
+  } catch (error) {
+    expect(error).toBeInstanceOf(StagegateError);
+    expect((error as StagegateError).code).toBe('ENV_INVALID');
+    return ((error as StagegateError).details as { problems: string[] }).problems;
+  }
+  return [];
+};
+
+describe('readServerEnv', () => {
+  it('has a default for everything, with directories under the working directory', () => {
+    const env = readServerEnv({}, '/srv/stagegate');
+    expect(env).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      tenantsDir: '/srv/stagegate/tenants',
+      dataDir: '/srv/stagegate/data',
+      replayWindowMs: 72 * 3_600_000,
+      pollIntervalMs: 3_600_000,
+      retrySchedule: null,
+      adminToken: null,
+      store: 'sqlite',
+      leverRatePerSecond: 9.6,
+    });
+  });
+
+  it('reads the Lever rate, and refuses one that is not a positive number', () => {
+    expect(readServerEnv({ STAGEGATE_LEVER_RATE: '5' }, '/').leverRatePerSecond).toBe(5);
+    expect(problemsOf({ STAGEGATE_LEVER_RATE: '0' })).toEqual([
+      'STAGEGATE_LEVER_RATE must be a number of requests per second above 0 and at most 1000, got "0"',
+    ]);
+    expect(problemsOf({ STAGEGATE_LEVER_RATE: 'fast' })).toHaveLength(1);
+  });
+
+  it('names every variable that is wrong, at once', () => {
+    const problems = problemsOf({ PORT: '70000', STAGEGATE_STORE: 'postgres', LOG_LEVEL: 'loud' });
+    expect(problems.map((problem) => problem.split(' ')[0])).toEqual([
+      'PORT',
+      'STAGEGATE_STORE',
+      'LOG_LEVEL',
+    ]);
+  });
+});

@@ -1,12 +1,12 @@
 import { copyJson } from '../copy-json.js';
 import { actionPatchKeys } from '../patch-keys.js';
+import { pickPatch } from '../pick-patch.js';
+import { scrubFinishedAction } from '../scrub-personal-data.js';
 import type { ActionRecord, Store } from '../types.js';
-import { scrubFinishedAction } from './purge-partition.js';
 import {
   findRecord,
   isPurged,
   matches,
-  pickPatch,
   readRecord,
   readRecords,
   type StoreContext,

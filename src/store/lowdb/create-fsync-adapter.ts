@@ -2,6 +2,7 @@ import { open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Adapter } from 'lowdb';
 import { StagegateError } from '../../kernel/errors.js';
+import { syncDirectory } from '../sync-directory.js';
 
 /**
  * A lowdb adapter that acknowledges a write only once it survives a power cut: the JSON goes to
@@ -53,15 +54,4 @@ async function writeDurably(file: string, text: string, fsync: boolean): Promise
   }
   await rename(temporary, file);
   if (fsync) await syncDirectory(dirname(file));
-}
-
-async function syncDirectory(directory: string): Promise<void> {
-  // Windows cannot open a directory for fsync; there the rename is only as durable as the OS makes it.
-  if (process.platform === 'win32') return;
-  const handle = await open(directory, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

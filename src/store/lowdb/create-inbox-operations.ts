@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { StagegateError } from '../../kernel/errors.js';
 import { checkInboxOutcome } from '../check-inbox-outcome.js';
 import { copyJson } from '../copy-json.js';
-import type { InboxItem, Store } from '../types.js';
+import { createInboxItem } from '../create-inbox-item.js';
+import type { Store } from '../types.js';
 import { findRecord, matches, readRecord, readRecords, type StoreContext } from './store-context.js';
 
 type InboxOperations = Pick<Store, 'acceptDelivery' | 'pendingInbox' | 'getInboxItem' | 'completeInbox'>;
@@ -26,17 +26,7 @@ export function createInboxOperations(context: StoreContext): InboxOperations {
         await partition.commit.settle();
         return { duplicate: true, item: copyJson(first) };
       }
-      const item: InboxItem = copyJson({
-        id: `inb_${randomUUID()}`,
-        tenant: input.tenant,
-        token: input.token,
-        event: input.event,
-        triggeredAt: input.triggeredAt,
-        receivedAt: now,
-        opportunityId: input.opportunityId,
-        payload: input.payload ?? null,
-        status: 'pending',
-      });
+      const item = createInboxItem(input, now);
       data.inbox.push(item);
       data.dedupe[input.token] = { at: now, inboxId: item.id };
       index.inbox.set(item.id, item);

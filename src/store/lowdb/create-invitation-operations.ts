@@ -1,13 +1,13 @@
 import { StagegateError } from '../../kernel/errors.js';
 import { copyJson } from '../copy-json.js';
 import { invitationPatchKeys } from '../patch-keys.js';
+import { pickPatch } from '../pick-patch.js';
+import { scrubInvitation } from '../scrub-personal-data.js';
 import type { InvitationRecord, Store } from '../types.js';
-import { scrubInvitation } from './purge-partition.js';
 import {
   findRecord,
   isPurged,
   matches,
-  pickPatch,
   readRecord,
   readRecords,
   type StoreContext,

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Low } from 'lowdb';
 import type { Logger } from 'pino';
 import type { Clock } from '../../kernel/clock.js';
 import { StagegateError } from '../../kernel/errors.js';
+import { acquireStoreLock } from '../acquire-store-lock.js';
+import { checkTenant } from '../check-tenant.js';
+import { defaultRetention } from '../default-retention.js';
 import type { Retention, Store } from '../types.js';
-import { acquireStoreLock } from './acquire-store-lock.js';
 import { createActionOperations } from './create-action-operations.js';
 import { createFsyncAdapter } from './create-fsync-adapter.js';
 import { createGroupCommit } from './create-group-commit.js';
@@ -16,7 +18,6 @@ import { createRecordIndex } from './create-record-index.js';
 import { createRetentionOperations } from './create-retention-operations.js';
 import { type CreateAdapter, openPartitions } from './open-partitions.js';
 import { createEmptyPartition, type PartitionData, partitionFileName } from './partition.js';
-import { defaultRetention } from './prune-partition.js';
 import type { Partition, StoreContext } from './store-context.js';
 
 export interface LowdbStoreOptions {
@@ -41,13 +42,7 @@ export async function createLowdbStore(options: LowdbStoreOptions): Promise<Stor
   const fsync = options.fsync ?? true;
   const createAdapter =
     options.createAdapter ?? ((file) => createFsyncAdapter<PartitionData>(file, { fsync }));
-  await mkdir(dir, { recursive: true }).catch((cause: unknown) => {
-    throw new StagegateError('STORE_FAILED', `Could not create the store directory ${dir}.`, {
-      cause,
-      details: { dir },
-    });
-  });
-  const lock = await acquireStoreLock(dir, log === undefined ? {} : { log });
+  const lock = await acquireStoreLock(dir, { log });
   const partitions = new Map<string, Partition>();
   const index = createRecordIndex();
   let closed = false;
@@ -74,9 +69,7 @@ export async function createLowdbStore(options: LowdbStoreOptions): Promise<Stor
     partitions,
     partitionFor(tenant) {
       context.assertOpen();
-      if (typeof tenant !== 'string' || tenant === '') {
-        throw new StagegateError('INTERNAL', `A store record needs a tenant, got ${JSON.stringify(tenant)}.`);
-      }
+      checkTenant(tenant);
       const file = join(dir, partitionFileName(tenant));
       return (
         partitions.get(tenant) ?? addPartition(new Low(createAdapter(file), createEmptyPartition(tenant)))

@@ -1,11 +1,6 @@
 import type { PruneReport, Retention } from '../types.js';
 import type { PartitionData } from './partition.js';
 
-export const defaultRetention: Retention = {
-  decisionsMs: 30 * 24 * 60 * 60 * 1000,
-  dedupeMs: 72 * 60 * 60 * 1000,
-};
-
 /**
  * Drops finished records older than the retention, in memory; the caller commits. A decision goes
  * only with all of its actions done (a pending, running or failed action keeps it, and its inbox

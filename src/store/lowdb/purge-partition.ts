@@ -1,8 +1,6 @@
-import type { ActionRecord, InvitationRecord, Tombstone } from '../types.js';
+import { purgedMarker, scrubFinishedAction, scrubInvitation } from '../scrub-personal-data.js';
+import type { Tombstone } from '../types.js';
 import type { PartitionData } from './partition.js';
-
-/** What a purged payload becomes. */
-export const purgedMarker = { purged: true } as const;
 
 /**
  * Removes the candidate's personal data from every record of the opportunity, in memory; the
@@ -35,18 +33,4 @@ export function purgePartition(data: PartitionData, opportunityId: string, now: 
   const tombstone: Tombstone = { tenant: data.tenant, opportunityId, purgedAt: now };
   data.tombstones[opportunityId] = tombstone;
   return tombstone;
-}
-
-/** Arguments, result and error text of a finished action can quote the candidate (a note, an e-mail). */
-export function scrubFinishedAction(action: ActionRecord): void {
-  if (action.status !== 'done' && action.status !== 'failed') return;
-  action.action = { ...purgedMarker };
-  delete action.result;
-  delete action.lastError;
-}
-
-/** The candidate's name and e-mail, and the link to their report at the vendor. */
-export function scrubInvitation(invitation: InvitationRecord): void {
-  delete invitation.candidate;
-  delete invitation.reportUrl;
 }

@@ -1,6 +1,6 @@
-import { scrubFinishedAction } from '../lowdb/purge-partition.js';
-import { pickPatch } from '../lowdb/store-context.js';
 import { actionPatchKeys } from '../patch-keys.js';
+import { pickPatch } from '../pick-patch.js';
+import { scrubFinishedAction } from '../scrub-personal-data.js';
 import type { ActionRecord, DecisionRecord, Store } from '../types.js';
 import {
   findRecord,

@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { StagegateError } from '../../kernel/errors.js';
 import { checkInboxOutcome } from '../check-inbox-outcome.js';
+import { checkTenant } from '../check-tenant.js';
 import { copyJson } from '../copy-json.js';
+import { createInboxItem } from '../create-inbox-item.js';
 import type { InboxItem, Store } from '../types.js';
 import {
-  checkTenant,
   findRecord,
   insertRecord,
   readRecord,
@@ -35,17 +35,7 @@ export function createInboxOperations(context: SqliteContext): InboxOperations {
             ? readRecord<InboxItem>(context, 'inbox', seen.inboxId)
             : undefined;
         if (first !== undefined) return { duplicate: true, item: first };
-        const item: InboxItem = copyJson({
-          id: `inb_${randomUUID()}`,
-          tenant: input.tenant,
-          token: input.token,
-          event: input.event,
-          triggeredAt: input.triggeredAt,
-          receivedAt: now,
-          opportunityId: input.opportunityId,
-          payload: input.payload ?? null,
-          status: 'pending',
-        });
+        const item = createInboxItem(input, now);
         insertRecord(context, 'inbox', item);
         context
           .query('INSERT OR REPLACE INTO dedupe (tenant, token, at, inbox_id) VALUES (?, ?, ?, ?)')

@@ -1,11 +1,11 @@
 import { StagegateError } from '../../kernel/errors.js';
+import { checkTenant } from '../check-tenant.js';
 import { copyJson } from '../copy-json.js';
-import { scrubInvitation } from '../lowdb/purge-partition.js';
-import { pickPatch } from '../lowdb/store-context.js';
 import { invitationPatchKeys } from '../patch-keys.js';
+import { pickPatch } from '../pick-patch.js';
+import { scrubInvitation } from '../scrub-personal-data.js';
 import type { InvitationRecord, Store } from '../types.js';
 import {
-  checkTenant,
   findRecord,
   insertRecord,
   isPurged,

@@ -1,4 +1,5 @@
-import { purgedMarker, scrubFinishedAction, scrubInvitation } from '../lowdb/purge-partition.js';
+import { checkTenant } from '../check-tenant.js';
+import { purgedMarker, scrubFinishedAction, scrubInvitation } from '../scrub-personal-data.js';
 import type {
   ActionRecord,
   DecisionRecord,
@@ -8,7 +9,7 @@ import type {
   Store,
   Tombstone,
 } from '../types.js';
-import { checkTenant, readRecords, replaceRecord, type SqliteContext } from './sqlite-context.js';
+import { readRecords, replaceRecord, type SqliteContext } from './sqlite-context.js';
 
 type RetentionOperations = Pick<Store, 'purgeCandidate' | 'getTombstone' | 'prune'>;
 
@@ -45,7 +46,7 @@ export function createRetentionOperations(context: SqliteContext): RetentionOper
       checkTenant(tenant);
       const tombstone = await context.write((tools): Tombstone => {
         const params = { tenant, opportunityId };
-        // Payloads the store does not interpret are replaced whole; see lowdb/purge-partition.ts.
+        // Payloads the store does not interpret are replaced whole; see ../scrub-personal-data.ts.
         for (const item of readRecords<InboxItem, 'inbox'>(context, 'inbox', {
           tenant,
           opportunity_id: opportunityId,

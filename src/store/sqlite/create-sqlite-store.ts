@@ -1,11 +1,11 @@
-import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { Clock } from '../../kernel/clock.js';
 import { StagegateError } from '../../kernel/errors.js';
-import { acquireStoreLock, type StoreLock } from '../lowdb/acquire-store-lock.js';
-import { defaultRetention } from '../lowdb/prune-partition.js';
+import { acquireStoreLock, type StoreLock } from '../acquire-store-lock.js';
+import { defaultRetention } from '../default-retention.js';
+import { syncDirectory } from '../sync-directory.js';
 import type { Retention, Store } from '../types.js';
 import { createActionOperations } from './create-action-operations.js';
 import { createBatchCommit } from './create-batch-commit.js';
@@ -33,13 +33,7 @@ export const sqliteFileName = 'stagegate.sqlite';
 export async function createSqliteStore(options: SqliteStoreOptions): Promise<Store> {
   const { dir, log } = options;
   const file = join(dir, sqliteFileName);
-  await mkdir(dir, { recursive: true }).catch((cause: unknown) => {
-    throw new StagegateError('STORE_FAILED', `Could not create the store directory ${dir}.`, {
-      cause,
-      details: { dir },
-    });
-  });
-  const lock = await acquireStoreLock(dir, log === undefined ? {} : { log });
+  const lock = await acquireStoreLock(dir, { log });
   let db: Database.Database | undefined;
   try {
     db = openDatabase(file);
@@ -124,15 +118,4 @@ function assembleStore(options: SqliteStoreOptions, db: Database.Database, lock:
       }
     },
   };
-}
-
-async function syncDirectory(directory: string): Promise<void> {
-  // Windows cannot open a directory for fsync.
-  if (process.platform === 'win32') return;
-  const handle = await open(directory, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

@@ -64,12 +64,6 @@ export function replaceRecord(context: SqliteContext, table: RecordTable, record
   context.query(`UPDATE ${table} SET record = ? WHERE id = ?`).run(JSON.stringify(record), record.id);
 }
 
-export function checkTenant(tenant: unknown): void {
-  if (typeof tenant !== 'string' || tenant === '') {
-    throw new StagegateError('INTERNAL', `A store record needs a tenant, got ${JSON.stringify(tenant)}.`);
-  }
-}
-
 export function isPurged(context: SqliteContext, tenant: string, opportunityId: string | null): boolean {
   if (opportunityId === null) return false;
   const found = context

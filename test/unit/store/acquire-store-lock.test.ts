@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { acquireStoreLock } from '../../../../src/store/lowdb/acquire-store-lock.js';
+import { acquireStoreLock } from '../../../src/store/acquire-store-lock.js';
 
 describe('acquireStoreLock', () => {
   let dir: string;
@@ -20,6 +20,12 @@ describe('acquireStoreLock', () => {
     await lock.assertHeld();
     await lock.release();
     await expect(readFile(join(dir, '.lock'), 'utf8')).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('creates a store directory that does not exist yet', async () => {
+    const lock = await acquireStoreLock(join(dir, 'new', 'store'));
+    expect(await readFile(join(dir, 'new', 'store', '.lock'), 'utf8')).toBe(`${process.pid}\n`);
+    await lock.release();
   });
 
   it('refuses a directory locked by a live process, naming its pid', async () => {

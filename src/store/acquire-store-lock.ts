@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { link, readFile, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { StagegateError } from '../../kernel/errors.js';
+import { StagegateError } from '../kernel/errors.js';
 
 /** The lock that keeps a store directory to one process: `<dir>/.lock` holds the owner's pid. */
 export interface StoreLock {
@@ -15,14 +15,21 @@ export interface StoreLock {
 export interface StoreLockOptions {
   pid?: number;
   isProcessAlive?: (pid: number) => boolean;
-  log?: Logger;
+  log?: Logger | undefined;
 }
 
 // Lock files this process holds. A lock naming our own pid that is not in here was left by an
 // earlier process that had the same pid (pid 1 in a restarted container) and is stale.
 const heldHere = new Set<string>();
 
+/** Locks the store directory to this process, creating the directory if it does not exist yet. */
 export async function acquireStoreLock(dir: string, options: StoreLockOptions = {}): Promise<StoreLock> {
+  await mkdir(dir, { recursive: true }).catch((cause: unknown) => {
+    throw new StagegateError('STORE_FAILED', `Could not create the store directory ${dir}.`, {
+      cause,
+      details: { dir },
+    });
+  });
   const file = resolve(dir, '.lock');
   const pid = options.pid ?? process.pid;
   const isProcessAlive = options.isProcessAlive ?? isAlive;

@@ -7,6 +7,9 @@ import { testCommand } from './test-command.js';
 import { validateCommand } from './validate-command.js';
 import { watchTests } from './watch-tests.js';
 
+/** Ctrl-C: ends `test --watch` cleanly (the watcher closed, the last run's exit code kept). */
+const interrupted = () => new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+
 /** The `stagegate` command line. Returns the exit code; the bin script sets it. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let code: number = exitCodes.ok;
@@ -43,7 +46,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option('-t, --test-name-pattern <pattern>', 'run only cases whose name matches')
     .option('--watch', 'run again when a tenant, pack or fixture file is saved')
     .action(async (paths: string[], options: Parameters<typeof testCommand>[2] & { watch?: boolean }) => {
-      code = options.watch ? await watchTests(io, paths, options) : await testCommand(io, paths, options);
+      code = options.watch
+        ? await watchTests(io, paths, options, { stopped: interrupted() })
+        : await testCommand(io, paths, options);
     });
 
   program

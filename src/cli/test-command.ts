@@ -43,7 +43,12 @@ export async function testCommand(io: CliIo, paths: string[], options: TestOptio
   const coverage = new Map<string, { rules: string[]; fired: Set<string> }>();
   for (const path of fixtureFiles) {
     const file = display(path);
-    const yaml = readYaml(file, readText(path) ?? '');
+    const text = readText(path);
+    if (text === undefined) {
+      invalid.push(unreadable(file));
+      continue;
+    }
+    const yaml = readYaml(file, text);
     const problems =
       yaml.data === undefined ? yaml.diagnostics : [...yaml.diagnostics, ...checkSchema('fixture', yaml)];
     if (problems.length > 0) {
@@ -58,9 +63,15 @@ export async function testCommand(io: CliIo, paths: string[], options: TestOptio
       );
       continue;
     }
+    // A missing tenant file (deleted while `--watch` runs, say) is named as such, not as an empty one.
+    const tenantText = readText(tenantPath);
+    if (tenantText === undefined) {
+      invalid.push(unreadable(display(tenantPath)));
+      continue;
+    }
     const load = loadTenant({
       file: display(tenantPath),
-      text: readText(tenantPath) ?? '',
+      text: tenantText,
       findPack: (name) => packs.get(name),
       secrets: secretSources(io),
     });
@@ -113,6 +124,18 @@ export async function testCommand(io: CliIo, paths: string[], options: TestOptio
     );
   }
   return failed.length > 0 || empty || belowCoverage.length > 0 ? exitCodes.failed : exitCodes.ok;
+}
+
+function unreadable(file: string): string {
+  return formatDiagnostic({
+    file,
+    line: 1,
+    col: 1,
+    code: 'unreadable-file',
+    message: 'the file cannot be read',
+    path: '',
+    severity: 'error',
+  });
 }
 
 function printReport(io: CliIo, results: readonly CaseResult[], tenants: readonly TenantCoverage[]): void {

@@ -1,45 +1,27 @@
-import { rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../src/cli/check/types.js';
 import { runCli } from '../../src/cli/main.js';
 import { captureIo } from '../support/capture-io.js';
-import { type LeverSimulator, startLeverSimulator } from '../support/lever-simulator.js';
-import { createWorkspace, partnerTenant } from '../support/start-stagegate.js';
-import { startVendorSimulator, type VendorSimulator } from '../support/vendor-simulator.js';
+import { partnerTenant } from '../support/start-stagegate.js';
+import { startWorld, type World } from '../support/start-world.js';
 
-const env = {
-  ACME_LEVER_API_KEY: 'lever-key-check',
-  ACME_TOKEN: 'webhook-token-check',
-  ACME_VENDOR_KEY: 'vendor-key-check',
-};
-
-let lever: LeverSimulator;
-let vendor: VendorSimulator;
-let root: string;
+let world: World;
 
 beforeEach(async () => {
-  lever = await startLeverSimulator({ apiKeys: [env.ACME_LEVER_API_KEY] });
-  lever.addStage({ id: 'stage-new', text: 'New lead' });
-  lever.addStage({ id: 'stage-screen', text: 'Technical Screen' });
-  vendor = await startVendorSimulator({
-    apiKeys: [env.ACME_VENDOR_KEY],
-    tests: [
-      { id: 'sandbox-python', name: 'Backend - Python' },
-      { id: 'sandbox-react', name: 'Frontend - React' },
+  world = await startWorld(['acme'], {
+    stages: [
+      { id: 'stage-new', text: 'New lead' },
+      { id: 'stage-screen', text: 'Technical Screen' },
     ],
   });
-  root = await createWorkspace({ acme: partnerTenant('acme', lever.baseUrl, vendor.baseUrl) });
 });
 
-afterEach(async () => {
-  await lever.close();
-  await vendor.close();
-  await rm(root, { recursive: true, force: true });
-});
+afterEach(() => world.close());
 
 async function check(argv: string[], overrides: Record<string, string | undefined> = {}) {
-  const io = captureIo({ cwd: root, env: { ...env, ...overrides } });
+  const io = captureIo({ cwd: world.root, env: { ...world.env, ...overrides } });
   const code = await runCli(['check', ...argv], io);
   return { code, out: io.out(), err: io.err() };
 }
@@ -62,8 +44,8 @@ describe('stagegate check', () => {
     expect(answer.out).toContain("✓ test 'Backend - Python': the vendor has sandbox-python");
     expect(answer.out).toContain('✓ webhook candidateStageChange');
     expect(answer.out).toContain('all checks passed');
-    expect(lever.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /stages']);
-    expect(vendor.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /list_tests']);
+    expect(world.lever.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /stages']);
+    expect(world.vendor.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /list_tests']);
 
     const json = await check(['--tenant', 'acme', '--json']);
     expect(json.code).toBe(0);
@@ -73,10 +55,10 @@ describe('stagegate check', () => {
   });
 
   it('names the missing trigger stage and the missing test, with the fix (exit 1)', async () => {
-    const text = partnerTenant('acme', lever.baseUrl, vendor.baseUrl)
+    const text = partnerTenant('acme', world.lever.baseUrl, world.vendor.baseUrl)
       .replace('- stage: Technical Screen', '- stage: Technical Screening')
       .replace('providerTestId: "sandbox-react"', 'providerTestId: "sandbox-reactt"');
-    await writeFile(join(root, 'tenants', 'acme.yaml'), text);
+    await writeFile(join(world.root, 'tenants', 'acme.yaml'), text);
 
     const answer = await check(['--tenant', 'acme']);
     expect(answer.code).toBe(1);
@@ -104,15 +86,15 @@ describe('stagegate check', () => {
     expect(answer.out).toContain('✗ Lever API key: Lever refused the API key in ACME_LEVER_API_KEY');
     expect(answer.out).toContain("- trigger stage 'Technical Screen': not checked: Lever did not answer");
     // 401 is final: no retry spent on it.
-    expect(lever.requests).toHaveLength(1);
+    expect(world.lever.requests).toHaveLength(1);
   });
 
   it('names each unset secret, and warns about webhook events without a token (exit 1)', async () => {
-    const text = partnerTenant('acme', lever.baseUrl, vendor.baseUrl).replace(
+    const text = partnerTenant('acme', world.lever.baseUrl, world.vendor.baseUrl).replace(
       /\s+candidate(ArchiveChange|Hired|Deleted): \[\{ env: ACME_TOKEN \}\]/g,
       '',
     );
-    await writeFile(join(root, 'tenants', 'acme.yaml'), text);
+    await writeFile(join(world.root, 'tenants', 'acme.yaml'), text);
     const answer = await check(['--tenant', 'acme', '--json'], { ACME_VENDOR_KEY: undefined });
     expect(answer.code).toBe(1);
     const results = checks(answer.out);
@@ -122,7 +104,7 @@ describe('stagegate check', () => {
     });
     expect(results.find((c) => c.check === 'webhook candidateHired')).toMatchObject({ status: 'warning' });
     expect(results.find((c) => c.check === 'webhook candidateStageChange')).toMatchObject({ status: 'ok' });
-    expect(vendor.requests).toHaveLength(0);
+    expect(world.vendor.requests).toHaveLength(0);
   });
 
   it('exits 2 for an unknown tenant', async () => {

@@ -4,8 +4,6 @@
  * webhooks the way Lever does. Assumptions where Lever's documentation is silent are marked.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { signLeverWebhook } from '../../src/lever/sign-webhook.js';
 import type {
   Application,
@@ -15,6 +13,14 @@ import type {
   Posting,
   Stage,
 } from '../../src/lever/types.js';
+import {
+  type Answer,
+  parseBody,
+  type Received,
+  type RecordedRequest,
+  type SimulatedFault,
+  startSimulatedHttp,
+} from './simulated-http.js';
 
 export interface LeverSimulatorOptions {
   /** Keys accepted as the Basic auth user name. */
@@ -25,38 +31,16 @@ export interface LeverSimulatorOptions {
   now?: () => number;
 }
 
-export interface SimulatedRequest {
-  method: string;
-  /** Relative to the base URL (`/opportunities/o1`). */
-  path: string;
-  /** Repeated parameters are joined with commas. */
-  query: Record<string, string>;
-  /** Parsed JSON, the raw text when it is not JSON, undefined when empty. */
-  body: unknown;
-  /** The Basic auth user name, whether accepted or not; null without Basic auth. */
-  apiKey: string | null;
-  /** The status answered; null while pending, or when the socket was reset or left hanging. */
-  status: number | null;
-}
+export type SimulatedRequest = RecordedRequest;
 
-export interface LeverFault {
-  /** How many matching requests it hits; default 1. */
-  times?: number;
-  /** Only requests whose path (relative to the base URL) matches. */
-  path?: RegExp;
-  method?: string;
+/** Latency, a reset, a hang (`timeout`) or an error status (with Retry-After). */
+export interface LeverFault extends SimulatedFault {
   /** Answer this status with a Lever error body. */
   status?: number;
   code?: string;
   message?: string;
   /** Sent as the Retry-After header: seconds, or a string such as an HTTP date. */
   retryAfter?: number | string;
-  /** Wait this long (real time) before answering or failing. */
-  latencyMs?: number;
-  /** Destroy the socket without answering. */
-  reset?: boolean;
-  /** Never answer. */
-  timeout?: boolean;
 }
 
 export interface SeedOpportunity {
@@ -140,11 +124,6 @@ interface StoredOpportunity {
   updatedAt: number;
 }
 
-interface Answer {
-  status: number;
-  body: unknown;
-}
-
 const ERROR_CODES: Record<number, string> = {
   400: 'BadRequestError',
   401: 'Unauthorized',
@@ -166,11 +145,7 @@ export async function startLeverSimulator(options: LeverSimulatorOptions): Promi
   const linksByContact = new Map<string, string[]>();
   const notesByOpportunity = new Map<string, SimulatedNote[]>();
   const buckets = new Map<string, { tokens: number; at: number }>();
-  const requests: SimulatedRequest[] = [];
-  let faults: Array<LeverFault & { left: number }> = [];
-  const timers = new Set<NodeJS.Timeout>();
   let sequence = 0;
-  let closed = false;
 
   const nextId = (prefix: string) => `${prefix}-${++sequence}`;
 
@@ -192,16 +167,6 @@ export async function startLeverSimulator(options: LeverSimulatorOptions): Promi
     if (bucket.tokens < 1) return false;
     bucket.tokens -= 1;
     return true;
-  }
-
-  function takeFault(method: string, path: string): LeverFault | undefined {
-    const fault = faults.find(
-      (f) => f.left > 0 && (f.method === undefined || f.method === method) && (f.path?.test(path) ?? true),
-    );
-    if (fault === undefined) return undefined;
-    fault.left -= 1;
-    faults = faults.filter((f) => f.left > 0);
-    return fault;
   }
 
   function render(opportunity: StoredOpportunity, expand: ReadonlySet<string>): Opportunity {
@@ -388,77 +353,30 @@ export async function startLeverSimulator(options: LeverSimulatorOptions): Promi
     return error(404, `No route for ${method} ${path}`);
   }
 
-  function wait(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        resolve();
-      }, ms);
-      timers.add(timer);
-    });
+  function serve({ request, text, underBase }: Received): Answer {
+    if (!underBase) return error(404, `No route for ${request.method} ${request.path}`);
+    if (request.apiKey === null || !apiKeys.has(request.apiKey)) {
+      return error(401, 'Invalid API key or missing Basic authentication');
+    }
+    if (!takeRateToken(request.apiKey)) return error(429, 'Rate limit exceeded');
+    if (text !== '' && !isJson(text)) return error(400, 'Request body is not valid JSON');
+    return route(request.method, request.path, request.query, request.body);
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const query: Record<string, string> = {};
-    for (const key of new Set(url.searchParams.keys())) query[key] = url.searchParams.getAll(key).join(',');
-    const text = await readText(req);
-    const record: SimulatedRequest = {
-      method: req.method ?? 'GET',
-      path: url.pathname.startsWith('/v1/') ? url.pathname.slice(3) : url.pathname,
-      query,
-      body: parseBody(text),
-      apiKey: readBasicUser(req.headers.authorization),
-      status: null,
-    };
-    requests.push(record);
-
-    const answer = (result: Answer, headers: Record<string, string> = {}) => {
-      if (closed || res.destroyed) return;
-      record.status = result.status;
-      res.writeHead(result.status, { 'content-type': 'application/json; charset=utf-8', ...headers });
-      res.end(JSON.stringify(result.body));
-    };
-
-    const fault = takeFault(record.method, record.path);
-    if (fault?.latencyMs !== undefined) await wait(fault.latencyMs);
-    if (closed) return;
-    if (fault?.reset === true) {
-      req.socket.destroy();
-      return;
-    }
-    if (fault?.timeout === true) return;
-    if (fault?.status !== undefined) {
-      answer(
-        error(fault.status, fault.message ?? 'Injected fault', fault.code),
-        fault.retryAfter === undefined ? {} : { 'retry-after': String(fault.retryAfter) },
-      );
-      return;
-    }
-
-    if (!url.pathname.startsWith('/v1/'))
-      return answer(error(404, `No route for ${record.method} ${url.pathname}`));
-    if (record.apiKey === null || !apiKeys.has(record.apiKey)) {
-      return answer(error(401, 'Invalid API key or missing Basic authentication'));
-    }
-    if (!takeRateToken(record.apiKey)) return answer(error(429, 'Rate limit exceeded'));
-    if (text !== '' && !isJson(text)) return answer(error(400, 'Request body is not valid JSON'));
-    answer(route(record.method, record.path, query, record.body));
-  }
-
-  const server = createServer((req, res) => {
-    handle(req, res).catch((cause: unknown) => {
-      if (!res.headersSent && !res.destroyed) {
-        res.writeHead(500, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ code: 'InternalServerError', message: String(cause) }));
-      }
-    });
+  const server = await startSimulatedHttp<LeverFault>({
+    basePath: '/v1',
+    error,
+    faultAnswer: (fault) =>
+      fault.status === undefined
+        ? undefined
+        : {
+            ...error(fault.status, fault.message ?? 'Injected fault', fault.code),
+            ...(fault.retryAfter === undefined
+              ? {}
+              : { headers: { 'retry-after': String(fault.retryAfter) } }),
+          },
+    route: serve,
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
 
   function addStage(stage: Partial<Stage> = {}): Stage {
     const created: Stage = { id: stage.id ?? nextId('stage'), text: stage.text ?? `Stage ${sequence}` };
@@ -467,17 +385,11 @@ export async function startLeverSimulator(options: LeverSimulatorOptions): Promi
   }
 
   return {
-    baseUrl: `http://127.0.0.1:${port}/v1`,
-    requests,
-    clearRequests() {
-      requests.length = 0;
-    },
-    fault(fault) {
-      faults.push({ ...fault, left: fault.times ?? 1 });
-    },
-    clearFaults() {
-      faults = [];
-    },
+    baseUrl: server.baseUrl,
+    requests: server.requests,
+    clearRequests: server.clearRequests,
+    fault: server.fault,
+    clearFaults: server.clearFaults,
     addStage,
     addPosting(posting = {}) {
       const created: Posting = {
@@ -539,34 +451,8 @@ export async function startLeverSimulator(options: LeverSimulatorOptions): Promi
       const text = await response.text();
       return { status: response.status, body: parseBody(text) ?? '', payload };
     },
-    async close() {
-      closed = true;
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
-      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-      // Hanging requests (timeout faults) and keep-alive sockets would hold close() open.
-      server.closeAllConnections();
-      await stopped;
-    },
+    close: server.close,
   };
-}
-
-function readText(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function parseBody(text: string): unknown {
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
 }
 
 function isJson(text: string): boolean {
@@ -576,12 +462,4 @@ function isJson(text: string): boolean {
   } catch {
     return false;
   }
-}
-
-function readBasicUser(header: string | undefined): string | null {
-  const match = /^Basic\s+(\S+)$/i.exec(header ?? '');
-  if (match?.[1] === undefined) return null;
-  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  return colon === -1 ? decoded : decoded.slice(0, colon);
 }

@@ -4,8 +4,13 @@
  * memory, records every request, fails on demand, and calls the callback URL back with `PATCH` when
  * an invitation is completed. Assumptions where the protocol is silent are marked.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import {
+  type Answer,
+  type Received,
+  type RecordedRequest,
+  type SimulatedFault,
+  startSimulatedHttp,
+} from './simulated-http.js';
 
 export interface VendorSimulatorOptions {
   /** Keys accepted as the Basic auth user name. */
@@ -13,36 +18,15 @@ export interface VendorSimulatorOptions {
   tests: ReadonlyArray<{ id: string; name: string }>;
 }
 
-export interface VendorRequest {
-  method: string;
-  /** Relative to the base URL (`/send_test`). */
-  path: string;
-  query: Record<string, string>;
-  /** Parsed JSON, the raw text when it is not JSON, undefined when empty. */
-  body: unknown;
-  /** The Basic auth user name, whether accepted or not; null without Basic auth. */
-  apiKey: string | null;
-  /** The status answered; null while pending, or when the socket was reset or left hanging. */
-  status: number | null;
-}
+export type VendorRequest = RecordedRequest;
 
-export interface VendorFault {
-  /** How many matching requests it hits; default 1. */
-  times?: number;
-  /** Only requests whose path (relative to the base URL) matches. */
-  path?: RegExp;
-  method?: string;
+/** Latency, a reset, a hang (`timeout`), an error status or a malformed body. */
+export interface VendorFault extends SimulatedFault {
   /** Answer this status: with `body` when given, else with `{errors}`. */
   status?: number;
   errors?: string[];
   /** Answer this body as JSON (with `status`, 200 by default): a malformed answer. */
   body?: unknown;
-  /** Wait this long (real time) before answering or failing. */
-  latencyMs?: number;
-  /** Destroy the socket without answering. */
-  reset?: boolean;
-  /** Never answer. */
-  timeout?: boolean;
 }
 
 export interface VendorSend {
@@ -81,11 +65,6 @@ interface Interview {
   profileUrl: string | null;
 }
 
-interface Answer {
-  status: number;
-  body: unknown;
-}
-
 const PREFIX = '/partner';
 
 export async function startVendorSimulator(options: VendorSimulatorOptions): Promise<VendorSimulator> {
@@ -94,23 +73,9 @@ export async function startVendorSimulator(options: VendorSimulatorOptions): Pro
   const interviews = new Map<string, Interview>();
   const sends: VendorSend[] = [];
   const responseErrors: unknown[] = [];
-  const requests: VendorRequest[] = [];
-  let faults: Array<VendorFault & { left: number }> = [];
-  const timers = new Set<NodeJS.Timeout>();
   let sequence = 0;
-  let closed = false;
 
   const error = (status: number, ...errors: string[]): Answer => ({ status, body: { errors } });
-
-  function takeFault(method: string, path: string): VendorFault | undefined {
-    const fault = faults.find(
-      (f) => f.left > 0 && (f.method === undefined || f.method === method) && (f.path?.test(path) ?? true),
-    );
-    if (fault === undefined) return undefined;
-    fault.left -= 1;
-    faults = faults.filter((f) => f.left > 0);
-    return fault;
-  }
 
   function sendTest(body: unknown): Answer {
     if (!isRecord(body)) return error(400, 'body must be a JSON object');
@@ -170,69 +135,23 @@ export async function startVendorSimulator(options: VendorSimulatorOptions): Pro
     return error(404, `no route for ${method} ${path}`);
   }
 
-  function wait(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        resolve();
-      }, ms);
-      timers.add(timer);
-    });
+  function serve({ request, text, underBase }: Received): Answer {
+    if (!underBase) return error(404, `no route for ${request.path}`);
+    if (request.apiKey === null || !apiKeys.has(request.apiKey)) return error(401, 'invalid api key');
+    if (text !== '' && typeof request.body === 'string') return error(400, 'body is not valid JSON');
+    return route(request.method, request.path, request.query, request.body);
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const query: Record<string, string> = {};
-    for (const key of new Set(url.searchParams.keys())) query[key] = url.searchParams.getAll(key).join(',');
-    const text = await readText(req);
-    const record: VendorRequest = {
-      method: req.method ?? 'GET',
-      path: url.pathname.startsWith(`${PREFIX}/`) ? url.pathname.slice(PREFIX.length) : url.pathname,
-      query,
-      body: parseBody(text),
-      apiKey: readBasicUser(req.headers.authorization),
-      status: null,
-    };
-    requests.push(record);
-
-    const answer = (result: Answer) => {
-      if (closed || res.destroyed) return;
-      record.status = result.status;
-      res.writeHead(result.status, { 'content-type': 'application/json; charset=utf-8' });
-      res.end(JSON.stringify(result.body));
-    };
-
-    const fault = takeFault(record.method, record.path);
-    if (fault?.latencyMs !== undefined) await wait(fault.latencyMs);
-    if (closed) return;
-    if (fault?.reset === true) {
-      req.socket.destroy();
-      return;
-    }
-    if (fault?.timeout === true) return;
-    if (fault?.body !== undefined) return answer({ status: fault.status ?? 200, body: fault.body });
-    if (fault?.status !== undefined)
-      return answer(error(fault.status, ...(fault.errors ?? ['injected fault'])));
-
-    if (!url.pathname.startsWith(`${PREFIX}/`)) return answer(error(404, `no route for ${url.pathname}`));
-    if (record.apiKey === null || !apiKeys.has(record.apiKey)) return answer(error(401, 'invalid api key'));
-    if (text !== '' && typeof record.body === 'string') return answer(error(400, 'body is not valid JSON'));
-    answer(route(record.method, record.path, query, record.body));
-  }
-
-  const server = createServer((req, res) => {
-    handle(req, res).catch((cause: unknown) => {
-      if (!res.headersSent && !res.destroyed) {
-        res.writeHead(500, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ errors: [String(cause)] }));
-      }
-    });
+  const server = await startSimulatedHttp<VendorFault>({
+    basePath: PREFIX,
+    error,
+    faultAnswer(fault) {
+      if (fault.body !== undefined) return { status: fault.status ?? 200, body: fault.body };
+      if (fault.status !== undefined) return error(fault.status, ...(fault.errors ?? ['injected fault']));
+      return undefined;
+    },
+    route: serve,
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
 
   function interview(id: string): Interview {
     const found = interviews.get(id);
@@ -241,17 +160,11 @@ export async function startVendorSimulator(options: VendorSimulatorOptions): Pro
   }
 
   return {
-    baseUrl: `http://127.0.0.1:${port}${PREFIX}`,
-    requests,
-    clearRequests() {
-      requests.length = 0;
-    },
-    fault(fault) {
-      faults.push({ ...fault, left: fault.times ?? 1 });
-    },
-    clearFaults() {
-      faults = [];
-    },
+    baseUrl: server.baseUrl,
+    requests: server.requests,
+    clearRequests: server.clearRequests,
+    fault: server.fault,
+    clearFaults: server.clearFaults,
     sends() {
       return structuredClone(sends);
     },
@@ -271,44 +184,10 @@ export async function startVendorSimulator(options: VendorSimulatorOptions): Pro
       await response.arrayBuffer();
       return response.status;
     },
-    async close() {
-      closed = true;
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
-      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-      // Hanging requests (timeout faults) and keep-alive sockets would hold close() open.
-      server.closeAllConnections();
-      await stopped;
-    },
+    close: server.close,
   };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function readText(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function parseBody(text: string): unknown {
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-function readBasicUser(header: string | undefined): string | null {
-  const match = /^Basic\s+(\S+)$/i.exec(header ?? '');
-  if (match?.[1] === undefined) return null;
-  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  return colon === -1 ? decoded : decoded.slice(0, colon);
 }

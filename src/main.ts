@@ -33,7 +33,7 @@ export interface StartServerOptions {
 export interface RunningServer {
   url: string;
   store: Store;
-  /** Resolves once every accepted delivery so far has been decided and no action is due. */
+  /** Resolves once every accepted delivery so far has been decided and no action is due or running. */
   idle(): Promise<void>;
   pipeline: Pipeline;
   close(): Promise<void>;
@@ -90,6 +90,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       publicUrl: () => config.publicUrl ?? listeningUrl,
       retrySchedule: config.retrySchedule,
       leverRatePerSecond: config.leverRatePerSecond,
+      httpTimeoutMs: config.httpTimeoutMs,
     });
     closers.push(() => pipeline.stop());
     await pipeline.executor.recover();

@@ -15,8 +15,15 @@ import type { ActionContext } from './types.js';
 export type ActionOutcome = 'done' | 'retry' | 'failed';
 
 export interface Executor {
-  /** Runs what is due now: each opportunity's actions in order, opportunities in parallel. Resolves to how many ran. */
+  /**
+   * Starts what is due now: each opportunity's actions in order, opportunities in parallel, and
+   * an opportunity already running elsewhere is left to that run. Resolves, once the runs it
+   * started are over, to how many actions they ran. Ticks may overlap: a slow opportunity holds
+   * back only its own actions, not the next tick's.
+   */
   tick(): Promise<number>;
+  /** Resolves once no tick is running, and so no action either. */
+  settled(): Promise<void>;
   /** Puts actions a crash left `running` back to pending (at start). */
   recover(): Promise<void>;
   /** A failed (dead-lettered) action goes back to pending, due now, with its attempts reset. */
@@ -48,7 +55,9 @@ export function createExecutor(options: ExecutorOptions): Executor {
   const { store, clock, log } = options;
   const schedule = options.schedule ?? defaultRetrySchedule;
   const random = options.random ?? Math.random;
-  let running: Promise<number> | null = null;
+  /** The opportunities whose actions are running now, by tenant and opportunity. */
+  const inFlight = new Set<string>();
+  const ticks = new Set<Promise<number>>();
 
   const finish = async (
     record: ActionRecord,
@@ -165,34 +174,36 @@ export function createExecutor(options: ExecutorOptions): Executor {
     return ran;
   };
 
-  const tickOnce = async () => {
+  const runDue = async () => {
     const due = await store.dueActions(clock.now(), options.batch ?? 5_000);
-    const groups = new Map<string, ActionRecord>();
+    const started: Promise<number>[] = [];
     for (const record of due) {
       const key = `${record.tenant}\0${record.opportunityId ?? record.decisionId}`;
-      if (!groups.has(key)) groups.set(key, record);
-    }
-    const counts = await Promise.all(
-      [...groups.values()].map((record) =>
-        runOpportunity(record.tenant, record.opportunityId, record.decisionId).catch((error: unknown) => {
+      if (inFlight.has(key)) continue;
+      inFlight.add(key);
+      const run = runOpportunity(record.tenant, record.opportunityId, record.decisionId)
+        .catch((error: unknown) => {
           log.error(
             { err: error, tenant: record.tenant, opportunityId: record.opportunityId },
             'executor error',
           );
           return 0;
-        }),
-      ),
-    );
+        })
+        .finally(() => inFlight.delete(key));
+      started.push(run);
+    }
+    const counts = await Promise.all(started);
     return counts.reduce((sum, count) => sum + count, 0);
   };
 
   return {
-    async tick() {
-      // One tick at a time: a slow one is joined, not overlapped.
-      running ??= tickOnce().finally(() => {
-        running = null;
-      });
+    tick() {
+      const running = runDue().finally(() => ticks.delete(running));
+      ticks.add(running);
       return running;
+    },
+    async settled() {
+      while (ticks.size > 0) await Promise.allSettled([...ticks]);
     },
     async recover() {
       for (const record of await store.listActions({ status: 'running' })) {

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../kernel/clock.js';
 import { type ErrorCode, StagegateError } from '../kernel/errors.js';
+import { fetchWithTimeout } from '../kernel/fetch-with-timeout.js';
 import { computeRetryDelay } from './compute-retry-delay.js';
 import type { BucketRegistry } from './create-bucket-registry.js';
 import { parseRetryAfter } from './parse-retry-after.js';
@@ -30,6 +31,7 @@ export interface LeverTransportOptions {
   sleep: (ms: number) => Promise<void>;
   buckets: BucketRegistry;
   log: Logger;
+  /** Per attempt, reading the body included; default 10 s (STAGEGATE_HTTP_TIMEOUT_SECONDS). */
   timeoutMs?: number;
   retry?: LeverRetryOptions;
   random?: () => number;
@@ -62,6 +64,10 @@ export function createLeverTransport(options: LeverTransportOptions): SendLeverR
   const attempts = options.retry?.attempts ?? 5;
   const schedule = { baseMs: options.retry?.baseMs ?? 250, maxMs: options.retry?.maxMs ?? 30_000 };
   const random = options.random ?? Math.random;
+  // AbortSignal.timeout takes whole milliseconds only.
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
+    throw new RangeError(`timeoutMs must be a positive whole number, got ${timeoutMs}`);
+  }
   if (!Number.isInteger(attempts) || attempts < 1) {
     throw new RangeError(`retry.attempts must be an integer of at least 1, got ${attempts}`);
   }
@@ -72,40 +78,27 @@ export function createLeverTransport(options: LeverTransportOptions): SendLeverR
   async function attempt(request: LeverRequest, url: string): Promise<AttemptOutcome> {
     const { method, path } = request;
     await bucket.take();
-    const signal = AbortSignal.timeout(timeoutMs);
-    let status: number;
-    let retryAfter: string | null;
-    let text: string;
-    try {
-      const response = await http(url, {
-        method,
-        headers: {
-          authorization,
-          accept: 'application/json',
-          ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
-        signal,
-      });
-      status = response.status;
-      retryAfter = response.headers.get('retry-after');
-      // Read under the same signal: a body that never ends is a timeout too.
-      text = await response.text();
-    } catch (cause) {
-      const reason = signal.aborted ? 'timeout' : 'network';
+    const answer = await fetchWithTimeout(
+      http,
+      { method, url, authorization, body: request.body },
+      timeoutMs,
+    );
+    if (answer.kind === 'unreachable') {
+      const { reason, cause } = answer;
       return {
         kind: 'failed',
         code: 'LEVER_UNREACHABLE',
         message:
           reason === 'timeout'
             ? `Lever did not answer ${method} ${path} within ${timeoutMs} ms`
-            : `Could not reach Lever for ${method} ${path}: ${describe(cause)}`,
+            : `Could not reach Lever for ${method} ${path}: ${answer.why}`,
         retryable: true,
         details: { method, path, reason },
         cause,
       };
     }
 
+    const { status, text } = answer;
     const parsed = parseJson(text);
     if (status >= 200 && status < 300) {
       if (isEnvelope(parsed)) return { kind: 'answered', status, envelope: parsed };
@@ -121,7 +114,7 @@ export function createLeverTransport(options: LeverTransportOptions): SendLeverR
     const leverCode = isRecord(parsed) && typeof parsed.code === 'string' ? parsed.code : undefined;
     const leverMessage =
       isRecord(parsed) && typeof parsed.message === 'string' ? parsed.message : text.slice(0, 200);
-    const retryAfterMs = parseRetryAfter(retryAfter, clock.now());
+    const retryAfterMs = parseRetryAfter(answer.headers.get('retry-after'), clock.now());
     return {
       kind: 'failed',
       code: 'LEVER_API',
@@ -182,11 +175,4 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function isEnvelope(value: unknown): value is LeverEnvelope<unknown> {
   return isRecord(value) && 'data' in value;
-}
-
-function describe(cause: unknown): string {
-  if (!(cause instanceof Error)) return String(cause);
-  // undici reports "fetch failed" and keeps the reason (ECONNREFUSED, socket closed) in the cause.
-  const inner = cause.cause instanceof Error ? `: ${cause.cause.message}` : '';
-  return `${cause.message}${inner}`;
 }

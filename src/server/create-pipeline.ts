@@ -30,7 +30,7 @@ export interface Pipeline {
   callback(invitation: InvitationRecord): void;
   poll(): Promise<{ checked: number; completed: number }>;
   completeSandbox(tenant: string, invitationId: string, score: number | null): Promise<void>;
-  /** Resolves once no delivery waits for its decision and no action is due. */
+  /** Resolves once no delivery waits for its decision and no action is due or running. */
   idle(): Promise<void>;
   /** Starts the executor's and the poller's timers. */
   start(options: { executorIntervalMs: number; pollIntervalMs: number }): void;
@@ -54,9 +54,12 @@ export function createPipeline(options: {
   retrySchedule: readonly number[] | null;
   /** Lever requests per second per API key; 9.6 unless the operator sets STAGEGATE_LEVER_RATE. */
   leverRatePerSecond?: number;
+  /** Per request to Lever or a vendor; 10 s unless the operator sets STAGEGATE_HTTP_TIMEOUT_SECONDS. */
+  httpTimeoutMs?: number;
 }): Pipeline {
   const { store, registry, clock, sleep, log, metrics } = options;
   const tenantOf = (id: string) => registry.get(id)?.snapshot ?? undefined;
+  const timeout = options.httpTimeoutMs === undefined ? {} : { timeoutMs: options.httpTimeoutMs };
 
   // Lever allows 10 requests/s per key with bursts to 20 "when possible". Running at exactly its
   // refill rate leaves no margin, so timer jitter under load turns into 429s: keep 4 % and half the
@@ -79,6 +82,7 @@ export function createPipeline(options: {
         clock,
         sleep,
         buckets,
+        ...timeout,
         log: log.child({ tenant: tenant.id, component: 'lever' }),
       });
       clients.set(tenant, client);
@@ -88,20 +92,28 @@ export function createPipeline(options: {
 
   // The sandbox keeps its invitations in memory, per tenant id, across reloads of the tenant.
   const sandboxes = new Map<string, SandboxProvider>();
-  const vendors = new WeakMap<TenantSnapshot, AssessmentProvider>();
-  const provider = (tenant: TenantSnapshot): AssessmentProvider => {
-    if (tenant.settings.provider.kind === 'sandbox') {
-      let sandbox = sandboxes.get(tenant.id);
-      if (!sandbox) {
-        const tests = Object.entries(tenant.settings.tests).map(([name, test]) => ({
+  const sandboxOf = (tenant: TenantSnapshot): SandboxProvider => {
+    let sandbox = sandboxes.get(tenant.id);
+    if (!sandbox) {
+      const tenantId = tenant.id;
+      sandbox = createSandboxProvider({
+        tests: Object.entries(tenant.settings.tests).map(([name, test]) => ({
           id: test.providerTestId,
           name,
-        }));
-        sandbox = createSandboxProvider({ tests });
-        sandboxes.set(tenant.id, sandbox);
-      }
-      return sandbox;
+        })),
+        // After a restart: an invitation this tenant sent through the sandbox, by its id.
+        recall: async (vendorInvitationId) => {
+          const invitation = await store.getInvitation(vendorInvitationId.replace(/^sbx-/, ''));
+          return invitation?.tenant === tenantId && invitation.vendorInvitationId === vendorInvitationId;
+        },
+      });
+      sandboxes.set(tenantId, sandbox);
     }
+    return sandbox;
+  };
+  const vendors = new WeakMap<TenantSnapshot, AssessmentProvider>();
+  const provider = (tenant: TenantSnapshot): AssessmentProvider => {
+    if (tenant.settings.provider.kind === 'sandbox') return sandboxOf(tenant);
     let vendor = vendors.get(tenant);
     if (!vendor) {
       const apiKey = tenant.secrets?.providerApiKey;
@@ -111,6 +123,7 @@ export function createPipeline(options: {
       vendor = createGreenhousePartnerProvider({
         baseUrl: tenant.settings.provider.baseUrl,
         apiKey: apiKey.reveal(),
+        ...timeout,
         log: log.child({ tenant: tenant.id, component: 'provider' }),
       });
       vendors.set(tenant, vendor);
@@ -171,8 +184,10 @@ export function createPipeline(options: {
   const checks = new Set<Promise<void>>();
   let stopped = false;
   let draining: Promise<void> | null = null;
-  // Runs the executor again at once while it finds work, so throughput is bounded by Lever's and
-  // the vendors' allowances, not by the timer; the timer only picks up retries that come due.
+  // After a decision, runs the executor again at once while it finds work, so throughput is
+  // bounded by Lever's and the vendors' allowances, not by the timer. The timer's ticks are not
+  // joined to it: when an opportunity waits on a slow call, they start everyone else's actions
+  // (and retries that come due) without waiting for it.
   const drain = () => {
     draining ??= (async () => {
       try {
@@ -204,17 +219,21 @@ export function createPipeline(options: {
     poll: () => poller.poll(),
     async completeSandbox(tenantId, invitationId, score) {
       const invitation = await store.getInvitation(invitationId);
-      const sandbox = sandboxes.get(tenantId);
+      const tenant = tenantOf(tenantId);
+      const sandbox = tenant?.settings.provider.kind === 'sandbox' ? sandboxOf(tenant) : undefined;
       if (!invitation || invitation.tenant !== tenantId || !invitation.vendorInvitationId || !sandbox) {
         throw new StagegateError('NOT_FOUND', `no sandbox invitation ${invitationId} for tenant ${tenantId}`);
       }
-      sandbox.complete(invitation.vendorInvitationId, score);
+      await sandbox.complete(invitation.vendorInvitationId, score);
       await check(invitation);
     },
     async idle() {
       for (;;) {
         await Promise.all([...checks]);
         await worker.idle();
+        // A tick started elsewhere (the drain after each decision, the timer) may still be waiting
+        // on Lever or a vendor; this tick would skip its opportunities and find nothing to do.
+        await executor.settled();
         const ran = await executor.tick();
         if (worker.depth() === 0 && ran === 0 && checks.size === 0) return;
         // Let timers run (the store's group commit among them) before looking again.
@@ -229,7 +248,7 @@ export function createPipeline(options: {
         timer.unref();
         timers.push(timer);
       };
-      every(executorIntervalMs, drain);
+      every(executorIntervalMs, () => (stopped ? Promise.resolve(0) : executor.tick()));
       every(pollIntervalMs, () => poller.poll());
     },
     async stop() {
@@ -237,6 +256,7 @@ export function createPipeline(options: {
       for (const timer of timers.splice(0)) clearInterval(timer);
       await worker.stop();
       await draining;
+      await executor.settled();
     },
   };
 }

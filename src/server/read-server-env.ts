@@ -22,6 +22,8 @@ export interface ServerEnv {
   store: 'lowdb' | 'sqlite';
   /** Lever requests per second per API key, enrichment and executor together. */
   leverRatePerSecond: number;
+  /** How long one request to Lever or a vendor may take, its answer's body included. */
+  httpTimeoutMs: number;
 }
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -59,6 +61,13 @@ export function readServerEnv(env: Readonly<Record<string, string | undefined>>,
     '9.6',
     (n) => n > 0 && n <= 1000,
     'a number of requests per second above 0 and at most 1000',
+  );
+  // Whole milliseconds (what AbortSignal.timeout takes); an hour at most, well inside its timer's range.
+  const httpTimeoutSeconds = number(
+    'STAGEGATE_HTTP_TIMEOUT_SECONDS',
+    '10',
+    (n) => n >= 0.001 && n <= 3600,
+    'a number of seconds from 0.001 to 3600',
   );
   const publicUrl = text('STAGEGATE_PUBLIC_URL', '');
   if (publicUrl !== '' && !/^https?:\/\/[^/]+/.test(publicUrl)) {
@@ -98,5 +107,6 @@ export function readServerEnv(env: Readonly<Record<string, string | undefined>>,
     adminToken: text('STAGEGATE_ADMIN_TOKEN', '') || null,
     store: store === 'lowdb' ? 'lowdb' : 'sqlite',
     leverRatePerSecond,
+    httpTimeoutMs: Math.round(httpTimeoutSeconds * 1000),
   };
 }

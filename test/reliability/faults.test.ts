@@ -7,10 +7,13 @@ import type { VendorFault } from '../support/vendor-simulator.js';
 import { emailOf, errorTag, post, sendsByEmail, sentTag, startWorld } from './world.js';
 
 /**
- * Timeouts are not injected: the Lever client and the vendor transport wait 10 s (real time) before
- * giving up, and neither timeout is configurable from the environment. Latency shorter than the
- * timeout is injected instead; a lost answer is simulated with connection resets.
+ * Timeouts are real time: the simulators hold the request without answering, and stagegate runs
+ * with STAGEGATE_HTTP_TIMEOUT_SECONDS at 0.2 s, so each one costs 0.2 s. They are kept few (one
+ * fault of at most two requests per side) to keep the test short; injected latency stays well
+ * under the timeout. A send_test that timed out is one stagegate cannot tell the vendor received
+ * (here it did not): it must fail for good with that reason, and never be sent again.
  */
+const httpTimeoutSeconds = '0.2';
 const faultArbitrary = fc.oneof(
   fc.record({ status: fc.constant(429), times: fc.integer({ min: 1, max: 12 }) }),
   fc.record({ status: fc.constantFrom(500, 502, 503), times: fc.integer({ min: 1, max: 4 }) }),
@@ -24,14 +27,17 @@ const planArbitrary = fc.record({
     minLength: 1,
     maxLength: 4,
   }),
+  leverTimeouts: fc.option(fc.integer({ min: 1, max: 2 })),
+  vendorTimeouts: fc.option(fc.integer({ min: 1, max: 2 })),
 });
 
 const hour = 3_600_000;
 let runs = 0;
 let faultsInjected = 0;
+const timeouts = { lever: 0, vendor: 0 };
 let interrupted = 0;
 
-describe('faults: Lever and the vendor slow, rate limiting, failing and resetting connections', () => {
+describe('faults: Lever and the vendor slow, rate limiting, failing, resetting and timing out', () => {
   it('ends every action done or failed with a reason, with no invitation sent twice', async () => {
     await fc.assert(
       fc.asyncProperty(planArbitrary, async (plan) => {
@@ -39,6 +45,11 @@ describe('faults: Lever and the vendor slow, rate limiting, failing and resettin
         const world = await startWorld();
         const ids = Array.from({ length: plan.candidates }, (_, n) => `opp-${n}`);
         for (const id of ids) world.lever.addOpportunity({ id, stageId: 'stage-tech' });
+        // First, so that they hit before the other faults run out the requests they would match.
+        if (plan.leverTimeouts) world.lever.fault({ timeout: true, times: plan.leverTimeouts });
+        if (plan.vendorTimeouts) {
+          world.vendor.fault({ timeout: true, times: plan.vendorTimeouts, path: /send_test/ });
+        }
         for (const fault of plan.lever) {
           world.lever.fault({ ...fault, ...('status' in fault ? { retryAfter: 1 } : {}) } as LeverFault);
         }
@@ -46,7 +57,12 @@ describe('faults: Lever and the vendor slow, rate limiting, failing and resettin
           world.vendor.fault({ ...fault, ...(path ? { path } : {}) } as VendorFault);
         }
         const clock = createManualClock(Date.now());
-        const server = await startStagegate(world.root, world.env, [], clock);
+        const server = await startStagegate(
+          world.root,
+          { ...world.env, STAGEGATE_HTTP_TIMEOUT_SECONDS: httpTimeoutSeconds },
+          [],
+          clock,
+        );
         try {
           const now = clock.now();
           const statuses = await Promise.all(
@@ -100,9 +116,22 @@ describe('faults: Lever and the vendor slow, rate limiting, failing and resettin
               if (!reported) expect(tags, id).toContain(errorTag);
             }
           }
+          // A send_test that timed out may have reached the vendor: failed for good, never sent again.
+          for (const hung of world.vendor.requests.filter((r) => r.unanswered === 'timeout')) {
+            const email = (hung.body as { candidate?: { email?: string } } | undefined)?.candidate?.email;
+            const id = ids.find((candidate) => emailOf(candidate) === email);
+            const send = actions.find(
+              (a) => a.opportunityId === id && (a.action as { type: string }).type === 'assessment.send',
+            );
+            expect(send?.status, id).toBe('failed');
+            expect(send?.lastError, id).toMatch(/cannot tell whether the vendor received/);
+            expect(sends.get(email ?? ''), id).toBeUndefined();
+          }
           faultsInjected +=
             world.lever.requests.filter((r) => r.status === null || r.status >= 429).length +
             world.vendor.requests.filter((r) => r.status === null || r.status >= 429).length;
+          timeouts.lever += world.lever.requests.filter((r) => r.unanswered === 'timeout').length;
+          timeouts.vendor += world.vendor.requests.filter((r) => r.unanswered === 'timeout').length;
         } finally {
           await server.close();
           await world.close();
@@ -111,7 +140,7 @@ describe('faults: Lever and the vendor slow, rate limiting, failing and resettin
       { numRuns: 8, verbose: 1 },
     );
     console.info(
-      `faults: ${runs} runs, ${faultsInjected} faults hit, ${interrupted} sends failed for good (lost answers or retries exhausted)`,
+      `faults: ${runs} runs, ${faultsInjected} faults hit (${timeouts.lever + timeouts.vendor} of them timeouts: ${timeouts.lever} at Lever, ${timeouts.vendor} at the vendor), ${interrupted} sends failed for good (lost answers or retries exhausted)`,
     );
   }, 60_000);
 });

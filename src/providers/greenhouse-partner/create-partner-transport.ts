@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { StagegateError } from '../../kernel/errors.js';
+import { fetchWithTimeout, type TimedAnswer } from '../../kernel/fetch-with-timeout.js';
 import { createProviderError } from '../create-provider-error.js';
 import { readVendorErrors } from './read-vendor-errors.js';
 
@@ -21,6 +22,7 @@ export interface PartnerTransportOptions {
   baseUrl: string;
   apiKey: string;
   http?: typeof fetch;
+  /** Per request, reading the body included; default 10 s (STAGEGATE_HTTP_TIMEOUT_SECONDS). */
   timeoutMs?: number;
   log: Logger;
 }
@@ -36,8 +38,9 @@ export function createPartnerTransport(options: PartnerTransportOptions): SendPa
   const { log } = options;
   const http = options.http ?? fetch;
   const timeoutMs = options.timeoutMs ?? 10_000;
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-    throw new RangeError(`timeoutMs must be a positive number, got ${timeoutMs}`);
+  // AbortSignal.timeout takes whole milliseconds only.
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
+    throw new RangeError(`timeoutMs must be a positive whole number, got ${timeoutMs}`);
   }
   if (options.apiKey === '') throw new RangeError('apiKey must not be empty');
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -50,29 +53,18 @@ export function createPartnerTransport(options: PartnerTransportOptions): SendPa
     const { method, path } = request;
     const search = request.query === undefined ? '' : new URLSearchParams(request.query).toString();
     const url = `${baseUrl}${path}${search === '' ? '' : `?${search}`}`;
-    const signal = AbortSignal.timeout(timeoutMs);
-    let status: number;
-    let text: string;
-    try {
-      const response = await http(url, {
-        method,
-        headers: {
-          authorization,
-          accept: 'application/json',
-          ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
-        signal,
-      });
-      status = response.status;
-      // Read under the same signal: a body that never ends is a timeout too.
-      text = await response.text();
-    } catch (cause) {
-      const error = unreachable(method, path, signal.aborted, timeoutMs, cause);
-      log.warn({ method, path, reason: error.details.reason }, 'assessment vendor call failed');
+    const answer = await fetchWithTimeout(
+      http,
+      { method, url, authorization, body: request.body },
+      timeoutMs,
+    );
+    if (answer.kind === 'unreachable') {
+      const error = unreachable(method, path, answer, timeoutMs);
+      log.warn({ method, path, reason: answer.reason }, 'assessment vendor call failed');
       throw error;
     }
 
+    const { status, text } = answer;
     const body = parseJson(text);
     if (status >= 200 && status < 300) {
       log.debug({ method, path, status }, 'assessment vendor call');
@@ -87,20 +79,19 @@ export function createPartnerTransport(options: PartnerTransportOptions): SendPa
 function unreachable(
   method: string,
   path: string,
-  timedOut: boolean,
+  answer: Extract<TimedAnswer, { kind: 'unreachable' }>,
   timeoutMs: number,
-  cause: unknown,
 ): StagegateError {
-  return timedOut
+  return answer.reason === 'timeout'
     ? createProviderError(
         `The assessment vendor did not answer ${method} ${path} within ${timeoutMs} ms`,
         { status: null, retryable: true, method, path, reason: 'timeout' },
-        cause,
+        answer.cause,
       )
     : createProviderError(
-        `Could not reach the assessment vendor for ${method} ${path}: ${describe(cause)}`,
+        `Could not reach the assessment vendor for ${method} ${path}: ${answer.why}`,
         { status: null, retryable: true, method, path, reason: 'network' },
-        cause,
+        answer.cause,
       );
 }
 
@@ -136,11 +127,4 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function describe(cause: unknown): string {
-  if (!(cause instanceof Error)) return String(cause);
-  // undici reports "fetch failed" and keeps the reason (ECONNREFUSED, socket closed) in the cause.
-  const inner = cause.cause instanceof Error ? `: ${cause.cause.message}` : '';
-  return `${cause.message}${inner}`;
 }

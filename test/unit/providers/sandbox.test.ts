@@ -33,22 +33,26 @@ describe('createSandboxProvider', () => {
     await expect(createSandboxProvider({ tests }).listTests()).resolves.toEqual(tests);
   });
 
-  it('accepts any test id and hands out sbx-1, sbx-2, … in order', async () => {
+  it("accepts any test id and names each invitation after stagegate's own id", async () => {
     const sandbox = createSandboxProvider();
     await expect(sandbox.sendTest(invitation('inv-a', 'whatever'))).resolves.toEqual({
-      vendorInvitationId: 'sbx-1',
+      vendorInvitationId: 'sbx-inv-a',
     });
-    await expect(sandbox.sendTest(invitation('inv-b'))).resolves.toEqual({ vendorInvitationId: 'sbx-2' });
+    await expect(sandbox.sendTest(invitation('inv-b'))).resolves.toEqual({ vendorInvitationId: 'sbx-inv-b' });
+    // A send repeated after a crash is the same invitation, not a second one.
+    await expect(sandbox.sendTest(invitation('inv-a', 'whatever'))).resolves.toEqual({
+      vendorInvitationId: 'sbx-inv-a',
+    });
     expect(sandbox.invitations()).toEqual([
       {
-        vendorInvitationId: 'sbx-1',
+        vendorInvitationId: 'sbx-inv-a',
         invitation: invitation('inv-a', 'whatever'),
         status: 'sent',
         score: null,
         reportUrl: null,
       },
       {
-        vendorInvitationId: 'sbx-2',
+        vendorInvitationId: 'sbx-inv-b',
         invitation: invitation('inv-b'),
         status: 'sent',
         score: null,
@@ -66,11 +70,11 @@ describe('createSandboxProvider', () => {
       reportUrl: null,
       metadata: { sandbox: true },
     });
-    sandbox.complete(vendorInvitationId, 72);
+    await sandbox.complete(vendorInvitationId, 72);
     await expect(sandbox.getStatus(vendorInvitationId)).resolves.toEqual({
       status: 'complete',
       score: 72,
-      reportUrl: 'sandbox://report/sbx-1',
+      reportUrl: 'sandbox://report/sbx-inv-a',
       metadata: { sandbox: true },
     });
   });
@@ -78,8 +82,8 @@ describe('createSandboxProvider', () => {
   it('keeps a report URL given on completion, and a null score', async () => {
     const sandbox = createSandboxProvider();
     await sandbox.sendTest(invitation('inv-a'));
-    sandbox.complete('sbx-1', null, 'https://reports.example/1');
-    await expect(sandbox.getStatus('sbx-1')).resolves.toMatchObject({
+    await sandbox.complete('sbx-inv-a', null, 'https://reports.example/1');
+    await expect(sandbox.getStatus('sbx-inv-a')).resolves.toMatchObject({
       status: 'complete',
       score: null,
       reportUrl: 'https://reports.example/1',
@@ -92,7 +96,22 @@ describe('createSandboxProvider', () => {
     expect(error.code).toBe('PROVIDER_API');
     expect(error.details).toMatchObject({ status: 404, retryable: false });
     expect(error.message).toContain('sbx-404');
-    expect(() => sandbox.complete('sbx-404', 50)).toThrow(StagegateError);
+    await expect(sandbox.complete('sbx-404', 50)).rejects.toThrow(StagegateError);
+  });
+
+  it("recalls an invitation sent before a restart from stagegate's records, and only such one", async () => {
+    const asked: string[] = [];
+    const sandbox = createSandboxProvider({
+      recall: async (id) => {
+        asked.push(id);
+        return id === 'sbx-inv-old';
+      },
+    });
+    await expect(sandbox.getStatus('sbx-inv-old')).resolves.toMatchObject({ status: 'sent', score: null });
+    await sandbox.complete('sbx-inv-old', 64);
+    await expect(sandbox.getStatus('sbx-inv-old')).resolves.toMatchObject({ status: 'complete', score: 64 });
+    expect((await caught(sandbox.getStatus('sbx-inv-never'))).details).toMatchObject({ status: 404 });
+    expect(asked).toEqual(['sbx-inv-old', 'sbx-inv-never']);
   });
 
   it('hands out copies, so callers cannot change what it recorded', async () => {

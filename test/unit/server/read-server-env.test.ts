@@ -27,6 +27,7 @@ describe('readServerEnv', () => {
       adminToken: null,
       store: 'sqlite',
       leverRatePerSecond: 9.6,
+      httpTimeoutMs: 10_000,
     });
   });
 
@@ -36,6 +37,16 @@ describe('readServerEnv', () => {
       'STAGEGATE_LEVER_RATE must be a number of requests per second above 0 and at most 1000, got "0"',
     ]);
     expect(problemsOf({ STAGEGATE_LEVER_RATE: 'fast' })).toHaveLength(1);
+  });
+
+  it('reads the HTTP timeout in seconds, decimals allowed, and refuses zero or a word', () => {
+    expect(readServerEnv({ STAGEGATE_HTTP_TIMEOUT_SECONDS: '0.2' }, '/').httpTimeoutMs).toBe(200);
+    expect(readServerEnv({ STAGEGATE_HTTP_TIMEOUT_SECONDS: '30' }, '/').httpTimeoutMs).toBe(30_000);
+    expect(problemsOf({ STAGEGATE_HTTP_TIMEOUT_SECONDS: '0' })).toEqual([
+      'STAGEGATE_HTTP_TIMEOUT_SECONDS must be a number of seconds from 0.001 to 3600, got "0"',
+    ]);
+    expect(problemsOf({ STAGEGATE_HTTP_TIMEOUT_SECONDS: 'slow' })).toHaveLength(1);
+    expect(problemsOf({ STAGEGATE_HTTP_TIMEOUT_SECONDS: '86400' })).toHaveLength(1);
   });
 
   it('names every variable that is wrong, at once', () => {

@@ -93,7 +93,11 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       print(`      ${dim('Lever shows')}  tags:  ${list(opportunity?.tags ?? [])}`);
       const links = opportunity?.links ?? [];
       if (links.length > 0) print(`                   links: ${list(links)}`);
-      for (const note of simulator.notes(opportunityId)) print(`                   note:  ${note.value}`);
+      for (const note of simulator.notes(opportunityId)) {
+        const [first, ...rest] = note.value.split('\n').filter((line) => line !== '');
+        print(`                   note:  ${first}`);
+        for (const line of rest) print(`                          ${line}`);
+      }
       return {
         tags: opportunity?.tags ?? [],
         links,
@@ -130,7 +134,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       expect(!seen.tags.includes(`${prefix} - Sent`), `${name}'s Sent tag should be replaced`);
       expect(seen.links.includes(reportUrl), `${name} should have the report link ${reportUrl}`);
       expect(
-        seen.notes.includes(`${test} completed. Score: ${score}. Report: ${reportUrl}`),
+        seen.notes.some((note) =>
+          note.startsWith(`${test} completed. Score: ${score}. Report: ${reportUrl}\n`),
+        ),
         `${name} should have a note with the score ${score} and the report link`,
       );
       return test;

@@ -124,8 +124,8 @@ export function createExecutor(options: ExecutorOptions): Executor {
         return false;
       }
       actionLog.error({ err: failure, attempts }, 'action failed for good');
-      // Shown on the candidate first, then recorded: a crash in between shows it twice (a second
-      // note), never not at all. The rest of the decision is dropped by runOpportunity, which
+      // Shown on the candidate first, then recorded: a crash in between shows it again (the note
+      // once, found by its reference), never not at all. The rest of the decision is dropped by runOpportunity, which
       // derives it from this record, so that survives a crash too.
       await reportFailure(action, failure, context);
       await finish(record, 'failed', { status: 'failed', lastError: failure.message });

@@ -1,4 +1,5 @@
 import type { Action } from '../kernel/actions.js';
+import { addNoteOnce } from './actions/add-note-once.js';
 import type { ActionContext } from './types.js';
 
 /**
@@ -14,7 +15,12 @@ export async function reportFailure(action: Action, error: Error, context: Actio
     const old = candidate.statusTags.filter((tag) => tag !== statusTags.error);
     if (old.length > 0) await context.lever.removeTags(opportunityId, old);
     await context.lever.addTags(opportunityId, [statusTags.error]);
-    await context.lever.addNote(opportunityId, `stagegate could not ${describe(action)}: ${error.message}`);
+    // A crash before the failure is recorded shows it again on restart: the note only once.
+    await addNoteOnce(context.lever, opportunityId, {
+      text: `stagegate could not ${describe(action)}: ${error.message}`,
+      reference: `${context.record.id} failed`,
+      mayExist: true,
+    });
   } catch (reportError) {
     context.log.error({ err: reportError }, 'could not show the failure in Lever');
   }

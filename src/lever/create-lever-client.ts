@@ -4,7 +4,7 @@ import {
   type LeverTransportOptions,
   type SendLeverRequest,
 } from './create-lever-transport.js';
-import type { ExpandedOpportunity, Opportunity, Posting, Stage } from './types.js';
+import type { ExpandedOpportunity, Note, Opportunity, Posting, Stage } from './types.js';
 
 export interface LeverClientOptions extends LeverTransportOptions {
   /** A Lever user id sent as `perform_as` on writes, so they show as that user's in Lever. */
@@ -21,8 +21,9 @@ export interface LeverClient {
   removeTags(opportunityId: string, tags: readonly string[]): Promise<Opportunity>;
   addLinks(opportunityId: string, links: readonly string[]): Promise<Opportunity>;
   removeLinks(opportunityId: string, links: readonly string[]): Promise<Opportunity>;
-  /** Resolves to the new note's id. */
+  /** Resolves to the new note's id. Sent once: see `LeverRequest.once`. */
   addNote(opportunityId: string, text: string): Promise<string>;
+  listNotes(opportunityId: string): Promise<Note[]>;
   moveStage(opportunityId: string, stageId: string): Promise<Opportunity>;
   archive(opportunityId: string, reasonId: string): Promise<Opportunity>;
 }
@@ -39,9 +40,9 @@ export function createLeverClient(options: LeverClientOptions): LeverClient {
     return (await send<T>({ method: 'GET', path, ...(query === undefined ? {} : { query }) })).data;
   }
 
-  async function write<T>(method: 'POST' | 'PUT', path: string, body: unknown): Promise<T> {
-    return (await send<T>({ method, path, body, ...(writeQuery === undefined ? {} : { query: writeQuery }) }))
-      .data;
+  async function write<T>(method: 'POST' | 'PUT', path: string, body: unknown, once = false): Promise<T> {
+    const query = writeQuery === undefined ? {} : { query: writeQuery };
+    return (await send<T>({ method, path, body, ...query, ...(once ? { once } : {}) })).data;
   }
 
   async function* listAll<T>(path: string, filter: Record<string, string> = {}): AsyncGenerator<T> {
@@ -73,7 +74,12 @@ export function createLeverClient(options: LeverClientOptions): LeverClient {
     addLinks: (id, links) => write('POST', opportunityPath(id, '/addLinks'), { links }),
     removeLinks: (id, links) => write('POST', opportunityPath(id, '/removeLinks'), { links }),
     addNote: async (id, text) =>
-      (await write<{ noteId: string }>('POST', opportunityPath(id, '/notes'), { value: text })).noteId,
+      (await write<{ noteId: string }>('POST', opportunityPath(id, '/notes'), { value: text }, true)).noteId,
+    listNotes: async (id) => {
+      const notes: Note[] = [];
+      for await (const note of listAll<Note>(opportunityPath(id, '/notes'))) notes.push(note);
+      return notes;
+    },
     moveStage: (id, stageId) => write('PUT', opportunityPath(id, '/stage'), { stage: stageId }),
     archive: (id, reasonId) => write('PUT', opportunityPath(id, '/archived'), { reason: reasonId }),
   };

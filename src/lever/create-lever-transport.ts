@@ -13,6 +13,12 @@ export interface LeverRequest {
   path: string;
   query?: Readonly<Record<string, string>>;
   body?: unknown;
+  /**
+   * Not idempotent (a note): sent again only after an answer that proves Lever did not carry it
+   * out (429, 503). After a timeout, a lost connection or another 5xx it may have, so the error
+   * goes to the caller, which can look before it tries again.
+   */
+  once?: boolean;
 }
 
 export interface LeverRetryOptions {
@@ -146,7 +152,9 @@ export function createLeverTransport(options: LeverTransportOptions): SendLeverR
           details: { ...outcome.details, attempts: tried, ...extra },
           ...(outcome.cause === undefined ? {} : { cause: outcome.cause }),
         });
-      if (!outcome.retryable || tried >= attempts) throw fail();
+      const status = outcome.details.status;
+      const maybeDone = request.once === true && status !== 429 && status !== 503;
+      if (!outcome.retryable || maybeDone || tried >= attempts) throw fail();
 
       let delayMs = computeRetryDelay(tried, schedule, random);
       if (outcome.retryAfterMs !== undefined) {

@@ -66,6 +66,16 @@ export interface ExpandedOpportunity extends Omit<Opportunity, 'contact' | 'stag
   applications: Application[];
 }
 
+/** A note on an opportunity, as `GET /opportunities/:id/notes` lists it. */
+export interface Note {
+  id: string;
+  /** The note's text when it has one field. */
+  text?: string;
+  fields?: { type?: string; text?: string; value?: unknown }[];
+  createdAt?: number;
+  deletedAt?: number | null;
+}
+
 /** The body of every Lever error answer. */
 export interface LeverErrorBody {
   code: string;

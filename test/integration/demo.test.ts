@@ -12,7 +12,7 @@ describe('npm run demo', () => {
     expect(lines).toContain('[4/7] Ada completes Backend - Python in the sandbox, score 85 → Pass');
     expect(lines).toContain('[6/7] Grace completes Frontend - React in the sandbox, score 22 → Fail');
     expect(text).toMatch(
-      /note: {2}Backend - Python completed\. Score: 85\. Report: sandbox:\/\/report\/sbx-inv_[0-9a-f]{20}/,
+      /note: {2}Backend - Python completed\. Score: 85\. Report: sandbox:\/\/report\/sbx-inv_[0-9a-f]{20}\n {26}— stagegate dec_[0-9a-f]{20}:\d+\n/,
     );
     expect(text).toMatch(/tags: {2}Frontend - React, Hired Assessments - Fail/);
     expect(text).toMatch(

@@ -177,6 +177,36 @@ describe('Lever client against the simulator: happy paths', () => {
     expect(lever.requests[0]?.status).toBe(201);
   });
 
+  it('lists the notes with their text', async () => {
+    seedCandidate();
+    const { client } = setup();
+    const noteId = await client.addNote('opp-1', 'first line\n\n— stagegate dec_1:0');
+    expect(await client.listNotes('opp-1')).toEqual([
+      expect.objectContaining({
+        id: noteId,
+        fields: [expect.objectContaining({ value: 'first line\n\n— stagegate dec_1:0' })],
+      }),
+    ]);
+  });
+
+  it('sends a note once: again after a 429, never after an answer that may have been lost', async () => {
+    seedCandidate();
+    const { client } = setup();
+    lever.fault({ path: /notes/, method: 'POST', status: 429, times: 1 });
+    await client.addNote('opp-1', 'after a rate limit');
+    expect(lever.notes('opp-1')).toHaveLength(1);
+
+    for (const fault of [{ lostAnswer: true }, { status: 500 }, { status: 502 }]) {
+      lever.clearRequests();
+      lever.fault({ path: /notes/, method: 'POST', times: 1, ...fault });
+      const error = await caught(client.addNote('opp-1', 'maybe added'));
+      expect(error.details.attempts).toBe(1);
+      expect(lever.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+    }
+    // A lost answer: Lever did add it; the others: it did not.
+    expect(lever.notes('opp-1').map((note) => note.value)).toEqual(['after a rate limit', 'maybe added']);
+  });
+
   it('moves the stage and archives', async () => {
     seedCandidate();
     lever.addStage({ id: 'stage-assessment', text: 'Assessment' });

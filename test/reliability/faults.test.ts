@@ -22,7 +22,14 @@ const faultArbitrary = fc.oneof(
 );
 const planArbitrary = fc.record({
   candidates: fc.integer({ min: 3, max: 6 }),
-  lever: fc.array(faultArbitrary, { minLength: 1, maxLength: 4 }),
+  // Lever may also carry a write out and lose its answer: a retry must not add a second note.
+  lever: fc.array(
+    fc.oneof(
+      faultArbitrary,
+      fc.record({ lostAnswer: fc.constant(true), times: fc.integer({ min: 1, max: 3 }) }),
+    ),
+    { minLength: 1, maxLength: 4 },
+  ),
   vendor: fc.array(fc.tuple(faultArbitrary, fc.constantFrom(/send_test/, /test_status/, undefined)), {
     minLength: 1,
     maxLength: 4,
@@ -100,6 +107,8 @@ describe('faults: Lever and the vendor slow, rate limiting, failing, resetting a
             const send = mine.find((a) => (a.action as { type: string }).type === 'assessment.send');
             const tags = world.lever.getOpportunity(id)?.tags ?? [];
             expect((sends.get(emailOf(id)) ?? []).length, id).toBeLessThanOrEqual(1);
+            const notes = world.lever.notes(id).map((note) => note.value);
+            expect(new Set(notes).size, `${id}: ${notes.join(' | ')}`).toBe(notes.length);
             if (send === undefined) {
               // Enrichment gave up on Lever: the delivery was skipped with its reason, nothing sent.
               expect(sends.get(emailOf(id)), id).toBeUndefined();

@@ -268,6 +268,20 @@ export async function startLeverSimulator(options: LeverSimulatorOptions): Promi
       );
       return touch();
     }
+    if (method === 'GET' && action === 'notes') {
+      // Lever's note: the text is in `fields` (and, for a one-field note, in `text` too).
+      const notes = (notesByOpportunity.get(opportunity.id) ?? []).map((note) => ({
+        id: note.id,
+        text: note.value,
+        fields: [{ type: 'text', text: 'Comment', value: note.value }],
+        user: note.performAs ?? 'user-api',
+        secret: note.secret,
+        completedAt: note.createdAt,
+        createdAt: note.createdAt,
+        deletedAt: null,
+      }));
+      return { status: 200, body: { data: notes, hasNext: false } };
+    }
     if (method === 'POST' && action === 'notes') {
       const value = field(body, 'value');
       if (typeof value !== 'string' || value === '') return error(400, 'value must be a non-empty string');

@@ -36,6 +36,8 @@ export interface SimulatedFault {
   reset?: boolean;
   /** Never answer. */
   timeout?: boolean;
+  /** Carry the request out, then destroy the socket: the effect happened, the answer is lost. */
+  lostAnswer?: boolean;
 }
 
 export interface Answer {
@@ -134,6 +136,12 @@ export async function startSimulatedHttp<F extends SimulatedFault>(
     }
     if (fault?.timeout === true) {
       request.unanswered = 'timeout';
+      return;
+    }
+    if (fault?.lostAnswer === true) {
+      options.route({ request, text, underBase });
+      request.unanswered = 'reset';
+      req.socket.destroy();
       return;
     }
     const injected = fault === undefined ? undefined : options.faultAnswer(fault);

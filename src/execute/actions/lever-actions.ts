@@ -1,6 +1,7 @@
 import type { Action } from '../../kernel/actions.js';
 import { StagegateError } from '../../kernel/errors.js';
 import type { ActionHandler } from '../types.js';
+import { addNoteOnce } from './add-note-once.js';
 
 type Of<T extends Action['type']> = Extract<Action, { type: T }>;
 
@@ -20,9 +21,12 @@ export const addLinks: ActionHandler<Of<'lever.addLinks'>> = async (action, { le
   return { links: action.links };
 };
 
-export const addNote: ActionHandler<Of<'lever.addNote'>> = async (action, { lever, record }) => {
-  return { noteId: await lever.addNote(opportunityOf(record.opportunityId), action.text) };
-};
+export const addNote: ActionHandler<Of<'lever.addNote'>> = async (action, { lever, record }) =>
+  addNoteOnce(lever, opportunityOf(record.opportunityId), {
+    text: action.text,
+    reference: record.id,
+    mayExist: record.attempts > 0,
+  });
 
 export const moveStage: ActionHandler<Of<'lever.moveStage'>> = async (action, { lever, record }) => {
   const stage = (await lever.listStages()).find((s) => s.text.toLowerCase() === action.stage.toLowerCase());

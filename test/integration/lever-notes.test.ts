@@ -1,0 +1,44 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createManualClock } from '../../src/kernel/clock.js';
+import { errorTag, post } from '../reliability/world.js';
+import { startStagegate } from '../support/start-stagegate.js';
+import { startWorld, type World } from '../support/start-world.js';
+
+let world: World | undefined;
+
+afterEach(async () => {
+  await world?.close();
+  world = undefined;
+});
+
+describe('notes in Lever, which have no idempotency key', () => {
+  it('adds a note once when Lever took it but the answer was lost', async () => {
+    world = await startWorld(['acme']);
+    // No e-mail: nothing can be sent, so the rules add the Error tag and a note saying why.
+    world.lever.addOpportunity({ id: 'opp-1', stageId: 'stage-tech', emails: [] });
+    world.lever.fault({ path: /notes$/, method: 'POST', lostAnswer: true, times: 1 });
+    const clock = createManualClock(Date.now());
+    const server = await startStagegate(world.root, world.env, [], clock);
+    try {
+      const delivery = { token: 'stage-1', kind: 'stage', opportunityId: 'opp-1', triggeredAt: clock.now() };
+      expect(await post(world.lever, server.url, 'acme', delivery as never)).toBe(202);
+      await server.idle();
+      const [note] = await server.store
+        .listActions({ tenant: 'acme', opportunityId: 'opp-1' })
+        .then((all) => all.filter((a) => (a.action as { type: string }).type === 'lever.addNote'));
+      expect(note).toMatchObject({ status: 'pending', attempts: 1 });
+      expect(world.lever.notes('opp-1')).toHaveLength(1);
+
+      clock.advance(60_000); // past the first retry's wait
+      await server.idle();
+      expect(await server.store.getAction(note?.id ?? '')).toMatchObject({
+        status: 'done',
+        result: { noteId: world.lever.notes('opp-1')[0]?.id, earlier: true },
+      });
+      expect(world.lever.notes('opp-1')).toHaveLength(1);
+      expect(world.lever.getOpportunity('opp-1')?.tags).toEqual([errorTag]);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import type { Diagnostic } from '../config/diagnostic.js';
 import { type LoadedPack, loadPack } from '../config/load-pack.js';
 import type { SecretSources } from '../config/resolve-secrets.js';
 import { isTenantFile } from '../config/tenant-registry.js';
@@ -23,6 +24,19 @@ export function readText(path: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** What `validate` and `test` report for a file that is missing or cannot be read. */
+export function unreadableFile(file: string): Diagnostic {
+  return {
+    file,
+    line: 1,
+    col: 1,
+    code: 'unreadable-file',
+    message: 'the file cannot be read',
+    path: '',
+    severity: 'error',
+  };
 }
 
 export function secretSources(io: CliIo): SecretSources {

@@ -5,7 +5,14 @@ import { formatDiagnostic } from '../config/diagnostic.js';
 import { loadTenant } from '../config/load-tenant.js';
 import { readYaml } from '../config/read-yaml.js';
 import { type CliIo, exitCodes, paint } from './io.js';
-import { configDirs, expandPaths, loadPacks, readText, secretSources } from './load-config-files.js';
+import {
+  configDirs,
+  expandPaths,
+  loadPacks,
+  readText,
+  secretSources,
+  unreadableFile,
+} from './load-config-files.js';
 import { toJunit } from './rule-test/junit.js';
 import { runFixture } from './rule-test/run-fixture.js';
 import type { CaseResult, FixtureFile } from './rule-test/types.js';
@@ -45,7 +52,7 @@ export async function testCommand(io: CliIo, paths: string[], options: TestOptio
     const file = display(path);
     const text = readText(path);
     if (text === undefined) {
-      invalid.push(unreadable(file));
+      invalid.push(formatDiagnostic(unreadableFile(file)));
       continue;
     }
     const yaml = readYaml(file, text);
@@ -66,7 +73,7 @@ export async function testCommand(io: CliIo, paths: string[], options: TestOptio
     // A missing tenant file (deleted while `--watch` runs, say) is named as such, not as an empty one.
     const tenantText = readText(tenantPath);
     if (tenantText === undefined) {
-      invalid.push(unreadable(display(tenantPath)));
+      invalid.push(formatDiagnostic(unreadableFile(display(tenantPath))));
       continue;
     }
     const load = loadTenant({
@@ -124,18 +131,6 @@ export async function testCommand(io: CliIo, paths: string[], options: TestOptio
     );
   }
   return failed.length > 0 || empty || belowCoverage.length > 0 ? exitCodes.failed : exitCodes.ok;
-}
-
-function unreadable(file: string): string {
-  return formatDiagnostic({
-    file,
-    line: 1,
-    col: 1,
-    code: 'unreadable-file',
-    message: 'the file cannot be read',
-    path: '',
-    severity: 'error',
-  });
 }
 
 function printReport(io: CliIo, results: readonly CaseResult[], tenants: readonly TenantCoverage[]): void {

@@ -5,7 +5,14 @@ import { loadPack } from '../config/load-pack.js';
 import { loadTenant } from '../config/load-tenant.js';
 import { readYaml } from '../config/read-yaml.js';
 import { type CliIo, exitCodes, paint } from './io.js';
-import { configDirs, expandPaths, loadPacks, readText, secretSources } from './load-config-files.js';
+import {
+  configDirs,
+  expandPaths,
+  loadPacks,
+  readText,
+  secretSources,
+  unreadableFile,
+} from './load-config-files.js';
 
 type FileKind = 'tenant' | 'rule-pack' | 'fixture';
 
@@ -37,17 +44,7 @@ export function validateCommand(
       return {
         file,
         kind,
-        diagnostics: [
-          {
-            file,
-            line: 1,
-            col: 1,
-            code: 'unreadable-file',
-            message: 'the file cannot be read',
-            path: '',
-            severity: 'error',
-          },
-        ],
+        diagnostics: [unreadableFile(file)],
       };
     }
     if (kind === 'rule-pack') return { file, kind, diagnostics: [...loadPack(file, text).diagnostics] };

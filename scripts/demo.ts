@@ -1,7 +1,8 @@
 /**
- * `npm run demo`: three candidates walk through stagegate against a local Lever and the sandbox
- * vendor, and the demo prints what a recruiter would see in Lever after each step. It checks
- * itself: any difference from what the demo tenant should do ends it with exit status 1.
+ * `npm run demo`: three candidates walk through stagegate against a local Lever and a local
+ * assessment vendor, both simulators speaking the real protocols over HTTP on loopback, and the
+ * demo prints what a recruiter would see in Lever after each step. It checks itself: any
+ * difference from what the demo tenant should do ends it with exit status 1.
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { pino } from 'pino';
 import { parseDocument } from 'yaml';
 import { type RunningServer, startServer } from '../src/main.js';
 import { type LeverSimulator, startLeverSimulator } from '../test/support/lever-simulator.js';
+import { startVendorSimulator, type VendorSimulator } from '../test/support/vendor-simulator.js';
 
 export interface DemoOutput {
   write(text: string): unknown;
@@ -24,10 +26,14 @@ export interface DemoOptions {
 }
 
 const repoRoot = resolve(import.meta.dirname, '..');
-const secrets = { DEMO_LEVER_API_KEY: 'demo-lever-key', DEMO_LEVER_STAGE_TOKEN: 'demo-stage-token' };
+const secrets = {
+  DEMO_LEVER_API_KEY: 'demo-lever-key',
+  DEMO_LEVER_STAGE_TOKEN: 'demo-stage-token',
+  DEMO_VENDOR_KEY: 'demo-vendor-key',
+};
 const tenant = 'demo';
 const prefix = 'Hired Assessments';
-const steps = 7;
+const steps = 8;
 
 class DemoFailure extends Error {}
 
@@ -51,9 +57,10 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const logFile = join(workspace, 'stagegate.log');
   const logDestination = pino.destination({ dest: logFile, sync: true });
   let lever: LeverSimulator | undefined;
+  let vendor: VendorSimulator | undefined;
   let server: RunningServer | undefined;
   let failed = true;
-  print(bold('stagegate demo: the demo tenant, a local Lever, the sandbox assessment vendor'));
+  print(bold('stagegate demo: the demo tenant, a local Lever, a local assessment vendor'));
   print();
   try {
     lever = await startLeverSimulator({ apiKeys: [secrets.DEMO_LEVER_API_KEY] });
@@ -61,10 +68,21 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     lever.addStage({ id: 'stage-tech', text: 'Technical Screen' });
     header(`Lever simulator listening on ${lever.baseUrl}`);
     print(dim('      stages: Phone Screen, Technical Screen (the demo tenant’s trigger stage)'));
+    vendor = await startVendorSimulator({
+      apiKeys: [secrets.DEMO_VENDOR_KEY],
+      tests: [
+        { id: 'sandbox-python', name: 'Backend - Python' },
+        { id: 'sandbox-react', name: 'Frontend - React' },
+      ],
+    });
+    header(`Assessment vendor simulator listening on ${vendor.baseUrl}`);
+    print(
+      dim('      it speaks the Greenhouse partner protocol: list_tests, send_test, a PATCH, test_status'),
+    );
 
-    // The simulator listens on a free port rather than 4010, so the demo never collides with
-    // whatever holds 4010; stagegate reads a copy of tenants/demo.yaml that points at it.
-    await writeDemoTenant(workspace, lever.baseUrl);
+    // The simulators listen on free ports, so the demo never collides with whatever holds a fixed
+    // one; stagegate reads a copy of tenants/demo.yaml that points at them.
+    await writeDemoTenant(workspace, lever.baseUrl, vendor.baseUrl);
     server = await startServer({
       cwd: workspace,
       env: {
@@ -88,6 +106,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
 
     const running = server;
     const simulator = lever;
+    const vendorSimulator = vendor;
     const show = (opportunityId: string) => {
       const opportunity = simulator.getOpportunity(opportunityId);
       print(`      ${dim('Lever shows')}  tags:  ${list(opportunity?.tags ?? [])}`);
@@ -119,9 +138,12 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const complete = async (name: string, opportunityId: string, score: number, verdict: string) => {
       const [invitation] = await running.store.listInvitations({ tenant, opportunityId });
       expect(invitation !== undefined, `${name} should have an invitation to complete`);
-      header(`${name} completes ${invitation?.test} in the sandbox, score ${score} → ${verdict}`);
-      await running.pipeline.completeSandbox(tenant, invitation?.id ?? '', score);
+      header(`${name} completes ${invitation?.test} at the vendor, score ${score} → ${verdict}`);
+      // The vendor PATCHes stagegate's callback URL; stagegate then asks it for the result.
+      const callback = await vendorSimulator.complete(invitation?.vendorInvitationId ?? '', { score });
+      expect(callback >= 200 && callback < 300, `the vendor's callback should be accepted, got ${callback}`);
       await running.idle();
+      await running.idle(); // the check after the callback runs in the background
       const [after] = await running.store.listInvitations({ tenant, opportunityId });
       expect(
         after?.status === 'completed' && after.score === score,
@@ -207,8 +229,13 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     print(`  ${green('✓')} Ada Lovelace    Backend - Python   85 → ${prefix} - Pass, report link, note`);
     print(`  ${green('✓')} Grace Hopper    Frontend - React   22 → ${prefix} - Fail, report link, note`);
     print(`  ${green('✓')} Linus Torvalds  two test tags         → ${prefix} - Error, note, nothing sent`);
+    expect(
+      vendor.sends().length === invitations.length,
+      `the vendor should have ${invitations.length} invitations, it has ${vendor.sends().length}`,
+    );
     print(
-      `  ${invitations.length} invitations, ${lever.requests.length} Lever API calls, 0 failed actions, ` +
+      `  ${invitations.length} invitations, ${lever.requests.length} Lever API calls, ` +
+        `${vendor.requests.length} vendor API calls, 0 failed actions, ` +
         `${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
     failed = false;
@@ -222,18 +249,27 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   } finally {
     await server?.close();
     await lever?.close();
+    await vendor?.close();
     logDestination.end();
     if (!failed) await rm(workspace, { recursive: true, force: true });
   }
 }
 
-/** tenants/demo.yaml as shipped, but with Lever at `leverUrl`; comments and order kept. */
-async function writeDemoTenant(workspace: string, leverUrl: string): Promise<void> {
+/**
+ * tenants/demo.yaml as shipped (comments and order kept), but with Lever at `leverUrl` and the
+ * built-in sandbox vendor swapped for a Greenhouse-partner vendor at `vendorUrl`.
+ */
+async function writeDemoTenant(workspace: string, leverUrl: string, vendorUrl: string): Promise<void> {
   const document = parseDocument(await readFile(join(repoRoot, 'tenants', `${tenant}.yaml`), 'utf8'));
   if (!document.hasIn(['lever', 'baseUrl'])) {
     throw new Error(`tenants/${tenant}.yaml has no lever.baseUrl to point at the simulator`);
   }
   document.setIn(['lever', 'baseUrl'], leverUrl);
+  document.setIn(['provider'], {
+    kind: 'greenhouse-partner',
+    baseUrl: vendorUrl,
+    apiKey: { env: 'DEMO_VENDOR_KEY' },
+  });
   await mkdir(join(workspace, 'tenants'));
   await writeFile(join(workspace, 'tenants', `${tenant}.yaml`), document.toString());
 }

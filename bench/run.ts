@@ -4,13 +4,13 @@ import { benchConfig } from './config.bench.js';
 import { benchDecide } from './decide.bench.js';
 import { benchExecutor } from './executor.bench.js';
 import { benchIntake } from './intake.bench.js';
-import { benchStoreSqlite } from './store-sqlite.bench.js';
+import { benchStore } from './store.bench.js';
 
 /** `npm run bench`: every benchmark in one run, printed as a markdown table with the machine it ran on. */
 const suites: [string, () => Promise<BenchResult[]>][] = [
   ['config', benchConfig],
   ['decide', benchDecide],
-  ['store', benchStoreSqlite],
+  ['store', benchStore],
   ['intake', benchIntake],
   ['executor', benchExecutor],
 ];

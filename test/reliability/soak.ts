@@ -5,7 +5,7 @@
  */
 import { runCrashScenario } from './crash-scenario.js';
 
-const crashes = Number(process.argv[2] ?? '100');
+const crashes = Number(process.argv[2] ?? '300');
 if (!Number.isInteger(crashes) || crashes < 1) {
   process.stderr.write('usage: soak.ts <crashes>\n');
   process.exit(2);

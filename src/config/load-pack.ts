@@ -22,7 +22,8 @@ export function loadPack(file: string, text: string): LoadedPack {
   if (yaml.data !== undefined) {
     const schemaProblems = checkSchema('rule-pack', yaml);
     for (const d of schemaProblems) diagnostics.push(d);
-    const data = yaml.data as { pack?: unknown; rules?: unknown };
+    // An empty file parses to null; the schema has already said what a pack must be.
+    const data = (yaml.data ?? {}) as { pack?: unknown; rules?: unknown };
     if (typeof data.pack === 'string' && data.pack !== name) {
       diagnostics.push({
         file,

@@ -122,6 +122,20 @@ export function readYaml(file: string, text: string): YamlFile {
   }
 
   visit(doc, {
+    Alias(_key, node) {
+      // An alias inside its own anchor makes a loop: the data would have no end.
+      const target = node.resolve(doc);
+      const [start, end] = node.range ?? [0, 0];
+      if (target?.range && start >= target.range[0] && end <= target.range[1]) {
+        unreadable = true;
+        problem(
+          'yaml-syntax',
+          start,
+          `the alias *${node.source} is inside the node its anchor names, so it refers to itself`,
+          'an alias may only repeat a node it is not part of',
+        );
+      }
+    },
     Map(_key, node) {
       const seen = new Set<unknown>();
       for (const pair of node.items) {
@@ -215,10 +229,19 @@ function nodeDepthExceeds(node: unknown, budget: number): boolean {
   return false;
 }
 
-function valueDepth(value: unknown, depth = 0): number {
-  if (depth > yamlLimits.maxDepth || value === null || typeof value !== 'object') return depth;
-  let max = depth;
-  for (const child of Object.values(value)) max = Math.max(max, valueDepth(child, depth + 1));
+/** How deep the data nests below `value`; each object is measured once, however often aliases repeat it. */
+function valueDepth(value: unknown, measured = new WeakMap<object, number>()): number {
+  if (value === null || typeof value !== 'object') return 0;
+  const known = measured.get(value);
+  if (known !== undefined) return known;
+  // Seen but not yet measured: a loop. It was refused above; count it as too deep all the same.
+  measured.set(value, Number.POSITIVE_INFINITY);
+  let max = 0;
+  for (const child of Object.values(value)) {
+    max = Math.max(max, 1 + valueDepth(child, measured));
+    if (max > yamlLimits.maxDepth) break;
+  }
+  measured.set(value, max);
   return max;
 }
 

@@ -53,6 +53,12 @@ describe('hostile YAML', () => {
     expect(found?.hint).toContain('expand the aliases by hand');
   });
 
+  it('rejects an alias inside its own anchor (a loop) at once, instead of walking it without end', () => {
+    // Found by test/reliability/yaml-fuzz.test.ts: measuring the looped data's depth never ended.
+    const found = expectRejected(load('&a \nb: *a\nc: [*a, *a, *a]'), 'yaml-syntax', { line: 2, col: 4 });
+    expect(found?.message).toContain('refers to itself');
+  });
+
   it('rejects 100,000 nested flow sequences', () => {
     const found = expectRejected(load('['.repeat(100_000)), 'too-large', { line: 1, col: 1 });
     expect(found?.message).toContain('nesting is 100000 levels deep');

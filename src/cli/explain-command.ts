@@ -6,19 +6,20 @@ import type { TenantSnapshot } from '../config/types.js';
 import { decide } from '../decide/decide.js';
 import { formatTrace } from '../decide/format-trace.js';
 import type { Decision } from '../decide/types.js';
-import { computeFacts } from '../enrich/compute-facts.js';
 import type { DecisionRecord } from '../store/types.js';
 import { callAdmin } from './admin/call-admin.js';
 import { type CliIo, exitCodes, paint } from './io.js';
 import { configDirs, loadPacks, readText, secretSources } from './load-config-files.js';
-import { buildFactInput, defaultFixtureNow, mergeFacts } from './rule-test/build-fact-input.js';
+import { buildFactInput, defaultFixtureNow, factsForCase } from './rule-test/build-fact-input.js';
 import { compareActions } from './rule-test/compare-actions.js';
+import { checkGivenFacts } from './rule-test/given-facts.js';
 import type { FixtureCase } from './rule-test/types.js';
 
 /**
  * `stagegate explain --tenant ID --event FILE [--facts FILE]`: one decision, its actions and the trace
  * of every rule, without calling anyone. The event file is a friendly event (as in a test case) or a
- * raw Lever webhook body; --facts sets facts over the computed ones.
+ * raw Lever webhook body; --facts gives facts as a test case's `facts:` does: what Lever would have
+ * said (stage.name, candidate.tags, …) is used to derive the rest, and derived facts are set as given.
  */
 export async function explainCommand(
   io: CliIo,
@@ -44,21 +45,25 @@ async function explainEvent(
   options: { tenant: string; event: string; facts?: string; json?: boolean },
 ): Promise<number> {
   const display = (path: string) => relative(io.cwd, path) || path;
-  const readData = (path: string): { data?: Record<string, unknown>; error?: string } => {
+  const readData = (path: string, what: string): { data?: Record<string, unknown>; error?: string } => {
     const yaml = readYaml(display(path), readText(join(io.cwd, path)) ?? readText(path) ?? '');
     if (yaml.data === undefined || yaml.data === null || typeof yaml.data !== 'object') {
       return {
         error:
-          yaml.diagnostics.map(formatDiagnostic).join('\n') || `${path}: cannot read an event from this file`,
+          yaml.diagnostics.map(formatDiagnostic).join('\n') || `${path}: cannot read ${what} from this file`,
       };
     }
-    return { data: yaml.data as Record<string, unknown> };
+    if (what !== 'facts') return { data: yaml.data as Record<string, unknown> };
+    const problems = checkGivenFacts(yaml.data, yaml, []);
+    return problems.length > 0
+      ? { error: problems.map(formatDiagnostic).join('\n') }
+      : { data: yaml.data as Record<string, unknown> };
   };
 
   const snapshot = loadLocalTenant(io, options.tenant);
   if (!snapshot) return exitCodes.invalid;
-  const event = readData(options.event);
-  const facts = options.facts ? readData(options.facts) : { data: {} };
+  const event = readData(options.event, 'an event');
+  const facts = options.facts ? readData(options.facts, 'facts') : { data: {} };
   if (!event.data || !facts.data) {
     io.stderr.write(`${event.error ?? facts.error}\n`);
     return exitCodes.invalid;
@@ -68,7 +73,7 @@ async function explainEvent(
     ? { name: 'explain', payload: event.data as FixtureCase['payload'] & object, expect: {} }
     : { name: 'explain', event: event.data as unknown as FixtureCase['event'] & object, expect: {} };
   const input = buildFactInput(testCase, 0, defaultFixtureNow);
-  const computed = mergeFacts(computeFacts(snapshot, input), facts.data);
+  const computed = factsForCase(snapshot, input, facts.data);
   const decision = await decide(
     snapshot,
     { ...computed.event, opportunityId: computed.candidate.opportunityId },

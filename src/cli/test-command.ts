@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { basename, dirname, join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { checkSchema } from '../config/check-schema.js';
 import { formatDiagnostic } from '../config/diagnostic.js';
 import { loadTenant } from '../config/load-tenant.js';
@@ -13,6 +13,7 @@ import {
   secretSources,
   unreadableFile,
 } from './load-config-files.js';
+import { checkFixture } from './rule-test/check-fixture.js';
 import { toJunit } from './rule-test/junit.js';
 import { runFixture } from './rule-test/run-fixture.js';
 import type { CaseResult, FixtureFile } from './rule-test/types.js';
@@ -63,13 +64,12 @@ export async function testCommand(io: CliIo, paths: string[], options: TestOptio
       continue;
     }
     const fixture = yaml.data as FixtureFile;
-    const tenantPath = join(dirname(path), `${fixture.tenant}.yaml`);
-    if (basename(path) !== `${fixture.tenant}.test.yaml`) {
-      invalid.push(
-        `${file}:1:1: the cases are for tenant '${fixture.tenant}' but the file is ${basename(path)}`,
-      );
+    const fixtureProblems = checkFixture(fixture, yaml);
+    if (fixtureProblems.length > 0) {
+      invalid.push(...fixtureProblems.map(formatDiagnostic));
       continue;
     }
+    const tenantPath = join(dirname(path), `${fixture.tenant}.yaml`);
     // A missing tenant file (deleted while `--watch` runs, say) is named as such, not as an empty one.
     const tenantText = readText(tenantPath);
     if (tenantText === undefined) {

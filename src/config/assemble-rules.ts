@@ -1,3 +1,4 @@
+import { checkRuleOptions } from './check-rule-options.js';
 import { compileRule } from './compile-rule.js';
 import { type Diagnostic, type DiagnosticCode, formatYamlPath } from './diagnostic.js';
 import type { LoadedPack } from './load-pack.js';
@@ -9,7 +10,8 @@ export const defaultPacks = ['assessment-lifecycle'];
 
 /**
  * The tenant's rule set: its packs' rules in order, then its own; a tenant rule with `replaces: true`
- * takes the place of the pack rule of that name; enableRules / disableRules switch pack rules.
+ * takes the place of the pack rule of that name; enableRules / disableRules switch pack rules. The
+ * options the switched-on rules read must be set.
  */
 export function assembleRules(
   tenant: TenantFile,
@@ -100,5 +102,7 @@ export function assembleRules(
   switchRules('enableRules', true);
   switchRules('disableRules', false);
 
-  return { rules: [...byName.values()].filter((rule) => rule.enabled), packs, diagnostics };
+  const rules = [...byName.values()].filter((rule) => rule.enabled);
+  for (const d of checkRuleOptions(tenant, yaml, rules, packs)) diagnostics.push(d);
+  return { rules, packs, diagnostics };
 }

@@ -35,6 +35,24 @@ export function compileRule(
     if (problem) report('unknown-fact', path, problem.message, problem.hint);
   };
 
+  // `fact: stage, path: $.name` reads the same field as `fact: stage.name`, so it is checked the same way.
+  const checkFactAndPath = (fact: string, jsonPath: unknown, at: YamlPath) => {
+    const field = typeof jsonPath === 'string' ? firstField(jsonPath) : undefined;
+    if (field === undefined || !Object.hasOwn(factCatalog, fact)) {
+      checkFact(fact, [...at, 'fact']);
+      return;
+    }
+    const fields = factCatalog[fact as keyof typeof factCatalog];
+    if (fields === null || fields.includes(field)) return;
+    const guess = suggestName(field, fields);
+    report(
+      'unknown-fact',
+      [...at, 'path'],
+      `the fact '${fact}' has no field '${field}'`,
+      guess ? `did you mean '$.${guess}'?` : `its fields: ${fields.join(', ')}`,
+    );
+  };
+
   const compileCondition = (condition: ConditionFile, path: YamlPath): Record<string, unknown> => {
     const kinds = (['all', 'any', 'not', 'fact'] as const).filter((kind) => condition[kind] !== undefined);
     if (kinds.length !== 1) {
@@ -56,10 +74,9 @@ export function compileRule(
       report('bad-condition', path, `the comparison of '${fact}' has no operator`);
     if (!Object.hasOwn(condition, 'value'))
       report('bad-condition', path, `the comparison of '${fact}' has no value`);
-    if (condition.path === undefined) checkFact(fact, [...path, 'fact']);
-    else if (!Object.hasOwn(factCatalog, fact)) checkFact(fact, [...path, 'fact']);
+    checkFactAndPath(fact, condition.path, path);
     const value = condition.value;
-    if (isFactReference(value)) checkFact(value.fact, [...path, 'value', 'fact']);
+    if (isFactReference(value)) checkFactAndPath(value.fact, value.path, [...path, 'value']);
     const { line, col } = yaml.locate(path);
     return { ...condition, name: `${yaml.file}:${line}:${col}` };
   };
@@ -112,7 +129,16 @@ export function compileRule(
   };
 }
 
-function isFactReference(value: unknown): value is { fact: string } {
+/**
+ * The field a JSONPath reads first by name: `name` for `$.name`, `$['name']` or `$.name[0]`; undefined
+ * for `$` alone and for paths that pick fields by pattern (`$..name`, `$.*`, filters), which are not checked.
+ */
+function firstField(path: string): string | undefined {
+  const match = /^\$(?:\.([A-Za-z_$][\w$-]*)|\[\s*(['"])(.*?)\2\s*\])/.exec(path);
+  return match?.[1] ?? match?.[3];
+}
+
+function isFactReference(value: unknown): value is { fact: string; path?: unknown } {
   return (
     value !== null && typeof value === 'object' && typeof (value as { fact?: unknown }).fact === 'string'
   );

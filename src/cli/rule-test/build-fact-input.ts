@@ -1,5 +1,7 @@
-import type { FactInput } from '../../enrich/compute-facts.js';
-import type { InvitationStatus } from '../../kernel/facts.js';
+import type { TenantSnapshot } from '../../config/types.js';
+import { computeFacts, type FactInput } from '../../enrich/compute-facts.js';
+import type { Facts, InvitationStatus } from '../../kernel/facts.js';
+import { splitGivenFacts, withGatheredFacts } from './given-facts.js';
 import type { FixtureCase } from './types.js';
 
 export const defaultFixtureNow = Date.parse('2026-01-01T00:00:00Z');
@@ -47,8 +49,22 @@ export function buildFactInput(testCase: FixtureCase, index: number, now: number
   };
 }
 
-/** Facts given in a case override the computed ones, field by field. */
-export function mergeFacts<T>(base: T, override: Record<string, unknown> | undefined): T {
+/**
+ * The facts a case (or `explain`) decides on. Given facts that enrichment gathers (stage.name,
+ * candidate.tags, …) go into the input before facts are derived, so stage.isTrigger, selection and
+ * the rest follow from them; given derived facts are then set over the computed ones, as given.
+ */
+export function factsForCase(
+  tenant: TenantSnapshot,
+  input: FactInput,
+  given: Record<string, unknown> | undefined,
+): Facts {
+  const { gathered, derived } = splitGivenFacts(given);
+  return mergeFacts(computeFacts(tenant, withGatheredFacts(input, gathered)), derived);
+}
+
+/** `override` set over `base`, field by field (a deep merge of mappings; lists and values replace). */
+function mergeFacts<T>(base: T, override: Record<string, unknown> | undefined): T {
   if (!override) return base;
   const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
   for (const [key, value] of Object.entries(override)) {

@@ -1,8 +1,7 @@
 import type { TenantSnapshot } from '../../config/types.js';
 import { decide } from '../../decide/decide.js';
 import { formatTrace } from '../../decide/format-trace.js';
-import { computeFacts } from '../../enrich/compute-facts.js';
-import { buildFactInput, defaultFixtureNow, mergeFacts } from './build-fact-input.js';
+import { buildFactInput, defaultFixtureNow, factsForCase } from './build-fact-input.js';
 import { compareActions } from './compare-actions.js';
 import type { CaseResult, FixtureFile } from './types.js';
 
@@ -19,7 +18,7 @@ export async function runFixture(
   for (const [index, testCase] of fixture.cases.entries()) {
     if (pattern && !pattern.test(testCase.name)) continue;
     const input = buildFactInput(testCase, index, now);
-    const facts = mergeFacts(computeFacts(tenant, input), testCase.facts);
+    const facts = factsForCase(tenant, input, testCase.facts);
     const decision = await decide(
       tenant,
       { ...facts.event, opportunityId: facts.candidate.opportunityId },

@@ -52,6 +52,7 @@ export function computeFacts(tenant: TenantSnapshot, input: FactInput): Facts {
     stageName: input.stage.name,
   });
   const assessment = input.assessment;
+  const reportUrl = assessment?.reportUrl?.trim() ? assessment.reportUrl : null;
   const pending = input.invitations.filter((invitation) => pendingStatuses.has(invitation.status));
   return {
     event: { ...input.event },
@@ -89,7 +90,7 @@ export function computeFacts(tenant: TenantSnapshot, input: FactInput): Facts {
       score: assessment?.score ?? null,
       hasScore: typeof assessment?.score === 'number',
       scoreText: typeof assessment?.score === 'number' ? String(assessment.score) : 'not reported',
-      reportUrl: assessment?.reportUrl ?? null,
+      reportUrl,
     },
     scoring: { ...settings.scoring },
     statusTags: { ...statusTags, all: allStatusTags },

@@ -49,6 +49,7 @@ export interface Facts {
     score: number | null;
     hasScore: boolean;
     scoreText: string;
+    /** null when the vendor gave no report link (or a blank one). */
     reportUrl: string | null;
   };
   scoring: { pass: number | null; fail: number | null };

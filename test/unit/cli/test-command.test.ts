@@ -29,7 +29,7 @@ describe('stagegate test', () => {
   it('passes every shipped fixture with 100% rule coverage per tenant', async () => {
     const io = captureIo({ cwd: repoRoot });
     expect(await runCli(['test', '--coverage-min', '100'], io)).toBe(0);
-    expect(io.out()).toMatch(/coverage acme: 100% of 13 rules/);
+    expect(io.out()).toMatch(/coverage acme: 100% of 15 rules/);
     expect(io.out()).toMatch(/coverage globex: 100%/);
     expect(io.out()).toMatch(/coverage demo: 100%/);
     expect(io.out()).toMatch(/\d+ passed, 0 failed/);
@@ -52,7 +52,7 @@ describe('stagegate test', () => {
     expect(out).toMatch(
       /✓ stage\.isTrigger equal true \(fact was true\) {2}rules\/assessment-lifecycle\.yaml:\d+:\d+/,
     );
-    expect(out).toMatch(/coverage acme: \d+% of 13 rules \(never fired: /);
+    expect(out).toMatch(/coverage acme: \d+% of 15 rules \(never fired: /);
   });
 
   it('writes --json and --junit reports, and -t selects cases by name', async () => {

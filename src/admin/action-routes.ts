@@ -1,5 +1,6 @@
-import type { Router } from 'express';
+import express, { type Router } from 'express';
 import type { Executor } from '../execute/create-executor.js';
+import type { RetryOptions } from '../execute/retry-action.js';
 import { StagegateError, toStagegateError } from '../kernel/errors.js';
 import type { ActionStatus, Store } from '../store/types.js';
 import { readQuery } from './read-query.js';
@@ -15,8 +16,32 @@ function readStatus(value: string | undefined): ActionStatus | undefined {
   return status;
 }
 
-/** A retry of an action that is not failed is a conflict with its state, not a malformed request. */
-const isConflict = (error: StagegateError) => error.code === 'BAD_JSON';
+/**
+ * The body of POST /actions/:id/retry: none, `{"notAtVendor": true}`, or `{"atVendor": "<id>"}` with
+ * the id the vendor gave the invitation. Both at once get to retryAction, which refuses them.
+ */
+function readRetryOptions(body: unknown): RetryOptions {
+  if (body === undefined) return {};
+  const usage = 'the body must be empty or {"notAtVendor"?: boolean, "atVendor"?: "<vendor invitation id>"}';
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new StagegateError('BAD_JSON', usage);
+  }
+  const fields = body as Record<string, unknown>;
+  const unknown = Object.keys(fields).filter((key) => key !== 'notAtVendor' && key !== 'atVendor');
+  if (unknown.length > 0) throw new StagegateError('BAD_JSON', `${usage}; unknown: ${unknown.join(', ')}`);
+  const { notAtVendor, atVendor } = fields;
+  const atVendorId = typeof atVendor === 'string' ? atVendor.trim() : undefined;
+  if (
+    !(notAtVendor === undefined || typeof notAtVendor === 'boolean') ||
+    !(atVendor === undefined || (atVendorId !== undefined && atVendorId !== ''))
+  ) {
+    throw new StagegateError('BAD_JSON', usage);
+  }
+  return {
+    ...(typeof notAtVendor === 'boolean' ? { notAtVendor } : {}),
+    ...(atVendorId === undefined ? {} : { atVendor: atVendorId }),
+  };
+}
 
 /** GET /actions, POST /actions/retry-failed, POST /actions/:id/retry. */
 export function addActionRoutes(
@@ -35,29 +60,35 @@ export function addActionRoutes(
     res.json({ actions });
   });
 
+  /**
+   * Each failed action, oldest first, with the rest of its decision. A send that may be at the
+   * vendor is skipped and listed with what to do: it needs an operator's check, one at a time.
+   */
   router.post('/actions/retry-failed', async (req, res) => {
     const tenant = readQuery(req, 'tenant');
-    const failed = await store.listActions({ status: 'failed', ...(tenant === undefined ? {} : { tenant }) });
+    const failed = (
+      await store.listActions({ status: 'failed', ...(tenant === undefined ? {} : { tenant }) })
+    ).sort((a, b) => a.createdAt - b.createdAt || a.index - b.index);
     const retried: string[] = [];
+    const skipped: { id: string; message: string }[] = [];
     for (const record of failed) {
       try {
-        retried.push((await executor.retry(record.id)).id);
+        const { action, resumed } = await executor.retry(record.id);
+        retried.push(action.id, ...resumed.map((later) => later.id));
       } catch (error) {
-        // Pruned or already retried meanwhile: nothing left to retry for this one.
         const failure = toStagegateError(error);
-        if (failure.code !== 'NOT_FOUND' && !isConflict(failure)) throw failure;
+        if (failure.code === 'CONFLICT' && failure.details.reason === 'in-doubt') {
+          skipped.push({ id: record.id, message: failure.message });
+          continue;
+        }
+        // Pruned, retried meanwhile, or resumed (or held back) with an earlier action of its decision.
+        if (failure.code !== 'NOT_FOUND' && failure.code !== 'CONFLICT') throw failure;
       }
     }
-    res.json({ retried });
+    res.json({ retried, ...(skipped.length > 0 ? { skipped } : {}) });
   });
 
-  router.post('/actions/:id/retry', async (req, res) => {
-    try {
-      res.json({ action: await executor.retry(req.params.id) });
-    } catch (error) {
-      const failure = toStagegateError(error);
-      if (!isConflict(failure)) throw failure;
-      res.status(409).json({ error: failure.code, message: failure.message });
-    }
+  router.post('/actions/:id/retry', express.json({ limit: '1kb' }), async (req, res) => {
+    res.json(await executor.retry(req.params.id, readRetryOptions(req.body)));
   });
 }

@@ -8,6 +8,7 @@ import type { LeverClient } from '../lever/create-lever-client.js';
 import type { AssessmentProvider } from '../providers/types.js';
 import type { ActionRecord, Store } from '../store/types.js';
 import { reportFailure } from './report-failure.js';
+import { type RetriedAction, type RetryOptions, retryAction } from './retry-action.js';
 import { defaultRetrySchedule, isRetryable, nextRetryDelay } from './retry-schedule.js';
 import { runAction } from './run-action.js';
 import type { ActionContext } from './types.js';
@@ -26,8 +27,13 @@ export interface Executor {
   settled(): Promise<void>;
   /** Puts actions a crash left `running` back to pending (at start). */
   recover(): Promise<void>;
-  /** A failed (dead-lettered) action goes back to pending, due now, with its attempts reset. */
-  retry(actionId: string): Promise<ActionRecord>;
+  /**
+   * A failed (dead-lettered) action goes back to pending, due now, with its attempts reset, and the
+   * later actions of its decision (dropped when it failed) with it. A send that may be at the vendor
+   * is refused (CONFLICT) unless an operator checked: `notAtVendor` sends it, `atVendor` records the
+   * vendor's id (once the tenant's vendor confirms it) and marks it done. See retryAction.
+   */
+  retry(actionId: string, options?: RetryOptions): Promise<RetriedAction>;
 }
 
 export interface ExecutorOptions {
@@ -210,16 +216,13 @@ export function createExecutor(options: ExecutorOptions): Executor {
         await store.updateAction(record.id, { status: 'pending', nextAttemptAt: clock.now() });
       }
     },
-    async retry(actionId) {
-      const record = await store.getAction(actionId);
-      if (!record) throw new StagegateError('NOT_FOUND', `no action ${actionId}`);
-      if (record.status !== 'failed') {
-        throw new StagegateError(
-          'BAD_JSON',
-          `action ${actionId} is ${record.status}; only failed actions are retried`,
-        );
-      }
-      return store.updateAction(actionId, { status: 'pending', attempts: 0, nextAttemptAt: clock.now() });
+    retry(actionId, retryOptions) {
+      const vendor = (id: string) => {
+        const tenant = options.tenant(id);
+        if (!tenant?.secrets) throw new StagegateError('TENANT_NOT_READY', `tenant ${id} is not ready`);
+        return options.provider(tenant);
+      };
+      return retryAction({ store, clock, log, vendor }, actionId, retryOptions);
     },
   };
 }

@@ -1,20 +1,20 @@
 import type { Action } from '../kernel/actions.js';
 import { addNoteOnce } from './actions/add-note-once.js';
+import { addTagsReplacingStatus } from './actions/add-tags-replacing-status.js';
 import type { ActionContext } from './types.js';
 
 /**
- * Shows a permanent failure where recruiters look: the Error status tag (replacing the old status
- * tag) and a note saying what failed and why. Best effort: if Lever itself is what fails, the
- * failure is still in the outbox, `stagegate actions list --status failed` and /metrics.
+ * Shows a permanent failure where recruiters look: the Error status tag (replacing the status tags
+ * the candidate has now, not those the decision saw) and a note saying what failed and why. Best
+ * effort: if Lever itself is what fails, the failure is still in the outbox,
+ * `stagegate actions list --status failed` and /metrics.
  */
 export async function reportFailure(action: Action, error: Error, context: ActionContext): Promise<void> {
   const opportunityId = context.record.opportunityId;
   if (opportunityId === null || action.type === 'candidate.purge') return;
-  const { statusTags, candidate } = context.decision.facts;
+  const { statusTags } = context.decision.facts;
   try {
-    const old = candidate.statusTags.filter((tag) => tag !== statusTags.error);
-    if (old.length > 0) await context.lever.removeTags(opportunityId, old);
-    await context.lever.addTags(opportunityId, [statusTags.error]);
+    await addTagsReplacingStatus(context.lever, opportunityId, [statusTags.error], statusTags.all);
     // A crash before the failure is recorded shows it again on restart: the note only once.
     await addNoteOnce(context.lever, opportunityId, {
       text: `stagegate could not ${describe(action)}: ${error.message}`,

@@ -28,6 +28,10 @@ export const errorCatalog = {
     summary: 'Signature, token or timestamp did not check out. The answer says no more.',
   },
   NOT_FOUND: { status: 404, summary: 'No such route or record.' },
+  CONFLICT: {
+    status: 409,
+    summary: "The record's state does not allow this (an action that has not failed, a send in doubt).",
+  },
   LEVER_API: { status: 502, summary: "Lever answered with an error; Lever's {code, message} is kept." },
   LEVER_UNREACHABLE: { status: 502, summary: 'Lever did not answer in time, or the connection failed.' },
   PROVIDER_API: { status: 502, summary: 'The assessment vendor answered with an error.' },

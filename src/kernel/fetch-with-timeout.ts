@@ -7,10 +7,29 @@ export interface TimedRequest {
   body?: unknown;
 }
 
-/** The whole answer, or why there is none: no answer within the time (timeout), or a network error. */
+/**
+ * The whole answer, or why there is none: no answer within the time (timeout), or a network error.
+ * `neverConnected` says the connection was never established (refused, no such host, no route), so
+ * the server certainly received nothing; a reset or a timeout after connecting leaves that open.
+ */
 export type TimedAnswer =
   | { kind: 'answered'; status: number; headers: Headers; text: string }
-  | { kind: 'unreachable'; reason: 'timeout' | 'network'; why: string; cause: unknown };
+  | {
+      kind: 'unreachable';
+      reason: 'timeout' | 'network';
+      neverConnected: boolean;
+      why: string;
+      cause: unknown;
+    };
+
+/** The system error codes of a connection that was never made. */
+const neverConnectedCodes: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 
 /**
  * One JSON request to Lever or a vendor under one deadline that covers the body too: an answer
@@ -37,13 +56,30 @@ export async function fetchWithTimeout(
     const text = await response.text();
     return { kind: 'answered', status: response.status, headers: response.headers, text };
   } catch (cause) {
+    const codes = errorCodes(cause, 0);
     return {
       kind: 'unreachable',
       reason: signal.aborted ? 'timeout' : 'network',
+      neverConnected:
+        !signal.aborted && codes.length > 0 && codes.every((code) => neverConnectedCodes.has(code)),
       why: describe(cause),
       cause,
     };
   }
+}
+
+/**
+ * Every `code` along the cause chain: undici throws "fetch failed" with the system error as its
+ * cause, and trying several addresses of one host gives an AggregateError of them (`errors`).
+ */
+function errorCodes(error: unknown, depth: number): string[] {
+  if (depth > 5 || typeof error !== 'object' || error === null) return [];
+  const { code, cause, errors } = error as { code?: unknown; cause?: unknown; errors?: unknown };
+  return [
+    ...(typeof code === 'string' ? [code] : []),
+    ...errorCodes(cause, depth + 1),
+    ...(Array.isArray(errors) ? errors.flatMap((inner: unknown) => errorCodes(inner, depth + 1)) : []),
+  ];
 }
 
 function describe(cause: unknown): string {

@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { retryActionsCommand } from '../../src/cli/admin/actions-command.js';
 import { runCli } from '../../src/cli/main.js';
 import { captureIo } from '../support/capture-io.js';
 import { type AdminServer, adminToken, startAdminServer } from '../support/start-admin-server.js';
@@ -68,7 +69,7 @@ describe('stagegate actions', () => {
     const conflict = await run(['actions', 'retry', server.pendingId]);
     expect(conflict.code).toBe(1);
     expect(conflict.err).toBe(
-      `BAD_JSON: action ${server.pendingId} is pending; only failed actions are retried\n`,
+      `CONFLICT: action ${server.pendingId} is pending; only failed actions are retried\n`,
     );
 
     const missing = await run(['actions', 'retry', 'dec-404:0']);
@@ -95,6 +96,66 @@ describe('stagegate actions', () => {
     expect((await run(['actions', 'retry'])).code).toBe(2);
     expect((await run(['actions', 'retry', server.failedId, '--tenant', 'acme'])).code).toBe(2);
     expect((await server.store.getAction(server.failedId))?.status).toBe('failed');
+  });
+
+  it('is a usage error (exit 2) to give --not-at-vendor with --all-failed: it is checked one send at a time', async () => {
+    server = await startAdminServer();
+    const io = captureIo({
+      cwd: process.cwd(),
+      env: { STAGEGATE_URL: server.url, STAGEGATE_ADMIN_TOKEN: adminToken },
+    });
+    expect(await retryActionsCommand(io, undefined, { allFailed: true, notAtVendor: true })).toBe(2);
+    expect(io.err()).toContain('--not-at-vendor goes with one action id');
+    expect((await server.store.getAction(server.failedId))?.status).toBe('failed');
+  });
+
+  it('refuses --not-at-vendor for an action that is not a send (exit 1)', async () => {
+    server = await startAdminServer();
+    const io = captureIo({
+      cwd: process.cwd(),
+      env: { STAGEGATE_URL: server.url, STAGEGATE_ADMIN_TOKEN: adminToken },
+    });
+    expect(await retryActionsCommand(io, server.failedId, { notAtVendor: true })).toBe(1);
+    expect(io.err()).toBe(
+      `CONFLICT: --not-at-vendor is for an assessment.send; action ${server.failedId} is lever.addTags\n`,
+    );
+    expect((await server.store.getAction(server.failedId))?.status).toBe('failed');
+  });
+
+  it('takes --at-vendor <id> with one action id only, and a non-empty id (exit 2)', async () => {
+    server = await startAdminServer();
+    const allFailed = await run(['actions', 'retry', '--all-failed', '--at-vendor', 'pi-1']);
+    expect(allFailed).toMatchObject({ code: 2, out: '' });
+    expect(allFailed.err).toContain('--at-vendor goes with one action id');
+    const empty = await run(['actions', 'retry', server.failedId, '--at-vendor', ' ']);
+    expect(empty).toMatchObject({ code: 2, out: '' });
+    expect(empty.err).toContain('--at-vendor needs the id the vendor gave the invitation');
+    expect(empty.err).toContain(
+      'usage: stagegate actions retry <id> [--not-at-vendor | --at-vendor <vendor invitation id>]',
+    );
+    const missing = await run(['actions', 'retry', server.failedId, '--at-vendor']);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain('--at-vendor');
+    expect(await server.store.listActions({ status: 'failed' })).toHaveLength(1);
+  });
+
+  it('passes --at-vendor to the service, which refuses it for anything but a failed send in doubt (exit 1)', async () => {
+    server = await startAdminServer();
+    expect(await run(['actions', 'retry', server.failedId, '--at-vendor', 'pi-1'])).toEqual({
+      code: 1,
+      out: '',
+      err: `CONFLICT: --at-vendor is for an assessment.send; action ${server.failedId} is lever.addTags\n`,
+    });
+    expect(await run(['actions', 'retry', server.pendingId, '--at-vendor', 'pi-1'])).toEqual({
+      code: 1,
+      out: '',
+      err: `CONFLICT: action ${server.pendingId} is pending; only failed actions are retried\n`,
+    });
+    const both = await run(['actions', 'retry', server.failedId, '--not-at-vendor', '--at-vendor', 'pi-1']);
+    expect(both).toMatchObject({ code: 1, out: '' });
+    expect(both.err).toMatch(/^CONFLICT: --at-vendor and --not-at-vendor are opposite answers/);
+    expect((await server.store.getAction(server.failedId))?.status).toBe('failed');
+    expect((await server.store.getAction(server.pendingId))?.status).toBe('pending');
   });
 });
 

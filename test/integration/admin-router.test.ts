@@ -116,7 +116,7 @@ describe('admin router: actions', () => {
     expect(conflict).toEqual({
       status: 409,
       body: {
-        error: 'BAD_JSON',
+        error: 'CONFLICT',
         message: `action ${server.pendingId} is pending; only failed actions are retried`,
       },
     });

@@ -226,6 +226,48 @@ describe('createGreenhousePartnerProvider against the vendor simulator', () => {
     expect(error.details).toMatchObject({ status: null, retryable: true, reason: 'network' });
   });
 
+  it('a connection that was never made (nothing listens) is refused: the vendor got nothing', async () => {
+    const closedUrl = vendor.baseUrl;
+    await vendor.close();
+    const { provider, logLines } = setup({ baseUrl: closedUrl });
+    const error = await caught(provider.sendTest(invitation()));
+    expect(error.code).toBe('PROVIDER_API');
+    expect(error.details).toMatchObject({
+      status: null,
+      retryable: true,
+      reason: 'refused',
+      path: '/send_test',
+    });
+    expect(error.message).toMatch(
+      /^Could not connect to the assessment vendor for POST \/send_test: .*ECONNREFUSED/,
+    );
+    expect(logLines.some((line) => line.includes('"reason":"refused"'))).toBe(true);
+    vendor = await startVendorSimulator({ apiKeys: [API_KEY], tests: TESTS });
+  });
+
+  it('reads the system error code however deep fetch nests it (no such host, several addresses)', async () => {
+    const systemError = (code: string) => Object.assign(new Error(`getaddrinfo ${code}`), { code });
+    const failing =
+      (cause: unknown): typeof fetch =>
+      async () => {
+        throw new TypeError('fetch failed', { cause });
+      };
+    const reasonFor = async (cause: unknown) =>
+      (await caught(setup({ http: failing(cause) }).provider.listTests())).details.reason;
+
+    expect(await reasonFor(systemError('ENOTFOUND'))).toBe('refused');
+    expect(await reasonFor(new Error('wrapped', { cause: systemError('EAI_AGAIN') }))).toBe('refused');
+    const everyAddress = new AggregateError([systemError('ECONNREFUSED'), systemError('ENETUNREACH')]);
+    expect(await reasonFor(everyAddress)).toBe('refused');
+    expect(await reasonFor(systemError('EHOSTUNREACH'))).toBe('refused');
+    // After connecting, or without a code, the vendor may have the request.
+    expect(await reasonFor(systemError('ECONNRESET'))).toBe('network');
+    expect(await reasonFor(new AggregateError([systemError('ECONNREFUSED'), systemError('ETIMEDOUT')]))).toBe(
+      'network',
+    );
+    expect(await reasonFor(new Error('other side closed'))).toBe('network');
+  });
+
   it('a send_test answer without partner_interview_id is final and reported to the vendor', async () => {
     vendor.fault({ path: /^\/send_test$/, body: { id: 'pi-7' } });
     const { provider } = setup();

@@ -7,7 +7,16 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { openStore, testStoreKind } from '../support/open-store.js';
-import { type Delivery, emailOf, errorTag, post, sendsByEmail, sentTag, startWorld } from './world.js';
+import {
+  type Delivery,
+  emailOf,
+  errorTag,
+  post,
+  sendsByEmail,
+  sentTag,
+  startWorld,
+  type World,
+} from './world.js';
 
 export interface CrashScenarioOptions {
   crashes: number;
@@ -29,7 +38,17 @@ export interface CrashFigures {
   resent: number;
   /** Candidates with exactly one invitation at the vendor and the Sent tag. */
   sent: number;
-  /** Sends a crash interrupted: failed by design, the candidate tagged Error; and how many of those the vendor did get. */
+  /** Candidates archived in Lever from the start: nothing may be sent to them. */
+  archived: number;
+  /**
+   * Interrupted sends whose candidate was hired before anyone looked: the invitation is cancelled,
+   * there is nothing left to resolve, and the candidate keeps the Error tag and the note.
+   */
+  interruptedThenCancelled: number;
+  /**
+   * Sends a crash cut in half: failed by design with a note, then resolved as the note asks (the
+   * operator checks at the vendor); and how many of those the vendor did have.
+   */
   interrupted: number;
   interruptedButReceived: number;
   lost: number;
@@ -105,6 +124,54 @@ async function startChild(root: string, env: Record<string, string>): Promise<Ch
   return { process: child, url, exited };
 }
 
+/** Waits until no delivery waits for its decision and no action is pending or running. */
+async function drained(url: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const status = await adminStatus(url);
+    if (Date.now() > deadline) throw new Error(`still busy after 30 s: ${JSON.stringify(status)}`);
+    const busy = status.inbox.pending + (status.actions.pending ?? 0) + (status.actions.running ?? 0);
+    if (busy === 0) return;
+    await new Promise((done) => setTimeout(done, 50));
+  }
+}
+
+/**
+ * For each send a crash cut in half, checks at the vendor (simulator) and answers through the admin
+ * API as an operator would: `--at-vendor <id>` when the vendor has it, `--not-at-vendor` when not.
+ */
+async function resolveInterruptedSends(
+  url: string,
+  vendor: World['vendor'],
+): Promise<{ atVendor: number; notAtVendor: number; cancelledSince: number }> {
+  const headers = { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' };
+  const listed = await fetch(`${url}/admin/actions?tenant=acme&status=failed`, { headers });
+  const { actions } = (await listed.json()) as {
+    actions: { id: string; opportunityId: string; action: { type: string }; lastError?: string }[];
+  };
+  const counts = { atVendor: 0, notAtVendor: 0, cancelledSince: 0 };
+  for (const failed of actions) {
+    if (failed.action.type !== 'assessment.send' || !/cannot tell/.test(failed.lastError ?? '')) continue;
+    const email = emailOf(failed.opportunityId);
+    const send = vendor.sends().find((s) => (s.body.candidate as { email?: string }).email === email);
+    const body = send ? { atVendor: send.partnerInterviewId } : { notAtVendor: true };
+    const answer = await fetch(`${url}/admin/actions/${encodeURIComponent(failed.id)}/retry`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(body),
+    });
+    const text = await answer.text();
+    if (answer.status === 409 && /is cancelled/.test(text)) {
+      // The candidate was hired or archived since: the invitation is cancelled, nothing to resolve.
+      counts.cancelledSince += 1;
+      continue;
+    }
+    if (!answer.ok) throw new Error(`retry ${failed.id} ${JSON.stringify(body)}: ${text}`);
+    counts[send ? 'atVendor' : 'notAtVendor'] += 1;
+  }
+  return counts;
+}
+
 async function adminStatus(url: string): Promise<{
   inbox: { pending: number };
   actions: Record<string, number>;
@@ -155,6 +222,8 @@ export async function runCrashScenario(options: CrashScenarioOptions): Promise<C
     acknowledged: 0,
     resent: 0,
     sent: 0,
+    archived: 0,
+    interruptedThenCancelled: 0,
     interrupted: 0,
     interruptedButReceived: 0,
     lost: 0,
@@ -211,15 +280,15 @@ export async function runCrashScenario(options: CrashScenarioOptions): Promise<C
         await postAll(child.url, () => true);
       }
       log('every delivery acknowledged; waiting for the inbox and the actions to drain');
-      const deadline = Date.now() + 30_000;
-      for (;;) {
-        const status = await adminStatus(child.url);
-        if (Date.now() > deadline) throw new Error(`still busy after 30 s: ${JSON.stringify(status)}`);
-        const busy = status.inbox.pending + (status.actions.pending ?? 0) + (status.actions.running ?? 0);
-        if (busy === 0) break;
-        await new Promise((done) => setTimeout(done, 50));
-      }
-      log('drained');
+      await drained(child.url);
+      // What the note on each interrupted candidate asks a person to do: check at the vendor, then
+      // record the invitation it has, or send it when it has none.
+      const resolved = await resolveInterruptedSends(child.url, world.vendor);
+      figures.interrupted = resolved.atVendor + resolved.notAtVendor + resolved.cancelledSince;
+      figures.interruptedButReceived = resolved.atVendor;
+      figures.interruptedThenCancelled = resolved.cancelledSince;
+      log(`drained; ${figures.interrupted} interrupted sends resolved as an operator would`);
+      await drained(child.url);
     } finally {
       child.process.kill('SIGTERM');
       await child.exited;
@@ -232,28 +301,48 @@ export async function runCrashScenario(options: CrashScenarioOptions): Promise<C
       const failedSends = (await store.listActions({ tenant: 'acme', status: 'failed' })).filter(
         (a) => (a.action as { type: string }).type === 'assessment.send',
       );
+      const cancelledSince: string[] = [];
       for (const id of ids) {
         const atVendor = sends.get(emailOf(id)) ?? [];
         const tags = world.lever.getOpportunity(id)?.tags ?? [];
         const invitations = await store.listInvitations({ tenant: 'acme', opportunityId: id });
         const failed = failedSends.find((a) => a.opportunityId === id);
-        if (atVendor.length > 1 || invitations.length > 1) {
+        if (archived.has(id)) {
+          // Archived in Lever before it all began: out of the process, so nothing is sent.
+          figures.archived += 1;
+          if (atVendor.length > 0 || invitations.length > 0) {
+            figures.duplicated += atVendor.length > 1 ? 1 : 0;
+            figures.problems.push(
+              `${id}: archived, yet ${atVendor.length} sends, ${invitations.length} invitations`,
+            );
+          }
+          if (tags.length > 0) figures.tagProblems.push(`${id}: archived, but tagged ${tags.join()}`);
+        } else if (atVendor.length > 1 || invitations.length > 1) {
           figures.duplicated += 1;
           figures.problems.push(`${id}: ${atVendor.length} sends, ${invitations.length} invitations`);
         } else if (invitations[0]?.vendorInvitationId !== undefined && atVendor.length === 1) {
           figures.sent += 1;
           if (tags.join() !== sentTag) figures.tagProblems.push(`${id}: sent, but tagged ${tags.join()}`);
-        } else if (failed !== undefined && /cannot tell/.test(failed.lastError ?? '')) {
-          figures.interrupted += 1;
-          figures.interruptedButReceived += atVendor.length;
-          if (tags.join() !== errorTag)
-            figures.tagProblems.push(`${id}: interrupted, but tagged ${tags.join()}`);
+        } else if (
+          invitations[0]?.status === 'cancelled' &&
+          failed !== undefined &&
+          /cannot tell/.test(failed.lastError ?? '')
+        ) {
+          cancelledSince.push(id);
+          if (tags.join() !== errorTag) {
+            figures.tagProblems.push(`${id}: interrupted, then hired, but tagged ${tags.join()}`);
+          }
         } else {
           figures.lost += 1;
           figures.problems.push(
             `${id}: lost (${atVendor.length} sends, invitation ${invitations[0]?.status ?? 'none'}, send ${failed?.lastError ?? 'not failed'})`,
           );
         }
+      }
+      if (cancelledSince.length !== figures.interruptedThenCancelled) {
+        figures.problems.push(
+          `interrupted, then cancelled: ${cancelledSince.join(', ')}; the operator found ${figures.interruptedThenCancelled}`,
+        );
       }
     } finally {
       await store.close();

@@ -23,9 +23,10 @@ describe('crash: the server is killed with SIGKILL at random points and restarte
       duplicated: 0,
       problems: [],
     });
-    // Final tags as after one clean run: Sent for a sent invitation, Error for an interrupted one.
+    // Final tags as after one clean run: Sent, and nothing for a candidate archived from the start.
     expect(figures.tagProblems).toEqual([]);
-    // Every candidate ends with one invitation at the vendor, or an interrupted one shown as Error.
-    expect(figures.sent + figures.interrupted).toBe(opportunities);
+    // Every candidate not archived ends with exactly one invitation at the vendor, recorded here;
+    // those a crash cut in half get there once the operator answers the note they were given.
+    expect(figures.sent + figures.archived + figures.interruptedThenCancelled).toBe(opportunities);
   }, 180_000);
 });

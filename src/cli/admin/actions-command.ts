@@ -38,44 +38,84 @@ export async function listActionsCommand(
   return exitCodes.ok;
 }
 
-/** `stagegate actions retry <id>` or `stagegate actions retry --all-failed [--tenant ID]`. */
+interface RetryAnswer {
+  action: ActionRecord;
+  resumed?: ActionRecord[];
+}
+
+/**
+ * `stagegate actions retry <id> [--not-at-vendor | --at-vendor <vendor id>]` or
+ * `stagegate actions retry --all-failed [--tenant ID]`. The vendor flags are an operator's word, one
+ * action at a time, about a send stagegate cannot tell the vendor received: it is not there (send it),
+ * or it is there with this id (record it); so they never go with --all-failed.
+ */
 export async function retryActionsCommand(
   io: CliIo,
   id: string | undefined,
-  options: AdminTarget & { allFailed?: boolean; tenant?: string },
+  options: AdminTarget & { allFailed?: boolean; tenant?: string; notAtVendor?: boolean; atVendor?: string },
 ): Promise<number> {
   const usage = (message: string) => {
-    io.stderr.write(`${message}\nusage: stagegate actions retry <id> | --all-failed [--tenant ID]\n`);
+    io.stderr.write(
+      `${message}\nusage: stagegate actions retry <id> [--not-at-vendor | --at-vendor <vendor invitation id>] | --all-failed [--tenant ID]\n`,
+    );
     return exitCodes.invalid;
   };
+  const atVendor = options.atVendor?.trim();
   if (options.allFailed) {
     if (id !== undefined) return usage('give an action id or --all-failed, not both');
+    if (options.notAtVendor) return usage('--not-at-vendor goes with one action id, checked at the vendor');
+    if (atVendor !== undefined) return usage('--at-vendor goes with one action id, checked at the vendor');
     const search = options.tenant === undefined ? '' : `?${new URLSearchParams({ tenant: options.tenant })}`;
-    const answer = await callAdmin<{ retried: string[] }>(
+    const answer = await callAdmin<{ retried: string[]; skipped?: { id: string; message: string }[] }>(
       io,
       options,
       'POST',
       `/actions/retry-failed${search}`,
     );
     if (!answer.ok) return answer.code;
-    const { retried } = answer.body;
+    const { retried, skipped = [] } = answer.body;
     io.stdout.write(
       retried.length === 0
         ? 'no failed actions to retry\n'
         : `${retried.length} failed action(s) back to pending:\n${retried.map((x) => `  ${x}\n`).join('')}`,
     );
+    if (skipped.length > 0) {
+      io.stdout.write(
+        `${skipped.length} not retried:\n${skipped.map((x) => `  ${x.id}: ${x.message}\n`).join('')}`,
+      );
+    }
     return exitCodes.ok;
   }
   if (id === undefined) return usage('give the id of a failed action, or --all-failed');
   if (options.tenant !== undefined) return usage('--tenant goes with --all-failed');
-  const answer = await callAdmin<{ action: ActionRecord }>(
+  if (atVendor === '') return usage('--at-vendor needs the id the vendor gave the invitation');
+  // Both vendor flags go to the service, which refuses them (CONFLICT) as it does for any caller.
+  const body = {
+    ...(options.notAtVendor ? { notAtVendor: true } : {}),
+    ...(atVendor === undefined ? {} : { atVendor }),
+  };
+  const answer = await callAdmin<RetryAnswer>(
     io,
     options,
     'POST',
     `/actions/${encodeURIComponent(id)}/retry`,
+    Object.keys(body).length > 0 ? body : undefined,
   );
   if (!answer.ok) return answer.code;
-  io.stdout.write(`action ${answer.body.action.id} is ${answer.body.action.status} again, due now\n`);
+  const { action, resumed = [] } = answer.body;
+  // Done only with --at-vendor: recorded, not sent; the rest of its decision is what runs now.
+  const recorded = action.status === 'done';
+  io.stdout.write(
+    recorded
+      ? `action ${action.id} is done: its invitation is recorded as sent, vendor invitation ${atVendor}; nothing was sent again\n`
+      : `action ${action.id} is ${action.status} again, due now\n`,
+  );
+  if (resumed.length > 0) {
+    const heading = recorded
+      ? 'the later action(s) of its decision, due now'
+      : 'with the later action(s) of its decision';
+    io.stdout.write(`${heading}:\n${resumed.map((x) => `  ${x.id}\n`).join('')}`);
+  }
   return exitCodes.ok;
 }
 

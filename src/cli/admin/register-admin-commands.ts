@@ -34,6 +34,11 @@ export function registerAdminCommands(program: Command, io: CliIo, setCode: (cod
     .argument('[id]', 'the action id')
     .option('--all-failed', 'retry every failed action')
     .option('--tenant <id>', 'with --all-failed: only this tenant')
+    .option('--not-at-vendor', 'you checked at the vendor and it has no such invitation: send it')
+    .option(
+      '--at-vendor <id>',
+      'you checked at the vendor and it has the invitation, with this id: record it, do not send again',
+    )
     .option(...urlOption)
     .action(async (id: string | undefined, options: Parameters<typeof retryActionsCommand>[2]) => {
       setCode(await retryActionsCommand(io, id, options));

@@ -2,13 +2,23 @@ import type { Action } from '../../kernel/actions.js';
 import { StagegateError } from '../../kernel/errors.js';
 import type { ActionHandler } from '../types.js';
 import { addNoteOnce } from './add-note-once.js';
+import { addTagsReplacingStatus } from './add-tags-replacing-status.js';
 
 type Of<T extends Action['type']> = Extract<Action, { type: T }>;
 
-/** Lever writes: each goes through the tenant's Lever client (shared rate limit, timeouts, retries). */
-export const addTags: ActionHandler<Of<'lever.addTags'>> = async (action, { lever, record }) => {
-  await lever.addTags(opportunityOf(record.opportunityId), action.tags);
-  return { tags: action.tags };
+/**
+ * Lever writes: each goes through the tenant's Lever client (shared rate limit, timeouts, retries).
+ * An added status tag replaces the status tags the candidate has by then (addTagsReplacingStatus).
+ */
+export const addTags: ActionHandler<Of<'lever.addTags'>> = async (action, { lever, record, decision }) => {
+  const { removed } = await addTagsReplacingStatus(
+    lever,
+    opportunityOf(record.opportunityId),
+    action.tags,
+    // Facts a decision was recorded without (a hand-made one) name no status tags.
+    decision.facts.statusTags?.all ?? [],
+  );
+  return { tags: action.tags, ...(removed.length > 0 ? { removed } : {}) };
 };
 
 export const removeTags: ActionHandler<Of<'lever.removeTags'>> = async (action, { lever, record }) => {

@@ -8,8 +8,10 @@ type SendAction = Extract<Action, { type: 'assessment.send' }>;
 /**
  * Sends one invitation, at most once. The local record is written before the vendor is called and
  * completed after it; a retry that finds the record half-written (the process died, or the vendor's
- * answer was lost to a timeout) does not send again, because the vendor may have the invitation:
- * it fails for good, which puts the Error tag and a note on the candidate for a person to check.
+ * answer was lost to a timeout or a broken connection) does not send again, because the vendor may
+ * have the invitation: it fails for good, which puts the Error tag and a note on the candidate for
+ * a person to check. Then `stagegate actions retry <id> --not-at-vendor` sends it, or
+ * `--at-vendor <vendor invitation id>` records the one the vendor has.
  */
 export const sendAssessment: ActionHandler<SendAction> = async (action, context) => {
   const { store, provider, record, decision, now, tenant } = context;
@@ -21,7 +23,7 @@ export const sendAssessment: ActionHandler<SendAction> = async (action, context)
     return { invitationId: id, vendorInvitationId: existing.vendorInvitationId };
   if (existing?.status === 'sending') {
     throw permanent(
-      `stagegate cannot tell whether the vendor received the invitation for ${action.test} (the answer was lost); check at the vendor before sending it again`,
+      `stagegate cannot tell whether the vendor received the invitation for ${action.test}: the send was cut off before the vendor answered. Check at the vendor. If it is there: stagegate actions retry ${record.id} --at-vendor <vendor invitation id>. If not: stagegate actions retry ${record.id} --not-at-vendor`,
     );
   }
 
@@ -54,12 +56,22 @@ export const sendAssessment: ActionHandler<SendAction> = async (action, context)
     await store.updateInvitation(id, { status: 'sent', vendorInvitationId });
     return { invitationId: id, vendorInvitationId };
   } catch (error) {
-    // The vendor answered with an error: it has no invitation, so a retry may send again.
-    const answered = error instanceof StagegateError && typeof error.details.status === 'number';
-    if (answered) await store.updateInvitation(id, { status: 'failed' });
+    if (notReceived(error)) await store.updateInvitation(id, { status: 'failed' });
     throw error;
   }
 };
+
+/**
+ * Whether the vendor certainly has no invitation, so that a retry may send: it answered with an
+ * error status, or no connection was made at all (refused, no such host, no route). A timeout, a
+ * connection broken after it was made, or a 2xx answer stagegate could not read leaves it open.
+ */
+function notReceived(error: unknown): boolean {
+  if (!(error instanceof StagegateError)) return false;
+  const status = error.details.status;
+  const refusedAnswer = typeof status === 'number' && (status < 200 || status >= 300);
+  return refusedAnswer || error.details.reason === 'refused';
+}
 
 function profileUrl(opportunityId: string): string {
   return `https://hire.lever.co/candidates/${encodeURIComponent(opportunityId)}`;

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { StagegateError } from '../../kernel/errors.js';
+import { StagegateError } from '../../kernel/errors.js';
 import { fetchWithTimeout, type TimedAnswer } from '../../kernel/fetch-with-timeout.js';
 import { createProviderError } from '../create-provider-error.js';
 import { readVendorErrors } from './read-vendor-errors.js';
@@ -32,7 +32,9 @@ export type SendPartnerRequest = (request: PartnerRequest) => Promise<PartnerAns
 /**
  * One attempt per call, under a timeout, with the key in the Authorization header only. A 2xx
  * answer is returned for the caller to validate; anything else is a PROVIDER_API error that says
- * whether trying again later can help (429, 5xx, timeouts, network) or not (other 4xx).
+ * whether trying again later can help (429, 5xx, timeouts, network) or not (other 4xx). Without an
+ * answer, `details.reason` tells whether the vendor may have the request: `refused` (no connection
+ * was made: it has nothing) or `timeout` / `network` (it may have it).
  */
 export function createPartnerTransport(options: PartnerTransportOptions): SendPartnerRequest {
   const { log } = options;
@@ -60,7 +62,7 @@ export function createPartnerTransport(options: PartnerTransportOptions): SendPa
     );
     if (answer.kind === 'unreachable') {
       const error = unreachable(method, path, answer, timeoutMs);
-      log.warn({ method, path, reason: answer.reason }, 'assessment vendor call failed');
+      log.warn({ method, path, reason: error.details.reason }, 'assessment vendor call failed');
       throw error;
     }
 
@@ -82,17 +84,26 @@ function unreachable(
   answer: Extract<TimedAnswer, { kind: 'unreachable' }>,
   timeoutMs: number,
 ): StagegateError {
-  return answer.reason === 'timeout'
-    ? createProviderError(
-        `The assessment vendor did not answer ${method} ${path} within ${timeoutMs} ms`,
-        { status: null, retryable: true, method, path, reason: 'timeout' },
-        answer.cause,
-      )
-    : createProviderError(
-        `Could not reach the assessment vendor for ${method} ${path}: ${answer.why}`,
-        { status: null, retryable: true, method, path, reason: 'network' },
-        answer.cause,
-      );
+  if (answer.reason === 'timeout') {
+    return createProviderError(
+      `The assessment vendor did not answer ${method} ${path} within ${timeoutMs} ms`,
+      { status: null, retryable: true, method, path, reason: 'timeout' },
+      answer.cause,
+    );
+  }
+  if (answer.neverConnected) {
+    // ProviderErrorDetails (src/providers/types.ts) does not list 'refused' among its reasons yet.
+    return new StagegateError(
+      'PROVIDER_API',
+      `Could not connect to the assessment vendor for ${method} ${path}: ${answer.why}`,
+      { details: { status: null, retryable: true, method, path, reason: 'refused' }, cause: answer.cause },
+    );
+  }
+  return createProviderError(
+    `Could not reach the assessment vendor for ${method} ${path}: ${answer.why}`,
+    { status: null, retryable: true, method, path, reason: 'network' },
+    answer.cause,
+  );
 }
 
 function rejected(method: string, path: string, status: number, vendorErrors: string[]): StagegateError {

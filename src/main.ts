@@ -7,6 +7,7 @@ import { createAdminRouter } from './admin/create-admin-router.js';
 import { createTenantRegistry } from './config/tenant-registry.js';
 import { watchConfig } from './config/watch-config.js';
 import { createBackfill } from './decide/create-backfill.js';
+import { allowedClockSkewMs } from './intake/authenticate-delivery.js';
 import { createApp } from './intake/create-app.js';
 import { createMetrics } from './intake/create-metrics.js';
 import { describeReadiness } from './intake/describe-readiness.js';
@@ -50,16 +51,21 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     level: config.logLevel,
     destination: options.logDestination ?? pino.destination({ dest: 1, sync: true }),
   });
+  // A dedupe token must outlive every acceptable resend of its delivery: one signed up to the allowed
+  // clock skew ahead of us is accepted until the replay window has passed after its triggeredAt.
+  const retention = {
+    decisionsMs: config.retentionMs,
+    dedupeMs: config.replayWindowMs + allowedClockSkewMs,
+  };
+  const storeOptions = { dir: config.dataDir, clock, log, retention };
   const store =
-    config.store === 'sqlite'
-      ? await createSqliteStore({ dir: config.dataDir, clock, log })
-      : await createLowdbStore({ dir: config.dataDir, clock, log });
+    config.store === 'sqlite' ? await createSqliteStore(storeOptions) : await createLowdbStore(storeOptions);
   const closers: (() => Promise<void>)[] = [() => store.close()];
   const close = async () => {
     for (const closer of closers.splice(0).reverse()) await closer();
   };
   try {
-    const metrics = createMetrics();
+    const metrics = createMetrics({ work: store });
     const registry = createTenantRegistry({
       tenantsDir: config.tenantsDir,
       rulesDir: config.rulesDir,
@@ -91,6 +97,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       retrySchedule: config.retrySchedule,
       leverRatePerSecond: config.leverRatePerSecond,
       httpTimeoutMs: config.httpTimeoutMs,
+      deliveryRetryForMs: config.replayWindowMs,
     });
     closers.push(() => pipeline.stop());
     await pipeline.executor.recover();
@@ -135,7 +142,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const { port } = server.address() as AddressInfo;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
     listeningUrl = url;
-    pipeline.start({ executorIntervalMs: 1_000, pollIntervalMs: config.pollIntervalMs });
+    await pipeline.start({
+      executorIntervalMs: 1_000,
+      pollIntervalMs: config.pollIntervalMs,
+      pruneIntervalMs: 60 * 60 * 1000,
+    });
     log.info({ url }, `stagegate listening on ${url}`);
     const readiness = await describeReadiness({ registry, store, tenantsLoaded: () => tenantsLoaded });
     for (const tenant of readiness.tenants.filter((t) => t.status !== 'ready')) {

@@ -4,7 +4,7 @@ import { computeFacts } from '../enrich/compute-facts.js';
 import type { LeverCache } from '../enrich/create-lever-cache.js';
 import { enrichDelivery } from '../enrich/enrich-delivery.js';
 import type { Clock } from '../kernel/clock.js';
-import { toStagegateError } from '../kernel/errors.js';
+import { StagegateError, toStagegateError } from '../kernel/errors.js';
 import type { LeverClient } from '../lever/create-lever-client.js';
 import type { ActionRecord, InboxItem, Store } from '../store/types.js';
 import { decide } from './decide.js';
@@ -32,9 +32,15 @@ export interface InboxWorkerOptions {
   clock: Clock;
   sleep(ms: number): Promise<void>;
   log: Logger;
-  /** Tries per delivery before it is recorded as skipped with the last error. */
-  maxAttempts?: number;
+  /**
+   * How long after its arrival a delivery that keeps failing on a passing problem (Lever 429, 5xx
+   * or unreachable) is still retried; then it is recorded as skipped with the last error. The replay
+   * window (72 h by default): Lever outages of hours must not drop webhooks.
+   */
+  retryForMs?: number;
+  /** The first wait between tries; it doubles up to retryMaxMs. */
   retryBaseMs?: number;
+  /** The longest wait between tries (15 min by default), so a delivery goes soon after Lever is back. */
   retryMaxMs?: number;
   onDecision?(decision: Decision, elapsedMs: number): void;
   onOutcome?(item: InboxItem, outcome: 'decided' | 'skipped' | 'retry'): void;
@@ -45,12 +51,17 @@ export interface InboxWorkerOptions {
  * arrival order (a failing one is retried in place, holding the later ones); different
  * opportunities run in parallel. The decision and its actions are written in the same commit that
  * marks the delivery done.
+ *
+ * A passing failure (Lever rate limiting, down or unreachable; a missing secret; the store) is
+ * retried with capped backoff until `retryForMs` after the delivery arrived, counted from its
+ * durable `receivedAt`, so a restart neither loses the retry (the item stays pending and recover()
+ * queues it) nor extends the deadline. Any other failure is recorded as skipped at once, with its reason.
  */
 export function createInboxWorker(options: InboxWorkerOptions): InboxWorker {
   const { store, clock, sleep, log } = options;
-  const maxAttempts = options.maxAttempts ?? 12;
+  const retryForMs = options.retryForMs ?? 72 * 60 * 60 * 1000;
   const baseMs = options.retryBaseMs ?? 1_000;
-  const maxMs = options.retryMaxMs ?? 300_000;
+  const maxMs = options.retryMaxMs ?? 15 * 60 * 1000;
   const chains = new Map<string, Promise<void>>();
   const queued = new Set<string>();
   let stopped = false;
@@ -67,7 +78,12 @@ export function createInboxWorker(options: InboxWorkerOptions): InboxWorker {
       });
       return 'skipped';
     }
-    if (!snapshot.secrets) throw new Error(`tenant ${item.tenant} is not ready (a secret is missing)`);
+    if (!snapshot.secrets) {
+      throw new StagegateError(
+        'TENANT_NOT_READY',
+        `tenant ${item.tenant} is not ready (a secret is missing)`,
+      );
+    }
     const started = clock.now();
     const enrichment = await enrichDelivery({
       item,
@@ -126,17 +142,28 @@ export function createInboxWorker(options: InboxWorkerOptions): InboxWorker {
         return;
       } catch (error) {
         const failure = toStagegateError(error);
-        if (attempt >= maxAttempts) {
+        const waitedMs = clock.now() - item.receivedAt;
+        let giveUp: string | undefined;
+        if (!isPassing(failure)) giveUp = failure.message;
+        else if (waitedMs >= retryForMs) {
+          giveUp = `gave up after ${attempt} attempts over ${formatHours(waitedMs)}: ${failure.message}`;
+        }
+        if (giveUp !== undefined) {
           itemLog.error({ err: failure, attempt }, 'delivery failed for good: recorded as skipped');
           await store
-            .completeInbox(item.id, { skipped: `gave up after ${attempt} attempts: ${failure.message}` })
+            .completeInbox(item.id, { skipped: giveUp })
             .catch((storeError: unknown) =>
               itemLog.error({ err: storeError }, 'could not record the failure'),
             );
           options.onOutcome?.(item, 'skipped');
           return;
         }
-        const delay = Math.min(maxMs, baseMs * 2 ** (attempt - 1));
+        // Lever's Retry-After, when it asked for longer than its client would wait, is honoured here.
+        const retryAfterMs = failure.details.retryAfterMs;
+        const delay = Math.max(
+          Math.min(maxMs, baseMs * 2 ** Math.min(attempt - 1, 30)),
+          typeof retryAfterMs === 'number' ? retryAfterMs : 0,
+        );
         itemLog.warn({ err: failure, attempt, retryInMs: delay }, 'delivery failed: will retry');
         options.onOutcome?.(item, 'retry');
         await Promise.race([sleep(delay), stopping]);
@@ -169,4 +196,23 @@ export function createInboxWorker(options: InboxWorkerOptions): InboxWorker {
       await Promise.allSettled([...chains.values()]);
     },
   };
+}
+
+/** A failure that passes on its own: worth waiting for rather than dropping the delivery. */
+function isPassing(failure: StagegateError): boolean {
+  const status = failure.details.status;
+  switch (failure.code) {
+    case 'LEVER_UNREACHABLE':
+    case 'TENANT_NOT_READY':
+    case 'STORE_FAILED':
+      return true;
+    case 'LEVER_API':
+      return typeof status === 'number' && (status === 429 || status >= 500);
+    default:
+      return false;
+  }
+}
+
+function formatHours(ms: number): string {
+  return `${Math.round((ms / 3_600_000) * 10) / 10} h`;
 }

@@ -17,7 +17,7 @@ import { createLeverClient, type LeverClient } from '../lever/create-lever-clien
 import { createGreenhousePartnerProvider } from '../providers/greenhouse-partner/create-greenhouse-partner-provider.js';
 import { createSandboxProvider, type SandboxProvider } from '../providers/sandbox/create-sandbox-provider.js';
 import type { AssessmentProvider } from '../providers/types.js';
-import type { InboxItem, InvitationRecord, Store } from '../store/types.js';
+import type { InboxItem, InvitationRecord, PruneReport, Store } from '../store/types.js';
 
 export interface Pipeline {
   worker: InboxWorker;
@@ -32,8 +32,17 @@ export interface Pipeline {
   completeSandbox(tenant: string, invitationId: string, score: number | null): Promise<void>;
   /** Resolves once no delivery waits for its decision and no action is due or running. */
   idle(): Promise<void>;
-  /** Starts the executor's and the poller's timers. */
-  start(options: { executorIntervalMs: number; pollIntervalMs: number }): void;
+  /** Retention: drops finished records past their age (the store's retention), logs and counts them. */
+  prune(): Promise<PruneReport>;
+  /**
+   * Prunes once, then starts the executor's, the poller's and retention's timers. A failed prune is
+   * logged, never thrown: the service runs on and the next one tries again.
+   */
+  start(options: {
+    executorIntervalMs: number;
+    pollIntervalMs: number;
+    pruneIntervalMs: number;
+  }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -56,6 +65,8 @@ export function createPipeline(options: {
   leverRatePerSecond?: number;
   /** Per request to Lever or a vendor; 10 s unless the operator sets STAGEGATE_HTTP_TIMEOUT_SECONDS. */
   httpTimeoutMs?: number;
+  /** How long the worker retries a delivery while Lever is unavailable: the replay window (72 h by default). */
+  deliveryRetryForMs?: number;
 }): Pipeline {
   const { store, registry, clock, sleep, log, metrics } = options;
   const tenantOf = (id: string) => registry.get(id)?.snapshot ?? undefined;
@@ -153,19 +164,14 @@ export function createPipeline(options: {
     clock,
     sleep,
     log,
+    ...(options.deliveryRetryForMs === undefined ? {} : { retryForMs: options.deliveryRetryForMs }),
     onDecision: (decision, elapsedMs) => {
       metrics.decisionSeconds.observe({ tenant: decision.tenant }, elapsedMs / 1000);
       void drain();
     },
-    onOutcome: (item, outcome) => {
-      metrics.inboxOutcomes.inc({ tenant: item.tenant, outcome });
-      metrics.queueDepth.set({ queue: 'inbox' }, worker.depth());
-    },
+    onOutcome: (item, outcome) => metrics.inboxOutcomes.inc({ tenant: item.tenant, outcome }),
   });
-  const accepted = (item: InboxItem) => {
-    worker.enqueue(item);
-    metrics.queueDepth.set({ queue: 'inbox' }, worker.depth());
-  };
+  const accepted = (item: InboxItem) => worker.enqueue(item);
   const poller = createPoller({ store, tenant: tenantOf, provider, clock, log, onCompleted: accepted });
   const check = async (invitation: InvitationRecord) => {
     const tenant = tenantOf(invitation.tenant);
@@ -178,6 +184,35 @@ export function createPipeline(options: {
       log,
       onCompleted: accepted,
     });
+  };
+
+  const prune = async (): Promise<PruneReport> => {
+    const report = await store.prune(clock.now());
+    const counts = {
+      inbox: report.inbox.length,
+      decisions: report.decisions.length,
+      actions: report.actions.length,
+      dedupe_tokens: report.dedupeTokens,
+    };
+    for (const [kind, count] of Object.entries(counts)) if (count > 0) metrics.pruned.inc({ kind }, count);
+    const removed = Object.values(counts).some((count) => count > 0);
+    log[removed ? 'info' : 'debug'](
+      { component: 'retention', pruned: counts },
+      'retention: pruned finished records',
+    );
+    return report;
+  };
+  let pruning: Promise<unknown> | null = null;
+  // One prune at a time: a call while one runs (a timer tick, the start) waits for that one.
+  const runRetention = () => {
+    pruning ??= prune()
+      .catch((error: unknown) =>
+        log.error({ err: error }, 'retention: prune failed; the next run tries again'),
+      )
+      .finally(() => {
+        pruning = null;
+      });
+    return pruning;
   };
 
   const timers: NodeJS.Timeout[] = [];
@@ -240,7 +275,9 @@ export function createPipeline(options: {
         await new Promise((resolve) => setImmediate(resolve));
       }
     },
-    start({ executorIntervalMs, pollIntervalMs }) {
+    prune,
+    async start({ executorIntervalMs, pollIntervalMs, pruneIntervalMs }) {
+      await runRetention();
       const every = (ms: number, run: () => Promise<unknown>) => {
         const timer = setInterval(() => {
           run().catch((error: unknown) => log.error({ err: error }, 'background task failed'));
@@ -250,11 +287,13 @@ export function createPipeline(options: {
       };
       every(executorIntervalMs, () => (stopped ? Promise.resolve(0) : executor.tick()));
       every(pollIntervalMs, () => poller.poll());
+      every(pruneIntervalMs, runRetention);
     },
     async stop() {
       stopped = true;
       for (const timer of timers.splice(0)) clearInterval(timer);
       await worker.stop();
+      await pruning;
       await draining;
       await executor.settled();
     },

@@ -10,6 +10,8 @@ export interface ServerEnv {
   dataDir: string;
   logLevel: string;
   replayWindowMs: number;
+  /** How long finished inbox items and decisions (with their actions) are kept. */
+  retentionMs: number;
   /** The address vendors reach us at, for callback URLs; derived from the listening address when unset. */
   publicUrl: string | null;
   /** null: generated once and kept in the data directory. */
@@ -48,6 +50,12 @@ export function readServerEnv(env: Readonly<Record<string, string | undefined>>,
 
   const port = number('PORT', '8080', (n) => Number.isInteger(n) && n <= 65535, 'a port number (0-65535)');
   const hours = number('STAGEGATE_REPLAY_WINDOW_HOURS', '72', (n) => n > 0, 'a positive number of hours');
+  const retentionDays = number(
+    'STAGEGATE_RETENTION_DAYS',
+    '30',
+    (n) => n > 0 && n <= 3650,
+    'a number of days above 0 and at most 3650',
+  );
   const pollMinutes = number(
     'STAGEGATE_POLL_INTERVAL_MINUTES',
     '60',
@@ -100,6 +108,7 @@ export function readServerEnv(env: Readonly<Record<string, string | undefined>>,
     dataDir: dir('STAGEGATE_DATA_DIR', 'data'),
     logLevel,
     replayWindowMs: hours * 60 * 60 * 1000,
+    retentionMs: Math.round(retentionDays * 24 * 60 * 60 * 1000),
     publicUrl: publicUrl === '' ? null : publicUrl.replace(/\/+$/, ''),
     callbackSecret: text('STAGEGATE_CALLBACK_SECRET', '') || null,
     pollIntervalMs: pollMinutes * 60_000,

@@ -28,6 +28,10 @@ triggers:
 const pendingTenant = sandboxTenant
   .replace('tenant: sandbox', 'tenant: pending')
   .replace('SANDBOX_LEVER_API_KEY', 'PENDING_LEVER_API_KEY');
+// Its secrets are all set, but the file fails validation, and no earlier version of it ever loaded.
+const invalidTenant = sandboxTenant
+  .replace('tenant: sandbox', 'tenant: invalid')
+  .replace('defaultTest:', 'defaultTset:');
 
 let root: string;
 let server: RunningServer;
@@ -64,6 +68,7 @@ beforeAll(async () => {
   await copyFile(resolve(import.meta.dirname, '../../rules', pack), join(root, 'rules', pack));
   await writeFile(join(root, 'tenants', 'sandbox.yaml'), sandboxTenant);
   await writeFile(join(root, 'tenants', 'pending.yaml'), pendingTenant);
+  await writeFile(join(root, 'tenants', 'invalid.yaml'), invalidTenant);
   server = await startIn(
     root,
     {
@@ -154,6 +159,17 @@ describe('POST /webhooks/lever/:tenant', () => {
     });
   });
 
+  it('answers 503 for a tenant with no valid configuration, so that Lever retries', async () => {
+    expect(await deliver({ tenant: 'invalid' })).toEqual({
+      status: 503,
+      body: { error: 'TENANT_NOT_READY' },
+    });
+    const entries = logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(entries).toContainEqual(
+      expect.objectContaining({ code: 'TENANT_NOT_READY', path: '/webhooks/lever/invalid' }),
+    );
+  });
+
   it('answers 415 for a body that is not application/json', async () => {
     expect(await post('sandbox', 'a=1', 'application/x-www-form-urlencoded')).toEqual({
       status: 415,
@@ -212,6 +228,13 @@ describe('health, readiness and metrics', () => {
     const body = (await response.json()) as { ready: boolean; tenants: Record<string, unknown>[] };
     expect(body.ready).toBe(true);
     expect(body.tenants).toEqual([
+      {
+        id: 'invalid',
+        status: 'invalid',
+        version: null,
+        lastError: expect.stringMatching(/invalid\.yaml:\d+:\d+: .*defaultTset.*\[unknown-key\]/),
+        missing: [],
+      },
       {
         id: 'pending',
         status: 'not-ready',

@@ -109,11 +109,9 @@ describe('faults: Lever and the vendor slow, rate limiting, failing, resetting a
             expect((sends.get(emailOf(id)) ?? []).length, id).toBeLessThanOrEqual(1);
             const notes = world.lever.notes(id).map((note) => note.value);
             expect(new Set(notes).size, `${id}: ${notes.join(' | ')}`).toBe(notes.length);
-            if (send === undefined) {
-              // Enrichment gave up on Lever: the delivery was skipped with its reason, nothing sent.
-              expect(sends.get(emailOf(id)), id).toBeUndefined();
-              continue;
-            }
+            // Every fault here is transient, and the worker retries them for the whole replay
+            // window: each delivery is decided, however often Lever failed first.
+            if (send === undefined) throw new Error(`${id}: no send was decided`);
             if (send.status === 'done') {
               expect(sends.get(emailOf(id)), id).toEqual(['sandbox-python']);
               if (mine.every((a) => a.status === 'done')) expect(tags, id).toEqual([sentTag]);

@@ -22,6 +22,7 @@ describe('readServerEnv', () => {
       tenantsDir: '/srv/stagegate/tenants',
       dataDir: '/srv/stagegate/data',
       replayWindowMs: 72 * 3_600_000,
+      retentionMs: 30 * 86_400_000,
       pollIntervalMs: 3_600_000,
       retrySchedule: null,
       adminToken: null,
@@ -47,6 +48,15 @@ describe('readServerEnv', () => {
     ]);
     expect(problemsOf({ STAGEGATE_HTTP_TIMEOUT_SECONDS: 'slow' })).toHaveLength(1);
     expect(problemsOf({ STAGEGATE_HTTP_TIMEOUT_SECONDS: '86400' })).toHaveLength(1);
+  });
+
+  it('reads the retention in days, decimals allowed, and refuses zero or a word', () => {
+    expect(readServerEnv({ STAGEGATE_RETENTION_DAYS: '7' }, '/').retentionMs).toBe(7 * 86_400_000);
+    expect(readServerEnv({ STAGEGATE_RETENTION_DAYS: '0.5' }, '/').retentionMs).toBe(43_200_000);
+    expect(problemsOf({ STAGEGATE_RETENTION_DAYS: '0' })).toEqual([
+      'STAGEGATE_RETENTION_DAYS must be a number of days above 0 and at most 3650, got "0"',
+    ]);
+    expect(problemsOf({ STAGEGATE_RETENTION_DAYS: 'forever' })).toHaveLength(1);
   });
 
   it('names every variable that is wrong, at once', () => {

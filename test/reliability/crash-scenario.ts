@@ -102,17 +102,27 @@ async function startChild(root: string, env: Record<string, string>): Promise<Ch
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const exited = new Promise<void>((done) => {
+    child.once('exit', () => done());
+    child.once('error', () => done()); // spawn failed: there will be no exit
+  });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
   const url = await new Promise<string>((done, fail) => {
     let buffered = '';
+    // A child that neither listens nor exits would hang the test: fail with what it printed.
+    const startup = setTimeout(() => {
+      child.kill('SIGKILL');
+      fail(new Error(`stagegate did not listen within 30 s; stdout: ${buffered}; stderr: ${stderr}`));
+    }, 30_000);
+    void exited.then(() => clearTimeout(startup));
     const onData = (chunk: Buffer) => {
       buffered += chunk.toString();
       const match = /stagegate listening on (http:\/\/[^\s"]+)/.exec(buffered);
       if (match?.[1] !== undefined) {
+        clearTimeout(startup);
         child.stdout?.off('data', onData);
         child.stdout?.resume();
         done(match[1]);
@@ -255,7 +265,9 @@ export async function runCrashScenario(options: CrashScenarioOptions): Promise<C
 
   try {
     for (let crash = 0; crash < options.crashes; crash++) {
+      log(`crash ${crash + 1}: starting stagegate`);
       const child = await startChild(world.root, world.env);
+      log(`crash ${crash + 1}: listening on ${child.url}`);
       let alive = true;
       // Kill points: during intake while deliveries remain, then during the executor's sends.
       const killAfterMs = Math.floor(random() * (queue.length > 0 ? 250 : 120));
@@ -267,6 +279,7 @@ export async function runCrashScenario(options: CrashScenarioOptions): Promise<C
         }, killAfterMs),
       );
       await Promise.all([postAll(child.url, () => alive), killed]);
+      log(`crash ${crash + 1}: killed; waiting for the process to exit`);
       await child.exited;
       figures.crashes += 1;
       log(`crash ${crash + 1}/${options.crashes} after ${killAfterMs} ms; ${queue.length} deliveries left`);

@@ -457,10 +457,12 @@ export async function startLeverSimulator(options: LeverSimulatorOptions): Promi
         signature: delivery.signature ?? signLeverWebhook(delivery.signatureToken, token, triggeredAt),
         token,
       };
+      // Lever gives up on a delivery that gets no answer (and sends it again later); so does this.
       const response = await fetch(delivery.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'user-agent': 'Lever-Webhooks' },
         body: JSON.stringify(payload),
+        signal: AbortSignal.timeout(30_000),
       });
       const text = await response.text();
       return { status: response.status, body: parseBody(text) ?? '', payload };

@@ -1,28 +1,13 @@
 import { basename } from 'node:path';
-import { type Diagnostic, type DiagnosticCode, formatYamlPath } from './diagnostic.js';
-import type { YamlFile, YamlPath } from './read-yaml.js';
+import type { Diagnostic } from './diagnostic.js';
+import { createErrorReporter, type YamlFile, type YamlPath } from './read-yaml.js';
 import { suggestName } from './suggest-name.js';
 import type { TenantFile } from './types.js';
 
 /** Checks a schema-valid tenant file for what a schema cannot see: names that must agree with each other. */
 export function checkTenant(tenant: TenantFile, yaml: YamlFile): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const report = (
-    code: DiagnosticCode,
-    path: YamlPath,
-    message: string,
-    hint?: string,
-    at: 'key' | 'value' = 'value',
-  ) =>
-    out.push({
-      file: yaml.file,
-      ...yaml.locate(path, at),
-      code,
-      message,
-      path: formatYamlPath(path),
-      severity: 'error',
-      ...(hint === undefined ? {} : { hint }),
-    });
+  const report = createErrorReporter(yaml, out);
 
   const expectedId = basename(yaml.file).replace(/\.ya?ml$/, '');
   if (tenant.tenant !== expectedId) {

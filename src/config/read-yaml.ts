@@ -1,5 +1,5 @@
 import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, Scalar, visit } from 'yaml';
-import type { Diagnostic, DiagnosticCode } from './diagnostic.js';
+import { type Diagnostic, type DiagnosticCode, formatYamlPath } from './diagnostic.js';
 
 export type YamlPath = readonly (string | number)[];
 
@@ -268,4 +268,27 @@ function flowNestingDepth(text: string): number {
     }
   }
   return max;
+}
+
+export type ReportError = (
+  code: DiagnosticCode,
+  path: YamlPath,
+  message: string,
+  hint?: string,
+  where?: 'key' | 'value',
+) => void;
+
+/** An error reporter for checks that run after parsing: each error lands in `out`, located in `yaml`. */
+export function createErrorReporter(yaml: YamlFile, out: Diagnostic[]): ReportError {
+  return (code, path, message, hint, where = 'value') => {
+    out.push({
+      file: yaml.file,
+      ...yaml.locate(path, where),
+      code,
+      message,
+      path: formatYamlPath(path),
+      severity: 'error',
+      ...(hint === undefined ? {} : { hint }),
+    });
+  };
 }

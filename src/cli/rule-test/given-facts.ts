@@ -1,6 +1,6 @@
 import { factProblem } from '../../config/compile-rule.js';
-import { type Diagnostic, type DiagnosticCode, formatYamlPath } from '../../config/diagnostic.js';
-import type { YamlFile, YamlPath } from '../../config/read-yaml.js';
+import type { Diagnostic } from '../../config/diagnostic.js';
+import { createErrorReporter, type YamlFile, type YamlPath } from '../../config/read-yaml.js';
 import type { FactInput } from '../../enrich/compute-facts.js';
 import { factCatalog, type InvitationFact, type InvitationStatus } from '../../kernel/facts.js';
 
@@ -112,22 +112,7 @@ export function withGatheredFacts(input: FactInput, gathered: Given): FactInput 
  */
 export function checkGivenFacts(given: unknown, yaml: YamlFile, at: YamlPath): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const report = (
-    code: DiagnosticCode,
-    path: YamlPath,
-    message: string,
-    hint?: string,
-    where: 'key' | 'value' = 'value',
-  ) =>
-    out.push({
-      file: yaml.file,
-      ...yaml.locate(path, where),
-      code,
-      message,
-      path: formatYamlPath(path),
-      severity: 'error',
-      ...(hint === undefined ? {} : { hint }),
-    });
+  const report = createErrorReporter(yaml, out);
   if (!isRecord(given)) {
     report('schema', at, 'facts are a mapping of fact name to fields, e.g. { stage: { name: Onsite } }');
     return out;

@@ -13,6 +13,8 @@ import {
   secretSources,
   unreadableFile,
 } from './load-config-files.js';
+import { checkFixture } from './rule-test/check-fixture.js';
+import type { FixtureFile } from './rule-test/types.js';
 
 type FileKind = 'tenant' | 'rule-pack' | 'fixture';
 
@@ -49,13 +51,12 @@ export function validateCommand(
     }
     if (kind === 'rule-pack') return { file, kind, diagnostics: [...loadPack(file, text).diagnostics] };
     if (kind === 'fixture') {
+      // The same checks `stagegate test` makes before it runs a fixture: schema, then names and facts.
       const yaml = readYaml(file, text);
-      return {
-        file,
-        kind,
-        diagnostics:
-          yaml.data === undefined ? yaml.diagnostics : [...yaml.diagnostics, ...checkSchema('fixture', yaml)],
-      };
+      const schema = yaml.data === undefined ? [] : checkSchema('fixture', yaml);
+      const names =
+        yaml.data === undefined || schema.length > 0 ? [] : checkFixture(yaml.data as FixtureFile, yaml);
+      return { file, kind, diagnostics: [...yaml.diagnostics, ...schema, ...names] };
     }
     const load = loadTenant({ file, text, findPack: (name) => packs.get(name), secrets: secretSources(io) });
     const diagnostics = load.diagnostics.map((d) =>

@@ -15,6 +15,27 @@ describe('stagegate validate', () => {
     expect(io.out()).toMatch(/warning: the environment variable ACME_LEVER_API_KEY is not set/);
   });
 
+  it('checks a fixture as `stagegate test` would: a tenant name that does not match, at its line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stagegate-validate-'));
+    const file = join(dir, 'acme.test.yaml');
+    writeFileSync(
+      file,
+      [
+        'tenant: globex',
+        'cases:',
+        '  - name: a stage change',
+        '    event: { type: candidateStageChange, stage: Onsite }',
+        '    expect: { actions: [] }',
+        '',
+      ].join('\n'),
+    );
+    const io = captureIo({ cwd: dir });
+    expect(await runCli(['validate', file], io)).toBe(2);
+    expect(io.out()).toMatch(
+      /acme\.test\.yaml:1:9: the cases are for tenant 'globex' but the file is acme\.test\.yaml/,
+    );
+  });
+
   it('exits 2 with --require-secrets when a secret is missing', async () => {
     const io = captureIo({ cwd: root });
     expect(await runCli(['validate', 'tenants/acme.yaml', '--require-secrets'], io)).toBe(2);

@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
 import type { Action } from '../kernel/actions.js';
 import type { Clock } from '../kernel/clock.js';
-import { StagegateError, toStagegateError } from '../kernel/errors.js';
+import { StagegateError } from '../kernel/errors.js';
 import { invitationIdOf } from '../kernel/invitation-id.js';
 import type { AssessmentProvider } from '../providers/types.js';
-import type { ActionRecord, InvitationRecord, Store } from '../store/types.js';
+import type { ActionRecord, Store } from '../store/types.js';
+import { recordAtVendor } from './record-at-vendor.js';
+import { conflict } from './retry-refusal.js';
 
 export interface RetryOptions {
   /**
@@ -33,17 +35,6 @@ export interface RetriedAction {
   /** The later actions of its decision, dropped because it failed: back to pending with it. */
   resumed: ActionRecord[];
 }
-
-/** Why a retry was refused, in `details.reason` of the CONFLICT error. */
-export type RetryRefusal =
-  | 'not-failed'
-  | 'earlier-failed'
-  | 'in-doubt'
-  | 'not-a-send'
-  | 'both-answers'
-  | 'not-in-doubt'
-  | 'vendor-id-taken'
-  | 'vendor-unchecked';
 
 /**
  * A failed (dead-lettered) action goes back to pending, due now, with its attempts reset, and the
@@ -119,84 +110,6 @@ export async function retryAction(
   return { action: retried, resumed: await resume(store, clock, later) };
 }
 
-/**
- * Records the invitation as sent with the vendor's id, once the vendor confirms it knows that id,
- * then the send as done. The invitation first: a crash in between leaves an invitation the poller
- * follows and a failed send, which a second `atVendor` with the same id (or a plain retry) finishes.
- */
-async function recordAtVendor(
-  context: RetryContext,
-  record: ActionRecord,
-  invitation: InvitationRecord | undefined,
-  vendorInvitationId: string,
-): Promise<ActionRecord> {
-  const { store, log } = context;
-  const recorded = invitation?.vendorInvitationId === vendorInvitationId;
-  if (invitation === undefined || (invitation.status !== 'sending' && !recorded)) {
-    const state = invitation === undefined ? 'was never written' : describe(invitation);
-    throw conflict(
-      'not-in-doubt',
-      `--at-vendor records a send stagegate cannot tell the vendor received; the invitation of action ${record.id} ${state}, so retry it without the flag`,
-    );
-  }
-  if (!recorded) {
-    const taken = (await store.listInvitations({ tenant: record.tenant })).find(
-      (other) => other.id !== invitation.id && other.vendorInvitationId === vendorInvitationId,
-    );
-    if (taken) {
-      throw conflict(
-        'vendor-id-taken',
-        `vendor invitation ${vendorInvitationId} is already recorded for invitation ${taken.id} (opportunity ${taken.opportunityId}); check the id. Nothing was changed.`,
-      );
-    }
-    const status = await askVendor(context.vendor(record.tenant), vendorInvitationId);
-    await store.updateInvitation(invitation.id, { status: 'sent', vendorInvitationId });
-    log.warn(
-      {
-        tenant: record.tenant,
-        action: record.id,
-        invitation: invitation.id,
-        vendorInvitationId,
-        vendorStatus: status,
-      },
-      'an operator confirmed the invitation is at the vendor: recorded as sent, not sent again',
-    );
-  }
-  return store.updateAction(record.id, {
-    status: 'done',
-    result: { invitationId: invitation.id, vendorInvitationId, recordedBy: 'operator' },
-  });
-}
-
-/** The vendor's status for the id; a 404 is a mistyped id, and anything else it cannot confirm. */
-async function askVendor(
-  vendor: Pick<AssessmentProvider, 'getStatus'>,
-  vendorInvitationId: string,
-): Promise<string> {
-  try {
-    return (await vendor.getStatus(vendorInvitationId)).status;
-  } catch (error) {
-    const failure = toStagegateError(error);
-    if (failure.code === 'PROVIDER_API' && failure.details.status === 404) {
-      throw new StagegateError(
-        'NOT_FOUND',
-        `the vendor has no invitation ${vendorInvitationId}; check the id. Nothing was changed.`,
-        { details: { reason: 'not-at-vendor' }, cause: error },
-      );
-    }
-    throw new StagegateError(
-      'CONFLICT',
-      `the vendor could not confirm invitation ${vendorInvitationId} (${failure.message}). Nothing was changed; try again.`,
-      { details: { reason: 'vendor-unchecked' satisfies RetryRefusal }, cause: error },
-    );
-  }
-}
-
-function describe(invitation: InvitationRecord): string {
-  const id = invitation.vendorInvitationId;
-  return `is ${invitation.status}${id === undefined ? '' : ` as vendor invitation ${id}`}`;
-}
-
 function dueNow(clock: Clock) {
   return { status: 'pending', attempts: 0, nextAttemptAt: clock.now() } as const;
 }
@@ -206,8 +119,4 @@ async function resume(store: Store, clock: Clock, later: ActionRecord[]): Promis
   const resumed: ActionRecord[] = [];
   for (const record of later) resumed.push(await store.updateAction(record.id, dueNow(clock)));
   return resumed;
-}
-
-function conflict(reason: RetryRefusal, message: string): StagegateError {
-  return new StagegateError('CONFLICT', message, { details: { reason } });
 }

@@ -1,6 +1,7 @@
 import { StagegateError } from '../kernel/errors.js';
 import {
   createLeverTransport,
+  type LeverQuery,
   type LeverTransportOptions,
   type SendLeverRequest,
 } from './create-lever-transport.js';
@@ -36,7 +37,7 @@ export function createLeverClient(options: LeverClientOptions): LeverClient {
   const writeQuery = options.performAs === undefined ? undefined : { perform_as: options.performAs };
   const opportunityPath = (id: string, action = '') => `/opportunities/${encodeURIComponent(id)}${action}`;
 
-  async function get<T>(path: string, query?: Record<string, string>): Promise<T> {
+  async function get<T>(path: string, query?: LeverQuery): Promise<T> {
     return (await send<T>({ method: 'GET', path, ...(query === undefined ? {} : { query }) })).data;
   }
 
@@ -61,7 +62,8 @@ export function createLeverClient(options: LeverClientOptions): LeverClient {
   }
 
   return {
-    getOpportunity: (id) => get(opportunityPath(id), { expand: 'applications,stage,contact' }),
+    // One field per parameter: Lever does not split a comma-joined `expand`, and expands nothing then.
+    getOpportunity: (id) => get(opportunityPath(id), { expand: ['applications', 'stage', 'contact'] }),
     listOpportunities: ({ stageId }) => listAll<Opportunity>('/opportunities', { stage_id: stageId }),
     listStages: async () => {
       const stages: Stage[] = [];

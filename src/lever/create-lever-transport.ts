@@ -11,7 +11,8 @@ export interface LeverRequest {
   method: 'GET' | 'POST' | 'PUT';
   /** Relative to the base URL, e.g. `/opportunities/abc`; ids already encoded. */
   path: string;
-  query?: Readonly<Record<string, string>>;
+  /** A list is sent as the parameter repeated (`expand=a&expand=b`), the one form Lever documents. */
+  query?: Readonly<LeverQuery>;
   body?: unknown;
   /**
    * Not idempotent (a note): sent again only after an answer that proves Lever did not carry it
@@ -42,6 +43,8 @@ export interface LeverTransportOptions {
   retry?: LeverRetryOptions;
   random?: () => number;
 }
+
+export type LeverQuery = Record<string, string | readonly string[]>;
 
 export type SendLeverRequest = <T>(request: LeverRequest) => Promise<LeverEnvelope<T>>;
 
@@ -133,7 +136,7 @@ export function createLeverTransport(options: LeverTransportOptions): SendLeverR
 
   return async function sendLeverRequest<T>(request: LeverRequest): Promise<LeverEnvelope<T>> {
     const { method, path } = request;
-    const search = request.query === undefined ? '' : new URLSearchParams(request.query).toString();
+    const search = request.query === undefined ? '' : encodeQuery(request.query);
     const url = `${baseUrl}${path}${search === '' ? '' : `?${search}`}`;
 
     for (let tried = 1; ; tried++) {
@@ -167,6 +170,14 @@ export function createLeverTransport(options: LeverTransportOptions): SendLeverR
       await sleep(delayMs);
     }
   };
+}
+
+function encodeQuery(query: Readonly<LeverQuery>): string {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) {
+    for (const one of typeof value === 'string' ? [value] : value) params.append(name, one);
+  }
+  return params.toString();
 }
 
 function parseJson(text: string): unknown {

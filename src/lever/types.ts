@@ -59,7 +59,7 @@ export interface Opportunity {
   urls: { list?: string; show: string };
 }
 
-/** What `GET /opportunities/:id?expand=applications,stage,contact` answers. */
+/** What `GET /opportunities/:id?expand=applications&expand=stage&expand=contact` answers. */
 export interface ExpandedOpportunity extends Omit<Opportunity, 'contact' | 'stage' | 'applications'> {
   contact: Contact;
   stage: Stage;

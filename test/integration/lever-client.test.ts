@@ -93,6 +93,8 @@ describe('Lever client against the simulator: happy paths', () => {
         method: 'GET',
         path: '/opportunities/opp-1',
         query: { expand: 'applications,stage,contact' },
+        // One field per parameter, as Lever documents it: not `expand=applications,stage,contact`.
+        search: 'expand=applications&expand=stage&expand=contact',
         body: undefined,
         apiKey: API_KEY,
         status: 200,
@@ -273,7 +275,7 @@ describe('Lever client: errors that are final', () => {
     seedCandidate();
     const { client, sleeps } = setup();
     const error = await caught(client.moveStage('opp-1', 'no-such-stage'));
-    expect(error.details).toMatchObject({ status: 400, leverCode: 'BadRequestError', method: 'PUT' });
+    expect(error.details).toMatchObject({ status: 400, leverCode: 'BadRequest', method: 'PUT' });
     expect(lever.requests).toHaveLength(1);
     expect(sleeps).toEqual([]);
   });
@@ -515,5 +517,195 @@ describe('Lever simulator', () => {
       receiver.closeAllConnections();
       await new Promise<void>((resolve) => receiver.close(() => resolve()));
     }
+  });
+});
+
+describe('Lever simulator: strict where the documentation is explicit', () => {
+  const basic = (user: string, password = '') =>
+    `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`;
+
+  async function call(
+    path: string,
+    init: { method?: string; authorization?: string | null; body?: string; contentType?: string } = {},
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
+    const headers: Record<string, string> = {};
+    const authorization = init.authorization === undefined ? basic(API_KEY) : init.authorization;
+    if (authorization !== null) headers.authorization = authorization;
+    if (init.contentType !== undefined) headers['content-type'] = init.contentType;
+    const response = await fetch(`${lever.baseUrl}${path}`, {
+      method: init.method ?? 'GET',
+      headers,
+      ...(init.body === undefined ? {} : { body: init.body }),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+
+  it('expands nothing for a comma-joined expand: stage, applications and contact stay ids', async () => {
+    seedCandidate();
+    const old = await call('/opportunities/opp-1?expand=applications,stage,contact');
+    expect(old.status).toBe(200);
+    expect(old.body.data).toMatchObject({
+      stage: 'stage-screen',
+      contact: 'contact-ada',
+      applications: [expect.any(String)],
+    });
+
+    const repeated = await call('/opportunities/opp-1?expand=applications&expand=stage&expand=contact');
+    expect(repeated.body.data).toMatchObject({
+      stage: { id: 'stage-screen', text: 'Phone screen' },
+      contact: { id: 'contact-ada' },
+      applications: [{ posting: 'posting-be' }],
+    });
+  });
+
+  it('refuses query parameters a call does not list, perform_as on a read among them', async () => {
+    seedCandidate();
+    for (const path of [
+      '/opportunities/opp-1?include=stage',
+      '/opportunities/opp-1?perform_as=user-1',
+      '/stages?expand=stage',
+      '/opportunities/opp-1/notes?perform_as=user-1',
+      '/postings/posting-be?limit=1',
+      '/opportunities?stage_id=stage-screen&limit=10&limit=20',
+    ]) {
+      const answer = await call(path);
+      expect({ path, status: answer.status, code: answer.body.code }).toEqual({
+        path,
+        status: 400,
+        code: 'BadRequest',
+      });
+      expect(answer.body.message).toEqual(expect.any(String));
+    }
+  });
+
+  it('takes perform_as on the writes the documentation lists it for', async () => {
+    seedCandidate();
+    const answer = await call('/opportunities/opp-1/addTags?perform_as=user-1', {
+      method: 'POST',
+      contentType: 'application/json',
+      body: JSON.stringify({ tags: ['x'] }),
+    });
+    expect(answer.status).toBe(200);
+    const empty = await call('/opportunities/opp-1/addTags?perform_as=', {
+      method: 'POST',
+      contentType: 'application/json',
+      body: JSON.stringify({ tags: ['y'] }),
+    });
+    expect(empty).toMatchObject({ status: 400, body: { code: 'BadRequest' } });
+  });
+
+  it('refuses unknown body fields, a body that is not a JSON object, and other content types', async () => {
+    seedCandidate();
+    const post = (body: string, contentType = 'application/json') =>
+      call('/opportunities/opp-1/notes', { method: 'POST', body, contentType });
+    for (const [body, contentType] of [
+      [JSON.stringify({ value: 'hi', text: 'hi' })],
+      [JSON.stringify(['hi'])],
+      ['value=hi', 'application/x-www-form-urlencoded'],
+      [JSON.stringify({ value: 'hi' }), 'text/plain'],
+    ] as const) {
+      expect(await post(body, contentType)).toMatchObject({ status: 400, body: { code: 'BadRequest' } });
+    }
+    expect(lever.notes('opp-1')).toEqual([]);
+    expect((await post(JSON.stringify({ value: 'hi' }), 'application/json; charset=utf-8')).status).toBe(201);
+  });
+
+  it('answers 404 ResourceNotFound for a path or a method the documentation does not list', async () => {
+    seedCandidate();
+    for (const [method, path] of [
+      ['GET', '/candidates/opp-1'],
+      ['DELETE', '/opportunities/opp-1'],
+      ['POST', '/opportunities/opp-1/stage'],
+      ['GET', '/opportunities/opp-1/addTags'],
+      ['GET', '/opportunities/opp-1/notes/note-1'],
+      ['PUT', '/stages'],
+    ] as const) {
+      const answer = await call(path, { method });
+      expect({ method, path, status: answer.status, code: answer.body.code }).toEqual({
+        method,
+        path,
+        status: 404,
+        code: 'ResourceNotFound',
+      });
+    }
+    const outside = await fetch(lever.baseUrl.replace(/\/v1$/, '/v2/stages'), {
+      headers: { authorization: basic(API_KEY) },
+    });
+    expect(outside.status).toBe(404);
+  });
+
+  it('takes a limit from 1 to 100 and only an offset it gave out', async () => {
+    lever.addStage({ id: 'stage-screen', text: 'Phone screen' });
+    for (const limit of ['0', '101', '1.5', 'ten', '']) {
+      expect((await call(`/opportunities?limit=${limit}`)).status).toBe(400);
+    }
+    expect((await call('/opportunities?offset=3')).status).toBe(400);
+    for (let i = 0; i < 3; i++) lever.addOpportunity({ id: `opp-${i}` });
+    const first = await call('/opportunities?limit=2');
+    expect(first.body).toMatchObject({ hasNext: true, next: expect.any(String) });
+    const second = await call(`/opportunities?limit=2&offset=${String(first.body.next)}`);
+    expect(second.body).toEqual({ data: [expect.objectContaining({ id: 'opp-2' })], hasNext: false });
+  });
+
+  it('matches a repeated stage_id, not a comma-joined one', async () => {
+    lever.addStage({ id: 'a', text: 'A' });
+    lever.addStage({ id: 'b', text: 'B' });
+    lever.addOpportunity({ id: 'in-a', stageId: 'a' });
+    lever.addOpportunity({ id: 'in-b', stageId: 'b' });
+    const ids = (answer: { body: Record<string, unknown> }) =>
+      (answer.body.data as Array<{ id: string }>).map((o) => o.id);
+    expect(ids(await call('/opportunities?stage_id=a&stage_id=b'))).toEqual(['in-a', 'in-b']);
+    expect(ids(await call('/opportunities?stage_id=a,b'))).toEqual([]);
+  });
+
+  it('pages the notes of an opportunity, and the client reads every page', async () => {
+    // 130 notes at once would meet the rate limit, which runs on real time.
+    await lever.close();
+    lever = await startLeverSimulator({ apiKeys: [API_KEY], rateLimit: false });
+    seedCandidate();
+    const { client } = setup();
+    for (let i = 0; i < 130; i++) {
+      const answer = await call('/opportunities/opp-1/notes', {
+        method: 'POST',
+        contentType: 'application/json',
+        body: JSON.stringify({ value: `note ${i}` }),
+      });
+      expect(answer.status).toBe(201);
+    }
+    lever.clearRequests();
+    const notes = await client.listNotes('opp-1');
+    expect(notes).toHaveLength(130);
+    expect(lever.requests.map((r) => r.search)).toEqual([
+      'limit=100',
+      expect.stringMatching(/^limit=100&offset=[\w-]+$/),
+    ]);
+  });
+
+  it('takes Basic auth with the key as user name and an empty password, and nothing else', async () => {
+    for (const authorization of [
+      null,
+      basic('not-a-key'),
+      basic(API_KEY, 'a-password'),
+      `Basic ${Buffer.from(API_KEY).toString('base64')}`,
+      `Bearer ${API_KEY}`,
+    ]) {
+      const answer = await call('/stages', { authorization });
+      expect(answer).toEqual({ status: 401, body: { code: 'Unauthorized', message: expect.any(String) } });
+    }
+    expect((await call('/stages')).status).toBe(200);
+  });
+
+  it('answers 403 for a confidential posting and 404 for a deleted opportunity', async () => {
+    seedCandidate();
+    lever.addPosting({ id: 'posting-secret', text: 'Stealth role', confidential: true });
+    expect(await call('/postings/posting-secret')).toMatchObject({
+      status: 403,
+      body: { code: 'Forbidden' },
+    });
+    lever.deleteOpportunity('opp-1');
+    expect(await call('/opportunities/opp-1')).toMatchObject({
+      status: 404,
+      body: { code: 'ResourceNotFound' },
+    });
   });
 });

@@ -2,6 +2,13 @@
  * A local Lever: a real HTTP server on 127.0.0.1, port 0, that speaks the part of REST API v1
  * stagegate uses, keeps state in memory, records every request, fails on demand, and sends signed
  * webhooks the way Lever does. Assumptions where Lever's documentation is silent are marked.
+ *
+ * It is strict where the documentation (../shared/reference/lever-api.md) is explicit, not where
+ * the client happens to be: Basic auth with the key as user name and an empty password; `expand`
+ * one field per parameter (a comma-joined value expands nothing); lists paged with `limit` 1..100
+ * and an opaque `offset` cursor; `perform_as` only where the documentation lists it; and a query
+ * parameter, body field, content type or path it does not list is refused with Lever's
+ * `{code, message}` (400, or 404 for a path).
  */
 import { randomBytes } from 'node:crypto';
 import { signLeverWebhook } from '../../src/lever/sign-webhook.js';
@@ -100,10 +107,13 @@ export interface LeverSimulator {
   fault(fault: LeverFault): void;
   clearFaults(): void;
   addStage(stage?: Partial<Stage>): Stage;
-  addPosting(posting?: Partial<Posting>): Posting;
   addOpportunity(seed?: SeedOpportunity): Opportunity;
+  /** A posting the API key may not read (a confidential one) answers 403. */
+  addPosting(posting?: Partial<Posting> & { confidential?: boolean }): Posting;
   /** The opportunity as the API shows it unexpanded; a copy. */
   getOpportunity(id: string): Opportunity | undefined;
+  /** Deletes it, as a Lever user would: the API answers 404 for it from now on. */
+  deleteOpportunity(id: string): void;
   notes(opportunityId: string): SimulatedNote[];
   deliverWebhook(delivery: WebhookDelivery): Promise<WebhookResult>;
   close(): Promise<void>;
@@ -124,8 +134,13 @@ interface StoredOpportunity {
   updatedAt: number;
 }
 
+/**
+ * Lever documents the `{code, message}` shape with `ResourceNotFound` for a 404 (reference: REST
+ * API v1, Errors). Assumption: the other code names are not documented; stagegate reads only the
+ * status and keeps the code for the message, so nothing depends on these.
+ */
 const ERROR_CODES: Record<number, string> = {
-  400: 'BadRequestError',
+  400: 'BadRequest',
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'ResourceNotFound',
@@ -141,6 +156,7 @@ export async function startLeverSimulator(options: LeverSimulatorOptions): Promi
 
   const stages = new Map<string, Stage>();
   const postings = new Map<string, Posting>();
+  const confidentialPostings = new Set<string>();
   const opportunities = new Map<string, StoredOpportunity>();
   const linksByContact = new Map<string, string[]>();
   const notesByOpportunity = new Map<string, SimulatedNote[]>();
@@ -207,42 +223,130 @@ export async function startLeverSimulator(options: LeverSimulatorOptions): Promi
     return typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[name] : undefined;
   }
 
-  function listOpportunities(query: Record<string, string>): Answer {
-    const limitParam = query.limit ?? '100';
+  /** A query parameter the route does not list, or a single-valued one given twice: 400. */
+  function checkParams(
+    params: URLSearchParams,
+    allowed: { single?: readonly string[]; repeated?: readonly string[] },
+  ): Answer | undefined {
+    const single = new Set(allowed.single ?? []);
+    const repeated = new Set(allowed.repeated ?? []);
+    for (const name of new Set(params.keys())) {
+      if (!single.has(name) && !repeated.has(name)) return error(400, `Unknown query parameter: ${name}`);
+      if (single.has(name) && params.getAll(name).length > 1) {
+        return error(400, `Query parameter ${name} may be given once`);
+      }
+      if (name === 'perform_as' && params.get(name) === '') return error(400, 'perform_as must be a user id');
+    }
+    return undefined;
+  }
+
+  /** A JSON object body with only the fields the documentation lists for the call: else 400. */
+  function checkBody(received: Received, allowed: readonly string[]): Answer | undefined {
+    const contentType = String(received.headers['content-type'] ?? '');
+    if (!/^application\/json(\s*;|$)/i.test(contentType)) {
+      return error(400, `Content-Type must be application/json, got ${contentType || 'none'}`);
+    }
+    const { body } = received.request;
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      return error(400, 'The body must be a JSON object');
+    }
+    const unknown = Object.keys(body).filter((name) => !allowed.includes(name));
+    return unknown.length > 0 ? error(400, `Unknown body field: ${unknown.join(', ')}`) : undefined;
+  }
+
+  /**
+   * One page of a list: `limit` 1..100 (default 100), `offset` the opaque `next` of the page before
+   * (assumption: Lever's cursor format is not documented; this one is base64url, and any other value
+   * is refused). `hasNext` is always there, `next` only when there is a next page.
+   */
+  function page<T>(items: readonly T[], params: URLSearchParams): Answer {
+    const limitParam = params.get('limit') ?? '100';
     const pageSize = Number(limitParam);
-    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 100) {
+    if (!/^\d+$/.test(limitParam) || pageSize < 1 || pageSize > 100) {
       return error(400, `limit must be an integer from 1 to 100, got ${limitParam}`);
     }
     let start = 0;
-    if (query.offset !== undefined) {
-      const decoded = /^o:(\d+)$/.exec(Buffer.from(query.offset, 'base64url').toString('utf8'));
+    const offset = params.get('offset');
+    if (offset !== null) {
+      const decoded = /^o:(\d+)$/.exec(Buffer.from(offset, 'base64url').toString('utf8'));
       if (decoded?.[1] === undefined) return error(400, 'Invalid offset');
       start = Number(decoded[1]);
     }
-    const stageIds = query.stage_id === undefined ? undefined : new Set(query.stage_id.split(','));
-    const matching = [...opportunities.values()].filter(
-      (o) => stageIds === undefined || stageIds.has(o.stageId),
-    );
-    const page = matching.slice(start, start + pageSize);
-    const end = start + page.length;
-    const hasNext = end < matching.length;
+    const data = items.slice(start, start + pageSize);
+    const end = start + data.length;
+    const hasNext = end < items.length;
     return {
       status: 200,
       body: {
-        data: page.map((o) => render(o, new Set())),
+        data: structuredClone(data),
         hasNext,
         ...(hasNext ? { next: Buffer.from(`o:${end}`, 'utf8').toString('base64url') } : {}),
       },
     };
   }
 
+  /** `expand`, one field per parameter: a value Lever does not know (`stage,contact`) expands nothing. */
+  function expandOf(params: URLSearchParams): ReadonlySet<string> {
+    return new Set(params.getAll('expand'));
+  }
+
+  const paging = ['limit', 'offset'] as const;
+  // Opportunity fields Lever documents as expandable; only the first three are simulated.
+  const expandable = ['applications', 'stage', 'contact', 'owner', 'followers', 'sourcedBy'];
+
+  function listOpportunities(params: URLSearchParams): Answer {
+    // Assumption: Lever lists many more filters (tag, email, posting_id, …); stagegate uses none of
+    // them, so they are not simulated and are refused like unknown ones.
+    const refused = checkParams(params, { single: paging, repeated: ['stage_id', 'expand'] });
+    if (refused) return refused;
+    // `stage_id` may be repeated; a comma-joined value is one (unknown) stage id.
+    const stageIds = params.has('stage_id') ? new Set(params.getAll('stage_id')) : undefined;
+    const matching = [...opportunities.values()].filter(
+      (o) => stageIds === undefined || stageIds.has(o.stageId),
+    );
+    const expand = expandOf(params);
+    return page(
+      matching.map((o) => render(o, expand)),
+      params,
+    );
+  }
+
+  function listNotes(opportunity: StoredOpportunity, params: URLSearchParams): Answer {
+    const refused = checkParams(params, { single: paging });
+    if (refused) return refused;
+    // Lever's note: the text is in `fields` (and, for a one-field note, in `text` too).
+    const notes = (notesByOpportunity.get(opportunity.id) ?? []).map((note) => ({
+      id: note.id,
+      text: note.value,
+      fields: [{ type: 'text', text: 'Comment', value: note.value }],
+      user: note.performAs ?? 'user-api',
+      secret: note.secret,
+      completedAt: note.createdAt,
+      createdAt: note.createdAt,
+      deletedAt: null,
+    }));
+    return page(notes, params);
+  }
+
+  /** The writes stagegate makes, each with the body fields the documentation lists for it. */
+  const writes: Record<string, { method: 'POST' | 'PUT'; fields: readonly string[] }> = {
+    addTags: { method: 'POST', fields: ['tags'] },
+    removeTags: { method: 'POST', fields: ['tags'] },
+    addLinks: { method: 'POST', fields: ['links'] },
+    removeLinks: { method: 'POST', fields: ['links'] },
+    notes: { method: 'POST', fields: ['value', 'secret', 'score'] },
+    stage: { method: 'PUT', fields: ['stage'] },
+    archived: { method: 'PUT', fields: ['reason', 'cleanInterviews', 'requisitionId'] },
+  };
+
   function changeOpportunity(
     opportunity: StoredOpportunity,
     method: string,
     action: string,
-    body: unknown,
-    query: Record<string, string>,
+    received: Received,
   ): Answer {
+    const { body } = received.request;
+    const performAs = received.params.get('perform_as');
     const touch = () => {
       opportunity.updatedAt = now();
       return { status: 200, body: { data: render(opportunity, new Set()) } };
@@ -268,20 +372,6 @@ export async function startLeverSimulator(options: LeverSimulatorOptions): Promi
       );
       return touch();
     }
-    if (method === 'GET' && action === 'notes') {
-      // Lever's note: the text is in `fields` (and, for a one-field note, in `text` too).
-      const notes = (notesByOpportunity.get(opportunity.id) ?? []).map((note) => ({
-        id: note.id,
-        text: note.value,
-        fields: [{ type: 'text', text: 'Comment', value: note.value }],
-        user: note.performAs ?? 'user-api',
-        secret: note.secret,
-        completedAt: note.createdAt,
-        createdAt: note.createdAt,
-        deletedAt: null,
-      }));
-      return { status: 200, body: { data: notes, hasNext: false } };
-    }
     if (method === 'POST' && action === 'notes') {
       const value = field(body, 'value');
       if (typeof value !== 'string' || value === '') return error(400, 'value must be a non-empty string');
@@ -292,12 +382,14 @@ export async function startLeverSimulator(options: LeverSimulatorOptions): Promi
       ) {
         return error(400, 'score must be an integer from 1 to 4');
       }
+      const secret = field(body, 'secret');
+      if (secret !== undefined && typeof secret !== 'boolean') return error(400, 'secret must be a boolean');
       const note: SimulatedNote = {
         id: nextId('note'),
         value,
-        secret: field(body, 'secret') === true,
+        secret: secret === true,
         ...(score === undefined ? {} : { score: score as number }),
-        ...(query.perform_as === undefined ? {} : { performAs: query.perform_as }),
+        ...(performAs === null ? {} : { performAs }),
         createdAt: now(),
       };
       const notes = notesByOpportunity.get(opportunity.id) ?? [];
@@ -325,56 +417,91 @@ export async function startLeverSimulator(options: LeverSimulatorOptions): Promi
     return error(404, `No route for ${method} /opportunities/${opportunity.id}/${action}`);
   }
 
-  function route(method: string, path: string, query: Record<string, string>, body: unknown): Answer {
+  function route(received: Received): Answer {
+    const { method, path } = received.request;
+    const { params } = received;
+    const noRoute = () => error(404, `No route for ${method} ${path}`);
     const segments = path
       .split('/')
       .filter((segment) => segment !== '')
       .map(decodeURIComponent);
     const [resource, id, action, ...rest] = segments;
-    if (rest.length > 0) return error(404, `No route for ${method} ${path}`);
+    if (rest.length > 0) return noRoute();
 
     if (resource === 'opportunities') {
-      if (id === undefined) {
-        return method === 'GET' ? listOpportunities(query) : error(404, `No route for ${method} ${path}`);
-      }
-      const opportunity = opportunities.get(id);
-      if (opportunity === undefined) return error(404, `Opportunity ${id} not found`);
+      if (id === undefined) return method === 'GET' ? listOpportunities(params) : noRoute();
       if (action === undefined) {
-        if (method !== 'GET') return error(404, `No route for ${method} ${path}`);
-        const expand = new Set((query.expand ?? '').split(',').filter((name) => name !== ''));
+        if (method !== 'GET') return noRoute();
+        const refused = checkParams(params, { repeated: ['expand'] });
+        if (refused) return refused;
+        const opportunity = opportunities.get(id);
+        if (opportunity === undefined) return error(404, `Opportunity ${id} not found`);
+        const expand = new Set([...expandOf(params)].filter((name) => expandable.includes(name)));
         return { status: 200, body: { data: render(opportunity, expand) } };
       }
-      return changeOpportunity(opportunity, method, action, body, query);
+      if (method === 'GET' && action === 'notes') {
+        const opportunity = opportunities.get(id);
+        return opportunity === undefined
+          ? error(404, `Opportunity ${id} not found`)
+          : listNotes(opportunity, params);
+      }
+      const write = writes[action];
+      if (write === undefined || write.method !== method) return noRoute();
+      // perform_as: optional on tags, links, notes, stage and archive (reference: REST API v1).
+      const refused = checkParams(params, { single: ['perform_as'] }) ?? checkBody(received, write.fields);
+      if (refused) return refused;
+      const opportunity = opportunities.get(id);
+      if (opportunity === undefined) return error(404, `Opportunity ${id} not found`);
+      return changeOpportunity(opportunity, method, action, received);
     }
-    if (resource === 'stages' && id === undefined && method === 'GET') {
-      return { status: 200, body: { data: structuredClone([...stages.values()]), hasNext: false } };
+    if (method !== 'GET') return noRoute();
+    if (resource === 'stages' && id === undefined) {
+      return checkParams(params, { single: paging }) ?? page([...stages.values()], params);
     }
-    if (resource === 'postings' && id !== undefined && action === undefined && method === 'GET') {
+    if (resource === 'postings' && id !== undefined && action === undefined) {
+      // Assumption: `expand` is accepted and ignored (posting expansions are not simulated).
+      const refused = checkParams(params, { repeated: ['expand'] });
+      if (refused) return refused;
       const posting = postings.get(id);
-      return posting === undefined
-        ? error(404, `Posting ${id} not found`)
-        : { status: 200, body: { data: structuredClone(posting) } };
+      if (posting === undefined) return error(404, `Posting ${id} not found`);
+      // Assumption: Lever answers 403 for a confidential posting the key may not see.
+      if (confidentialPostings.has(id)) return error(403, `Posting ${id} is confidential`);
+      return { status: 200, body: { data: structuredClone(posting) } };
     }
-    if (resource === 'tags' && id === undefined && method === 'GET') {
+    if (resource === 'tags' && id === undefined) {
+      const refused = checkParams(params, { single: paging });
+      if (refused) return refused;
       const counts = new Map<string, number>();
       for (const o of opportunities.values())
         for (const tag of o.tags) counts.set(tag, (counts.get(tag) ?? 0) + 1);
-      return {
-        status: 200,
-        body: { data: [...counts].map(([text, count]) => ({ text, count })), hasNext: false },
-      };
+      return page(
+        [...counts].map(([text, count]) => ({ text, count })),
+        params,
+      );
     }
-    return error(404, `No route for ${method} ${path}`);
+    return noRoute();
   }
 
-  function serve({ request, text, underBase }: Received): Answer {
+  /** The API key from `Basic base64(key + ":")`: the key as user name, the password empty. */
+  function apiKeyOf(authorization: string | undefined): string | undefined {
+    const match = /^Basic ([A-Za-z0-9+/]+=*)$/.exec(authorization ?? '');
+    if (match?.[1] === undefined) return undefined;
+    const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+    // The key, one colon, nothing after it: a password, even a right key's, is refused.
+    const colon = decoded.indexOf(':');
+    return colon > 0 && colon === decoded.length - 1 ? decoded.slice(0, colon) : undefined;
+  }
+
+  function serve(received: Received): Answer {
+    const { request, text, underBase } = received;
     if (!underBase) return error(404, `No route for ${request.method} ${request.path}`);
-    if (request.apiKey === null || !apiKeys.has(request.apiKey)) {
-      return error(401, 'Invalid API key or missing Basic authentication');
+    const apiKey = apiKeyOf(received.headers.authorization);
+    if (apiKey === undefined || !apiKeys.has(apiKey)) {
+      return error(401, 'Invalid API key or missing Basic authentication (the key, then an empty password)');
     }
-    if (!takeRateToken(request.apiKey)) return error(429, 'Rate limit exceeded');
+    if (!takeRateToken(apiKey)) return error(429, 'Rate limit exceeded');
     if (text !== '' && !isJson(text)) return error(400, 'Request body is not valid JSON');
-    return route(request.method, request.path, request.query, request.body);
+    return route(received);
   }
 
   const server = await startSimulatedHttp<LeverFault>({
@@ -412,6 +539,7 @@ export async function startLeverSimulator(options: LeverSimulatorOptions): Promi
         tags: posting.tags ?? [],
       };
       postings.set(created.id, created);
+      if (posting.confidential === true) confidentialPostings.add(created.id);
       return structuredClone(created);
     },
     addOpportunity(seed = {}) {
@@ -442,6 +570,10 @@ export async function startLeverSimulator(options: LeverSimulatorOptions): Promi
     getOpportunity(id) {
       const stored = opportunities.get(id);
       return stored === undefined ? undefined : render(stored, new Set());
+    },
+    deleteOpportunity(id) {
+      opportunities.delete(id);
+      notesByOpportunity.delete(id);
     },
     notes(opportunityId) {
       return structuredClone(notesByOpportunity.get(opportunityId) ?? []);

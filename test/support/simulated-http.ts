@@ -3,15 +3,17 @@
  * records every request, applies the first fault that matches it (latency, a reset, a hang, or an
  * answer the simulator renders in its own error format), and hands the rest to the simulator.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface RecordedRequest {
   method: string;
   /** Relative to the base URL (`/opportunities/o1`, `/send_test`). */
   path: string;
-  /** Repeated parameters are joined with commas. */
+  /** Repeated parameters are joined with commas: see `search` for what was sent. */
   query: Record<string, string>;
+  /** The query string as sent, without the `?`: tells `a=1&a=2` from `a=1,2`. */
+  search: string;
   /** Parsed JSON, the raw text when it is not JSON, undefined when empty. */
   body: unknown;
   /** The Basic auth user name, whether accepted or not; null without Basic auth. */
@@ -51,6 +53,9 @@ export interface Received {
   request: RecordedRequest;
   /** The body as sent. */
   text: string;
+  /** Every query parameter, repeated ones one by one, in the order sent. */
+  params: URLSearchParams;
+  headers: IncomingHttpHeaders;
   /** False when the URL is outside the base URL (the recorded path is then the whole pathname). */
   underBase: boolean;
 }
@@ -113,11 +118,13 @@ export async function startSimulatedHttp<F extends SimulatedFault>(
       method: req.method ?? 'GET',
       path: underBase ? url.pathname.slice(basePath.length) : url.pathname,
       query,
+      search: url.search.replace(/^\?/, ''),
       body: parseBody(text),
       apiKey: readBasicUser(req.headers.authorization),
       status: null,
     };
     requests.push(request);
+    const received: Received = { request, text, underBase, params: url.searchParams, headers: req.headers };
 
     const answer = (result: Answer) => {
       if (closed || res.destroyed) return;
@@ -139,13 +146,13 @@ export async function startSimulatedHttp<F extends SimulatedFault>(
       return;
     }
     if (fault?.lostAnswer === true) {
-      options.route({ request, text, underBase });
+      options.route(received);
       request.unanswered = 'reset';
       req.socket.destroy();
       return;
     }
     const injected = fault === undefined ? undefined : options.faultAnswer(fault);
-    answer(injected ?? options.route({ request, text, underBase }));
+    answer(injected ?? options.route(received));
   }
 
   const server = createServer((req, res) => {

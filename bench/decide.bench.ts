@@ -71,6 +71,7 @@ function inputs(): FactInput[] {
       tags: i % 5 === 0 ? ['Frontend - React', `team-${i}`] : [`team-${i}`],
       archived: false,
       postingTitle: null,
+      postingNote: null,
     },
     invitations: [],
     ...(i % 4 === 3

@@ -36,6 +36,8 @@ export async function decide(tenant: TenantSnapshot, event: DecisionEvent, facts
     if (rule.reason !== null) reasons.push(String(fillTemplate(rule.reason, facts)));
   }
   if (fired.length === 0) reasons.push(nothingApplies(event.type));
+  // Not a rule's reason, but the decision was made without the posting: say so.
+  if (facts.candidate.postingNote) reasons.push(facts.candidate.postingNote);
 
   const trace: RuleTrace[] = [];
   for (const list of [fired, failureResults.sort(byRule)]) {

@@ -15,6 +15,8 @@ export interface FactInput {
     tags: readonly string[];
     archived: boolean;
     postingTitle: string | null;
+    /** Why there is no posting title although the candidate applied to a posting; null otherwise. */
+    postingNote: string | null;
   };
   invitations: readonly InvitationFact[];
   assessment?: {
@@ -48,6 +50,7 @@ export function computeFacts(tenant: TenantSnapshot, input: FactInput): Facts {
   const selection = selectTest(settings, {
     tags,
     postingTitle: input.candidate.postingTitle,
+    postingNote: input.candidate.postingNote,
     stageDefault: trigger?.defaultTest ?? null,
     stageName: input.stage.name,
   });
@@ -74,6 +77,7 @@ export function computeFacts(tenant: TenantSnapshot, input: FactInput): Facts {
       statusTags: tags.filter((tag) => allStatusTags.includes(tag)),
       archived: input.candidate.archived,
       postingTitle: input.candidate.postingTitle,
+      postingNote: input.candidate.postingNote,
     },
     selection,
     invitations: {

@@ -66,10 +66,29 @@ export async function enrichDelivery(options: {
     tags: [],
     archived: false,
     postingTitle: null,
+    postingNote: null,
   };
   if (item.event === 'candidateDeleted') {
+    // The payload is unsigned: purge only once Lever confirms the opportunity is gone. Any other
+    // failure of the read (429, 5xx, 401, 403) goes to the worker like any Lever failure.
+    try {
+      await lever.getOpportunity(opportunityId);
+    } catch (error) {
+      if (error instanceof StagegateError && error.details.status === 404) {
+        return {
+          input: {
+            event,
+            now,
+            stage: { id: null, name: null, fromName: null },
+            candidate: bare,
+            invitations,
+          },
+        };
+      }
+      throw error;
+    }
     return {
-      input: { event, now, stage: { id: null, name: null, fromName: null }, candidate: bare, invitations },
+      skip: `Lever still has opportunity ${opportunityId}: a candidateDeleted whose payload Lever does not confirm is ignored`,
     };
   }
 
@@ -106,6 +125,9 @@ export async function enrichDelivery(options: {
   const fromName =
     typeof data.fromStageId === 'string' ? await cache.stageName(lever, item.tenant, data.fromStageId) : null;
   const postingId = opportunity.applications.find((application) => application.posting)?.posting;
+  const posting = postingId
+    ? await cache.postingTitle(lever, item.tenant, postingId)
+    : { title: null, note: null };
   return {
     input: {
       event,
@@ -117,7 +139,8 @@ export async function enrichDelivery(options: {
         email: opportunity.emails[0] ?? opportunity.contact.emails?.[0] ?? null,
         tags: opportunity.tags,
         archived,
-        postingTitle: postingId ? await cache.postingTitle(lever, item.tenant, postingId) : null,
+        postingTitle: posting.title,
+        postingNote: posting.note,
       },
       invitations,
       ...(item.event === 'assessmentCompleted'

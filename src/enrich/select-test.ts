@@ -10,6 +10,8 @@ export function selectTest(
   input: {
     tags: readonly string[];
     postingTitle: string | null;
+    /** Why the posting could not be read, when it could not. */
+    postingNote?: string | null;
     stageDefault: string | null;
     stageName: string | null;
   },
@@ -47,9 +49,10 @@ export function selectTest(
       return result(input.stageDefault, 'stageDefault', `the default test of ${input.stageName}`);
     }
   }
+  const unreadPosting = input.postingNote ? ` (${input.postingNote})` : '';
   return result(
     null,
     null,
-    `${input.stageName ?? 'the stage'} has no default test, and no tag or posting names one`,
+    `${input.stageName ?? 'the stage'} has no default test, and no tag or posting names one${unreadPosting}`,
   );
 }

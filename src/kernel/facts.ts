@@ -31,6 +31,8 @@ export interface Facts {
     statusTags: string[];
     archived: boolean;
     postingTitle: string | null;
+    /** Why there is no posting title: Lever would not return the posting (404, 403). Null otherwise. */
+    postingNote: string | null;
   };
   selection: {
     test: string | null;
@@ -72,6 +74,7 @@ export const factCatalog: { readonly [K in keyof Facts]: readonly string[] | nul
     'statusTags',
     'archived',
     'postingTitle',
+    'postingNote',
   ],
   selection: ['test', 'providerTestId', 'source', 'held', 'conflictingTags', 'reason'],
   invitations: ['all', 'pending', 'pendingCount', 'forSelectedTest'],

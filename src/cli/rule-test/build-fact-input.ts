@@ -28,6 +28,7 @@ export function buildFactInput(testCase: FixtureCase, index: number, now: number
       tags: friendly?.tags ?? [],
       archived: friendly?.archived ?? type === 'candidateArchiveChange',
       postingTitle: friendly?.posting ?? null,
+      postingNote: null,
     },
     invitations: (friendly?.invitations ?? []).map((invitation, i) => ({
       id: invitation.id ?? `invitation-${i + 1}`,

@@ -28,6 +28,7 @@ const gatheredFields: {
     tags: 'texts',
     archived: 'boolean',
     postingTitle: 'text?',
+    postingNote: 'text?',
   },
   assessment: { invitationId: 'text', test: 'text', status: 'text', score: 'number?', reportUrl: 'text?' },
 };

@@ -24,6 +24,7 @@ function input(
       tags: [],
       archived: false,
       postingTitle: null,
+      postingNote: null,
       ...overrides,
     },
     invitations: [],

@@ -17,6 +17,7 @@ function completed(reportUrl: string | null): FactInput {
       tags: [],
       archived: false,
       postingTitle: null,
+      postingNote: null,
     },
     invitations: [],
     assessment: {

@@ -58,6 +58,17 @@ describe('decide', () => {
     expect(decision.reasons).toEqual(['sending Backend - Python (chosen by stageDefault)']);
   });
 
+  it('says so in its reasons when the posting could not be read', async () => {
+    const note = 'posting p-1 could not be read (403: confidential?): treated as no posting';
+    const sent = await decideFor(input({ postingNote: note }));
+    expect(sent.reasons).toEqual(['sending Backend - Python (chosen by stageDefault)', note]);
+    const none = await decideFor(input({ postingNote: note, stage: 'Take-home' }));
+    expect(none.actions).toContainEqual({
+      type: 'lever.addNote',
+      text: `No assessment was sent: Take-home has no default test, and no tag or posting names one (${note}).`,
+    });
+  });
+
   it('traces every rule and condition leaf with the fact value, operator, expected value, result and YAML line', async () => {
     const decision = await decideFor(input({ stage: 'Onsite' }));
     const rule = decision.trace.find((r) => r.rule === 'send-selected-test');

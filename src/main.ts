@@ -121,6 +121,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           clock,
           accepted: pipeline.accepted,
         }),
+        replay: { worker: pipeline.worker, clock },
+        degraded: pipeline.degraded,
         log,
       }),
       registry,

@@ -39,9 +39,10 @@ export interface InboxWorkerOptions {
   sleep(ms: number): Promise<void>;
   log: Logger;
   /**
-   * How long after its arrival a delivery that keeps failing on a passing problem (Lever 429, 5xx
-   * or unreachable) is still retried; then it is recorded as skipped with the last error. The replay
-   * window (72 h by default): Lever outages of hours must not drop webhooks.
+   * How long after its arrival (or replay) a delivery that keeps failing on a passing problem (Lever
+   * 429, 5xx or unreachable, or refusing the tenant's key) is still retried; then it is recorded as
+   * skipped with the last error. The replay window (72 h by default): Lever outages of hours must
+   * not drop webhooks.
    */
   retryForMs?: number;
   /** The first wait between tries; it doubles up to retryMaxMs. */

@@ -20,12 +20,12 @@ const edits = 50;
 
 const env = Object.fromEntries(
   [
-    'ACME_LEVER_API_KEY',
-    'ACME_LEVER_STAGE_TOKEN',
-    'ACME_LEVER_ARCHIVE_TOKEN',
-    'ACME_LEVER_HIRED_TOKEN',
-    'ACME_LEVER_DELETED_TOKEN',
-    'ACME_VENDOR_KEY',
+    'ACME__LEVER_API_KEY',
+    'ACME__LEVER_STAGE_TOKEN',
+    'ACME__LEVER_ARCHIVE_TOKEN',
+    'ACME__LEVER_HIRED_TOKEN',
+    'ACME__LEVER_DELETED_TOKEN',
+    'ACME__VENDOR_KEY',
   ].map((name) => [name, `bench-${name}`]),
 );
 

@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
+import { tenantEnvPrefix } from '../src/config/resolve-secrets.js';
 import { systemClock } from '../src/kernel/clock.js';
 import { startServer } from '../src/main.js';
 import { createSqliteStore } from '../src/store/sqlite/create-sqlite-store.js';
@@ -119,8 +120,8 @@ async function run(tenants: number): Promise<Run> {
   for (let t = 0; t < tenants; t++) {
     const id = tenantId(t);
     files[id] = sandboxTenant(id, lever.baseUrl);
-    env[`${id.toUpperCase()}_LEVER_API_KEY`] = apiKey(t);
-    env[`${id.toUpperCase()}_TOKEN`] = `webhook-token-${t}`;
+    env[`${tenantEnvPrefix(id)}LEVER_API_KEY`] = apiKey(t);
+    env[`${tenantEnvPrefix(id)}TOKEN`] = `webhook-token-${t}`;
   }
   for (let t = 0; t < tenants; t++)
     for (let o = 0; o < perTenant; o++) lever.addOpportunity({ id: `opp-${t}-${o}` });

@@ -27,9 +27,9 @@ export interface DemoOptions {
 
 const repoRoot = resolve(import.meta.dirname, '..');
 const secrets = {
-  DEMO_LEVER_API_KEY: 'demo-lever-key',
-  DEMO_LEVER_STAGE_TOKEN: 'demo-stage-token',
-  DEMO_VENDOR_KEY: 'demo-vendor-key',
+  DEMO__LEVER_API_KEY: 'demo-lever-key',
+  DEMO__LEVER_STAGE_TOKEN: 'demo-stage-token',
+  DEMO__VENDOR_KEY: 'demo-vendor-key',
 };
 const tenant = 'demo';
 const prefix = 'Hired Assessments';
@@ -63,13 +63,13 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   print(bold('stagegate demo: the demo tenant, a local Lever, a local assessment vendor'));
   print();
   try {
-    lever = await startLeverSimulator({ apiKeys: [secrets.DEMO_LEVER_API_KEY] });
+    lever = await startLeverSimulator({ apiKeys: [secrets.DEMO__LEVER_API_KEY] });
     lever.addStage({ id: 'stage-phone', text: 'Phone Screen' });
     lever.addStage({ id: 'stage-tech', text: 'Technical Screen' });
     header(`Lever simulator listening on ${lever.baseUrl}`);
     print(dim('      stages: Phone Screen, Technical Screen (the demo tenant’s trigger stage)'));
     vendor = await startVendorSimulator({
-      apiKeys: [secrets.DEMO_VENDOR_KEY],
+      apiKeys: [secrets.DEMO__VENDOR_KEY],
       tests: [
         { id: 'sandbox-python', name: 'Backend - Python' },
         { id: 'sandbox-react', name: 'Frontend - React' },
@@ -128,7 +128,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
         url: `${running.url}/webhooks/lever/${tenant}`,
         event: 'candidateStageChange',
         data: { opportunityId, fromStageId: 'stage-phone', toStageId: 'stage-tech' },
-        signatureToken: secrets.DEMO_LEVER_STAGE_TOKEN,
+        signatureToken: secrets.DEMO__LEVER_STAGE_TOKEN,
       });
       header(`${name} reaches Technical Screen → Lever webhook → ${result.status}`);
       expect(result.status === 202, `the webhook for ${name} should be accepted with 202`);
@@ -268,7 +268,7 @@ async function writeDemoTenant(workspace: string, leverUrl: string, vendorUrl: s
   document.setIn(['provider'], {
     kind: 'greenhouse-partner',
     baseUrl: vendorUrl,
-    apiKey: { env: 'DEMO_VENDOR_KEY' },
+    apiKey: { env: 'DEMO__VENDOR_KEY' },
   });
   await mkdir(join(workspace, 'tenants'));
   await writeFile(join(workspace, 'tenants', `${tenant}.yaml`), document.toString());

@@ -11,6 +11,15 @@ export interface SecretSources {
   readFile(path: string): string | undefined;
 }
 
+/**
+ * The start of every environment variable a tenant may read: its id in upper case, `-` as `_`, then
+ * two underscores (`big-co` -> `BIG_CO__`). Ids are words joined by single dashes, so no tenant's
+ * prefix begins another's, and none begins the operator's own variables (one underscore).
+ */
+export function tenantEnvPrefix(tenant: string): string {
+  return `${tenant.toUpperCase().replaceAll('-', '_')}__`;
+}
+
 /** Resolves every secret a tenant references; each missing one is a warning naming what to set. */
 export function resolveSecrets(
   tenant: TenantFile,

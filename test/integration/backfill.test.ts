@@ -44,7 +44,7 @@ function loadAcme(leverUrl: string): TenantSnapshot {
     file: 'tenants/acme.yaml',
     text,
     findPack: (name) => (name === pack.name ? pack : undefined),
-    secrets: { env: { ACME_LEVER_API_KEY: apiKey, ACME_TOKEN: 'token' }, readFile: () => undefined },
+    secrets: { env: { ACME__LEVER_API_KEY: apiKey, ACME__TOKEN: 'token' }, readFile: () => undefined },
   });
   if (!load.snapshot?.secrets) throw new Error(JSON.stringify(load.diagnostics));
   return load.snapshot;

@@ -20,7 +20,7 @@ async function moveToTechnicalScreen(url: string, opportunityId: string, token?:
     url: `${url}/webhooks/lever/acme`,
     event: 'candidateStageChange',
     data: { opportunityId, toStageId: 'stage-tech', fromStageId: 'stage-phone' },
-    signatureToken: world.env.ACME_TOKEN ?? '',
+    signatureToken: world.env.ACME__TOKEN ?? '',
     ...(token ? { token } : {}),
   });
 }

@@ -63,7 +63,7 @@ describe('executor: a candidate ends with exactly one status tag', () => {
       expect(await post(world.lever, server.url, 'acme', delivery as never)).toBe(202);
       await server.idle();
       // While the send waits for its retry, someone in Lever puts a status tag on the candidate.
-      const apiKey = tenantEnv('acme').ACME_LEVER_API_KEY ?? '';
+      const apiKey = tenantEnv('acme').ACME__LEVER_API_KEY ?? '';
       const added = await fetch(`${world.lever.baseUrl}/opportunities/opp-1/addTags`, {
         method: 'POST',
         headers: {

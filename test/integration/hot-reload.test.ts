@@ -19,14 +19,14 @@ const root = resolve(import.meta.dirname, '../..');
 type ReloadEvent = Parameters<Parameters<TenantRegistry['onReload']>[0]>[0];
 
 const env = {
-  ACME_LEVER_API_KEY: 'acme-lever-key',
-  ACME_LEVER_STAGE_TOKEN: 'acme-stage',
-  ACME_LEVER_ARCHIVE_TOKEN: 'acme-archive',
-  ACME_LEVER_HIRED_TOKEN: 'acme-hired',
-  ACME_LEVER_DELETED_TOKEN: 'acme-deleted',
-  ACME_VENDOR_KEY: 'acme-vendor',
-  DEMO_LEVER_API_KEY: 'demo-lever-key',
-  DEMO_LEVER_STAGE_TOKEN: 'demo-stage',
+  ACME__LEVER_API_KEY: 'acme-lever-key',
+  ACME__LEVER_STAGE_TOKEN: 'acme-stage',
+  ACME__LEVER_ARCHIVE_TOKEN: 'acme-archive',
+  ACME__LEVER_HIRED_TOKEN: 'acme-hired',
+  ACME__LEVER_DELETED_TOKEN: 'acme-deleted',
+  ACME__VENDOR_KEY: 'acme-vendor',
+  DEMO__LEVER_API_KEY: 'demo-lever-key',
+  DEMO__LEVER_STAGE_TOKEN: 'demo-stage',
 };
 
 const files: ConfigFiles = {

@@ -13,10 +13,10 @@ const hour = 60 * 60 * 1000;
 
 const sandboxTenant = `tenant: sandbox
 lever:
-  apiKey: { env: SANDBOX_LEVER_API_KEY }
+  apiKey: { env: SANDBOX__LEVER_API_KEY }
   webhookTokens:
-    candidateStageChange: [{ env: SANDBOX_STAGE_TOKEN }, { env: SANDBOX_ROTATED_TOKEN }]
-    candidateHired: [{ env: SANDBOX_STAGE_TOKEN }]
+    candidateStageChange: [{ env: SANDBOX__STAGE_TOKEN }, { env: SANDBOX__ROTATED_TOKEN }]
+    candidateHired: [{ env: SANDBOX__STAGE_TOKEN }]
 provider:
   kind: sandbox
 tests:
@@ -27,7 +27,7 @@ triggers:
 `;
 const pendingTenant = sandboxTenant
   .replace('tenant: sandbox', 'tenant: pending')
-  .replace('SANDBOX_LEVER_API_KEY', 'PENDING_LEVER_API_KEY');
+  .replaceAll('SANDBOX__', 'PENDING__');
 // Its secrets are all set, but the file fails validation, and no earlier version of it ever loaded.
 const invalidTenant = sandboxTenant
   .replace('tenant: sandbox', 'tenant: invalid')
@@ -72,10 +72,11 @@ beforeAll(async () => {
   server = await startIn(
     root,
     {
-      SANDBOX_LEVER_API_KEY: apiKey,
-      SANDBOX_STAGE_TOKEN: stageToken,
-      SANDBOX_ROTATED_TOKEN: rotatedToken,
-      PENDING_STAGE_TOKEN: stageToken,
+      SANDBOX__LEVER_API_KEY: apiKey,
+      SANDBOX__STAGE_TOKEN: stageToken,
+      SANDBOX__ROTATED_TOKEN: rotatedToken,
+      PENDING__STAGE_TOKEN: stageToken,
+      PENDING__ROTATED_TOKEN: rotatedToken,
     },
     logLines,
   );
@@ -240,7 +241,7 @@ describe('health, readiness and metrics', () => {
         status: 'not-ready',
         version: expect.any(String),
         lastError: expect.any(String),
-        missing: [expect.stringContaining('PENDING_LEVER_API_KEY')],
+        missing: [expect.stringContaining('PENDING__LEVER_API_KEY')],
       },
       { id: 'sandbox', status: 'ready', version: expect.any(String), lastError: null, missing: [] },
     ]);
@@ -297,7 +298,7 @@ describe('logs', () => {
       expect.objectContaining({
         level: 40,
         tenant: 'pending',
-        msg: expect.stringContaining('PENDING_LEVER_API_KEY'),
+        msg: expect.stringContaining('PENDING__LEVER_API_KEY'),
       }),
     );
   });

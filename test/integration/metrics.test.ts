@@ -9,7 +9,7 @@ import { createWorkspace, sandboxTenant } from '../support/start-stagegate.js';
 
 const apiKey = 'acme-lever-key-for-metrics';
 const token = 'acme-webhook-token-for-metrics';
-const env = { ACME_LEVER_API_KEY: apiKey, ACME_TOKEN: token };
+const env = { ACME__LEVER_API_KEY: apiKey, ACME__TOKEN: token };
 
 let clock: ReturnType<typeof createManualClock>;
 let lever: LeverSimulator;

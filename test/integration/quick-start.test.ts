@@ -10,7 +10,7 @@ import { signLeverWebhook } from '../../src/lever/sign-webhook.js';
 // The README's quick start, as an operator runs it: the built service, the shipped tenants and
 // rules, only the demo tenant's secrets set. `npm test` builds dist/ before vitest runs.
 const repoRoot = resolve(import.meta.dirname, '../..');
-const demo = { DEMO_LEVER_API_KEY: 'quick-start-key', DEMO_LEVER_STAGE_TOKEN: 'quick-start-token' };
+const demo = { DEMO__LEVER_API_KEY: 'quick-start-key', DEMO__LEVER_STAGE_TOKEN: 'quick-start-token' };
 const waitMs = 10_000;
 
 let dataDir: string;
@@ -76,7 +76,7 @@ async function deliver(url: string, data: Record<string, unknown>): Promise<numb
       event: 'candidateStageChange',
       triggeredAt,
       token,
-      signature: signLeverWebhook(demo.DEMO_LEVER_STAGE_TOKEN, token, triggeredAt),
+      signature: signLeverWebhook(demo.DEMO__LEVER_STAGE_TOKEN, token, triggeredAt),
       data,
     }),
   });
@@ -123,9 +123,9 @@ describe('quick start: node dist/src/main.js', () => {
     const tenants = Object.fromEntries(readiness.tenants.map((t) => [t.id, t]));
     expect(tenants.demo).toMatchObject({ status: 'ready', missing: [] });
     expect(tenants.acme?.status).toBe('not-ready');
-    expect(tenants.acme?.missing.join('\n')).toContain('ACME_LEVER_API_KEY');
+    expect(tenants.acme?.missing.join('\n')).toContain('ACME__LEVER_API_KEY');
     expect(tenants.globex?.status).toBe('not-ready');
-    expect(tenants.globex?.missing.join('\n')).toContain('GLOBEX_LEVER_API_KEY');
+    expect(tenants.globex?.missing.join('\n')).toContain('GLOBEX__LEVER_API_KEY');
 
     // Lever's "Test" button: a signed delivery with no data.
     expect(await deliver(url, {})).toBe(200);

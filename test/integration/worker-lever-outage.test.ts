@@ -10,7 +10,7 @@ import { createWorkspace, sandboxTenant } from '../support/start-stagegate.js';
 
 const apiKey = 'acme-lever-key-for-outages';
 const token = 'acme-webhook-token-for-outages';
-const env = { ACME_LEVER_API_KEY: apiKey, ACME_TOKEN: token };
+const env = { ACME__LEVER_API_KEY: apiKey, ACME__TOKEN: token };
 const minute = 60 * 1000;
 const hour = 60 * minute;
 

@@ -142,7 +142,7 @@ describe('hostile input', () => {
         url: `${server.url}/webhooks/lever/globex`,
         event: 'candidateStageChange',
         data: { opportunityId: 'opp-1', toStageId: 'stage-tech' },
-        signatureToken: world.env.ACME_TOKEN ?? '',
+        signatureToken: world.env.ACME__TOKEN ?? '',
         triggeredAt,
       })
       .then((result) => result.status);
@@ -152,7 +152,7 @@ describe('hostile input', () => {
       url: `${server.url}/webhooks/lever/acme`,
       event: 'candidateStageChange',
       data: { opportunityId: 'opp-1', toStageId: 'stage-tech' },
-      signatureToken: world.env.ACME_TOKEN ?? '',
+      signatureToken: world.env.ACME__TOKEN ?? '',
       signature: signLeverWebhook('not-the-token', 'tok', triggeredAt),
     });
     expect(forged.status).toBe(401);

@@ -12,7 +12,7 @@ describe('stagegate validate', () => {
     const io = captureIo({ cwd: root });
     expect(await runCli(['validate'], io)).toBe(0);
     expect(io.out()).toMatch(/0 errors/);
-    expect(io.out()).toMatch(/warning: the environment variable ACME_LEVER_API_KEY is not set/);
+    expect(io.out()).toMatch(/warning: the environment variable ACME__LEVER_API_KEY is not set/);
   });
 
   it('checks a fixture as `stagegate test` would: a tenant name that does not match, at its line', async () => {
@@ -49,8 +49,8 @@ describe('stagegate validate', () => {
       [
         'tenant: acme',
         'lever:',
-        '  apiKey: { env: ACME_KEY }',
-        '  webhookTokens: { candidateStageChange: [{ env: ACME_TOKEN }] }',
+        '  apiKey: { env: ACME__KEY }',
+        '  webhookTokens: { candidateStageChange: [{ env: ACME__TOKEN }] }',
         'provider: { kind: sandbox }',
         'tests:',
         '  "Backend - Python": { providerTestId: t-1 }',

@@ -15,12 +15,12 @@ const lifecycle = loadPack('rules/assessment-lifecycle.yaml', read('rules/assess
 const acme = read('tenants/acme.yaml');
 const acmeEnv = Object.fromEntries(
   [
-    'ACME_LEVER_API_KEY',
-    'ACME_LEVER_STAGE_TOKEN',
-    'ACME_LEVER_ARCHIVE_TOKEN',
-    'ACME_LEVER_HIRED_TOKEN',
-    'ACME_LEVER_DELETED_TOKEN',
-    'ACME_VENDOR_KEY',
+    'ACME__LEVER_API_KEY',
+    'ACME__LEVER_STAGE_TOKEN',
+    'ACME__LEVER_ARCHIVE_TOKEN',
+    'ACME__LEVER_HIRED_TOKEN',
+    'ACME__LEVER_DELETED_TOKEN',
+    'ACME__VENDOR_KEY',
   ].map((name) => [name, `value-of-${name}`]),
 );
 

@@ -13,9 +13,9 @@ const lifecycle = loadPack(
 // Lines 1-8; what a test appends starts at line 9.
 const base = `tenant: acme
 lever:
-  apiKey: { env: K }
+  apiKey: { env: ACME__K }
   webhookTokens:
-    candidateStageChange: [{ env: T }]
+    candidateStageChange: [{ env: ACME__T }]
 provider: { kind: sandbox }
 tests: { "Backend - Python": { providerTestId: t-101 } }
 triggers: [{ stage: Technical Screen, defaultTest: "Backend - Python" }]
@@ -26,7 +26,7 @@ function errors(text: string, packs: LoadedPack[] = [lifecycle]) {
     file: 'tenants/acme.yaml',
     text,
     findPack: (name) => packs.find((pack) => pack.name === name),
-    secrets: { env: { K: 'k', T: 't' }, readFile: () => undefined },
+    secrets: { env: { ACME__K: 'k', ACME__T: 't' }, readFile: () => undefined },
   });
   return load.diagnostics.filter((d) => d.severity === 'error');
 }

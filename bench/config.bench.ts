@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import pino from 'pino';
+import { envSecretSources } from '../src/config/resolve-secrets.js';
 import {
   type ConfigFiles,
   createTenantRegistry,
@@ -119,7 +120,7 @@ function createRegistry(dirs: Dirs): TenantRegistry {
   return createTenantRegistry({
     ...dirs,
     files,
-    secrets: { env, readFile: () => undefined },
+    secrets: envSecretSources(env),
     clock: systemClock,
     log: pino({ level: 'info' }, sink),
   });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type DestinationStream, pino } from 'pino';
 import { createAdminRouter } from './admin/create-admin-router.js';
+import { createSecretSources } from './config/read-secret-file.js';
 import { createTenantRegistry } from './config/tenant-registry.js';
 import { watchConfig } from './config/watch-config.js';
 import { createBackfill } from './decide/create-backfill.js';
@@ -12,7 +13,7 @@ import { createApp } from './intake/create-app.js';
 import { createMetrics } from './intake/create-metrics.js';
 import { describeReadiness } from './intake/describe-readiness.js';
 import { type Clock, systemClock } from './kernel/clock.js';
-import { createFsConfigFiles, createSecretSources } from './server/create-fs-config-files.js';
+import { createFsConfigFiles } from './server/create-fs-config-files.js';
 import { createLogger } from './server/create-logger.js';
 import { createPipeline, type Pipeline } from './server/create-pipeline.js';
 import { readOrCreateSecret } from './server/read-or-create-secret.js';
@@ -70,7 +71,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       tenantsDir: config.tenantsDir,
       rulesDir: config.rulesDir,
       files: createFsConfigFiles(),
-      secrets: createSecretSources(options.env),
+      secrets: createSecretSources({ env: options.env, secretsDir: config.secretsDir }),
       clock,
       log,
     });

@@ -60,7 +60,7 @@ export async function checkCommand(io: CliIo, options: { tenant: string; json?: 
     const { settings } = load.snapshot;
     // The schema passed, so the file has the shape the loader checked; the refs are what it names.
     const file = readYaml(tenantPath, text).data as TenantFile;
-    const secrets = resolveSecretRefs(file, tenantPath, secretSources(io));
+    const secrets = resolveSecretRefs(file, options.tenant, secretSources(io));
     const log = pino({ level: 'silent' });
     const sleep = realSleep;
     const leverKey = secrets.leverApiKey.value;

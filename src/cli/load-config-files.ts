@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { Diagnostic } from '../config/diagnostic.js';
 import { type LoadedPack, loadPack } from '../config/load-pack.js';
+import { createSecretSources } from '../config/read-secret-file.js';
 import type { SecretSources } from '../config/resolve-secrets.js';
 import { isTenantFile } from '../config/tenant-registry.js';
 import type { CliIo } from './io.js';
@@ -39,8 +40,10 @@ export function unreadableFile(file: string): Diagnostic {
   };
 }
 
+/** The operator's secrets as the service sees them: this environment, and $STAGEGATE_SECRETS_DIR. */
 export function secretSources(io: CliIo): SecretSources {
-  return { env: io.env, readFile: readText };
+  const dir = io.env.STAGEGATE_SECRETS_DIR?.trim() ?? '';
+  return createSecretSources({ env: io.env, secretsDir: dir === '' ? null : resolve(io.cwd, dir) });
 }
 
 /** YAML files named on the command line: files as given, directories expanded (one level). */

@@ -23,6 +23,10 @@ export const diagnosticCatalog = {
   'unknown-fact': 'A rule or template reads a fact that does not exist.',
   'bad-action': 'An action in `then:` lacks a field its type needs, or has one it does not take.',
   'missing-secret': 'A referenced secret (environment variable or file) is not set; the tenant is not ready.',
+  'secret-scope':
+    "A secret reference reaches outside the tenant: an environment variable without the tenant's prefix (ACME__ for acme), or a file outside the tenant's secrets directory.",
+  'secret-file':
+    'A secret file is not a small regular file (a device, a FIFO, a directory, over 64 KiB, a link out).',
   'unreadable-file': 'The file could not be read.',
 } as const;
 

@@ -65,7 +65,7 @@ export function loadTenant({ file, text, findPack, secrets }: LoadTenantInput): 
   const assembled = assembleRules(data, yaml, findPack);
   for (const d of assembled.diagnostics) diagnostics.push(d);
   const packNames = assembled.packs.map((pack) => pack.name);
-  const resolved = resolveSecrets(data, yaml, secrets);
+  const resolved = resolveSecrets(tenant, data, yaml, secrets);
   for (const d of resolved.diagnostics) diagnostics.push(d);
   if (diagnostics.some((d) => d.severity === 'error')) return invalid(wanted);
 

@@ -8,6 +8,8 @@ export interface ServerEnv {
   tenantsDir: string;
   rulesDir: string;
   dataDir: string;
+  /** Tenants' secret files, each tenant's under <secretsDir>/<tenant>/; null: no secret files. */
+  secretsDir: string | null;
   logLevel: string;
   replayWindowMs: number;
   /** How long finished inbox items and decisions (with their actions) are kept. */
@@ -106,6 +108,7 @@ export function readServerEnv(env: Readonly<Record<string, string | undefined>>,
     tenantsDir: dir('STAGEGATE_TENANTS_DIR', 'tenants'),
     rulesDir: dir('STAGEGATE_RULES_DIR', 'rules'),
     dataDir: dir('STAGEGATE_DATA_DIR', 'data'),
+    secretsDir: text('STAGEGATE_SECRETS_DIR', '') === '' ? null : dir('STAGEGATE_SECRETS_DIR', ''),
     logLevel,
     replayWindowMs: hours * 60 * 60 * 1000,
     retentionMs: Math.round(retentionDays * 24 * 60 * 60 * 1000),

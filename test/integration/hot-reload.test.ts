@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { envSecretSources } from '../../src/config/resolve-secrets.js';
 import {
   type ConfigFiles,
   createTenantRegistry,
@@ -27,6 +28,8 @@ const env = {
   ACME__VENDOR_KEY: 'acme-vendor',
   DEMO__LEVER_API_KEY: 'demo-lever-key',
   DEMO__LEVER_STAGE_TOKEN: 'demo-stage',
+  INITECH__LEVER_API_KEY: 'initech-lever-key',
+  INITECH__LEVER_STAGE_TOKEN: 'initech-stage',
 };
 
 const files: ConfigFiles = {
@@ -82,7 +85,7 @@ beforeEach(async () => {
     tenantsDir,
     rulesDir,
     files,
-    secrets: { env, readFile: () => undefined },
+    secrets: envSecretSources(env),
     clock: createManualClock(Date.UTC(2025, 0, 15)),
     log,
   });
@@ -243,7 +246,10 @@ describe('hot reload of tenant files', () => {
   it('loads a tenant file that appears', async () => {
     const loaded = nextReload((e) => e.tenant === 'initech' && e.outcome === 'loaded');
     const demo = await readFile(join(root, 'tenants/demo.yaml'), 'utf8');
-    await writeFile(join(tenantsDir, 'initech.yaml'), demo.replace('tenant: demo', 'tenant: initech'));
+    await writeFile(
+      join(tenantsDir, 'initech.yaml'),
+      demo.replace('tenant: demo', 'tenant: initech').replaceAll('DEMO__', 'INITECH__'),
+    );
     await loaded;
 
     expect(registry.get('initech')).toMatchObject({ status: 'ready', lastError: null });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadPack } from '../../src/config/load-pack.js';
 import { loadTenant } from '../../src/config/load-tenant.js';
+import { envSecretSources } from '../../src/config/resolve-secrets.js';
 import type { TenantSnapshot } from '../../src/config/types.js';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
@@ -15,7 +16,7 @@ export function loadShippedTenant(id: string, env: Record<string, string> = {}):
     file,
     text: readFileSync(resolve(repoRoot, file), 'utf8'),
     findPack: (name) => (name === pack.name ? pack : undefined),
-    secrets: { env, readFile: () => undefined },
+    secrets: envSecretSources(env),
   });
   if (!load.snapshot) throw new Error(`${file} did not load: ${JSON.stringify(load.diagnostics)}`);
   return load.snapshot;

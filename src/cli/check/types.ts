@@ -18,4 +18,7 @@ export interface ResolvedSecret {
   /** Where the tenant file references it: `lever.apiKey`. */
   where: string;
   value: string | undefined;
+  /** When there is no value: what is wrong, and what to do, as the loader words it. */
+  problem?: string;
+  fix?: string;
 }

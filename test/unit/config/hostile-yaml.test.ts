@@ -5,6 +5,7 @@ import type { DiagnosticCode } from '../../../src/config/diagnostic.js';
 import { loadPack } from '../../../src/config/load-pack.js';
 import { loadTenant, type TenantLoad } from '../../../src/config/load-tenant.js';
 import { yamlLimits } from '../../../src/config/read-yaml.js';
+import { envSecretSources } from '../../../src/config/resolve-secrets.js';
 
 // Files a careless generator or a hostile editor could save into tenants/. Each must come back as
 // diagnostics: no throw, no hang (vitest's per-test timeout is the hang guard). Big inputs are built
@@ -29,7 +30,7 @@ function load(text: string, file = 'tenants/hostile.yaml'): TenantLoad {
     file,
     text,
     findPack: (name) => (name === lifecycle.name ? lifecycle : undefined),
-    secrets: { env: acmeEnv, readFile: () => undefined },
+    secrets: envSecretSources(acmeEnv),
   });
 }
 

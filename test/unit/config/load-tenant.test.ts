@@ -4,6 +4,7 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { type LoadedPack, loadPack } from '../../../src/config/load-pack.js';
 import { loadTenant } from '../../../src/config/load-tenant.js';
+import { envSecretSources } from '../../../src/config/resolve-secrets.js';
 import type { TenantSnapshot } from '../../../src/config/types.js';
 
 const root = resolve(import.meta.dirname, '../../..');
@@ -29,7 +30,7 @@ function loadAcme(
     file: 'tenants/acme.yaml',
     text: options.text ?? acme,
     findPack: (name) => packs.find((pack) => pack.name === name),
-    secrets: { env: options.env ?? acmeSecrets, readFile: () => undefined },
+    secrets: envSecretSources(options.env ?? acmeSecrets),
   });
 }
 
@@ -95,7 +96,7 @@ describe('loadTenant: secrets', () => {
     ]);
   });
 
-  it('reads a file secret from the path it names, trimmed', () => {
+  it("reads a file secret from the tenant's own secrets directory, trimmed", () => {
     const asked: string[] = [];
     const load = loadTenant({
       file: 'tenants/globex.yaml',
@@ -108,14 +109,15 @@ describe('loadTenant: secrets', () => {
           GLOBEX__LEVER_STAGE_TOKEN_OLD: 'g-3',
           GLOBEX__LEVER_HIRED_TOKEN: 'g-4',
         },
-        readFile: (path) => {
-          asked.push(path);
-          return 'globex-vendor-key-5b\n';
+        secretsDir: '/run/stagegate-secrets',
+        readFile: (tenant, name) => {
+          asked.push(`${tenant}/${name}`);
+          return { kind: 'read', text: 'globex-vendor-key-5b\n' };
         },
       },
     });
     expect(load.status).toBe('ready');
-    expect(asked).toEqual(['/run/secrets/globex-vendor-key']);
+    expect(asked).toEqual(['globex/vendor-key']);
     expect(snapshotOf(load).secrets?.providerApiKey?.reveal()).toBe('globex-vendor-key-5b');
   });
 

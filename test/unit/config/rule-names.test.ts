@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPack } from '../../../src/config/load-pack.js';
 import { loadTenant } from '../../../src/config/load-tenant.js';
+import { envSecretSources } from '../../../src/config/resolve-secrets.js';
 import { repoRoot } from '../../support/load-shipped-tenant.js';
 
 const pack = loadPack(
@@ -15,7 +16,7 @@ const load = (text: string) =>
     file: 'tenants/acme.yaml',
     text,
     findPack: (name) => (name === pack.name ? pack : undefined),
-    secrets: { env: {}, readFile: () => undefined },
+    secrets: envSecretSources({}),
   });
 
 const rule = (name: string, extra = '') => `  - name: ${name}

@@ -116,6 +116,7 @@ async function run(tenants: number): Promise<Run> {
     PORT: '0',
     LOG_LEVEL: 'silent',
     STAGEGATE_STORE: 'sqlite',
+    STAGEGATE_ALLOWED_HOSTS: '127.0.0.1',
   };
   for (let t = 0; t < tenants; t++) {
     const id = tenantId(t);

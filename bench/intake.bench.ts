@@ -104,7 +104,14 @@ async function startOurs(
   const { sleep, releaseAll } = releasableSleep();
   const server = await startServer({
     cwd: root,
-    env: { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent', STAGEGATE_STORE: store, ...env },
+    env: {
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      STAGEGATE_STORE: store,
+      STAGEGATE_ALLOWED_HOSTS: '127.0.0.1',
+      ...env,
+    },
     logDestination: new Writable({ write: (_chunk, _encoding, callback) => callback() }),
     sleep,
   });

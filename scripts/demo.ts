@@ -89,6 +89,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
         ...secrets,
         HOST: '127.0.0.1',
         PORT: '0',
+        // Both simulators are on loopback: the operator (here, the demo) allows it.
+        STAGEGATE_ALLOWED_HOSTS: '127.0.0.1',
         STAGEGATE_TENANTS_DIR: join(workspace, 'tenants'),
         STAGEGATE_RULES_DIR: join(repoRoot, 'rules'),
         STAGEGATE_DATA_DIR: join(workspace, 'data'),

@@ -72,6 +72,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       rulesDir: config.rulesDir,
       files: createFsConfigFiles(),
       secrets: createSecretSources({ env: options.env, secretsDir: config.secretsDir }),
+      allowedHosts: config.allowedHosts,
       clock,
       log,
     });

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { parseAllowedHosts } from '../config/check-outbound-hosts.js';
 import type { Diagnostic } from '../config/diagnostic.js';
 import { type LoadedPack, loadPack } from '../config/load-pack.js';
 import { createSecretSources } from '../config/read-secret-file.js';
@@ -44,6 +45,11 @@ export function unreadableFile(file: string): Diagnostic {
 export function secretSources(io: CliIo): SecretSources {
   const dir = io.env.STAGEGATE_SECRETS_DIR?.trim() ?? '';
   return createSecretSources({ env: io.env, secretsDir: dir === '' ? null : resolve(io.cwd, dir) });
+}
+
+/** STAGEGATE_ALLOWED_HOSTS as the service reads it; `problems` names entries that are not host names. */
+export function allowedHosts(io: CliIo): { hosts: string[]; problems: string[] } {
+  return parseAllowedHosts(io.env.STAGEGATE_ALLOWED_HOSTS);
 }
 
 /** YAML files named on the command line: files as given, directories expanded (one level). */

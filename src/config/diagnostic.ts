@@ -27,6 +27,8 @@ export const diagnosticCatalog = {
     "A secret reference reaches outside the tenant: an environment variable without the tenant's prefix (ACME__ for acme), or a file outside the tenant's secrets directory.",
   'secret-file':
     'A secret file is not a small regular file (a device, a FIFO, a directory, over 64 KiB, a link out).',
+  'host-not-allowed':
+    'A base URL goes where the operator has not allowed (STAGEGATE_ALLOWED_HOSTS), over plain http off loopback, or with credentials in it.',
   'unreadable-file': 'The file could not be read.',
 } as const;
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { deepFreeze } from '../kernel/deep-freeze.js';
 import { assembleRules, defaultPacks } from './assemble-rules.js';
+import { checkOutboundHosts } from './check-outbound-hosts.js';
 import { checkSchema } from './check-schema.js';
 import { checkTenant } from './check-tenant.js';
 import type { Diagnostic } from './diagnostic.js';
@@ -29,10 +30,21 @@ export interface LoadTenantInput {
   text: string;
   findPack(name: string): LoadedPack | undefined;
   secrets: SecretSources;
+  /**
+   * STAGEGATE_ALLOWED_HOSTS, as parsed by the composition root; none by default (Lever's own API
+   * only). 'unchecked' for tools that send nothing (stagegate test, explain).
+   */
+  allowedHosts?: readonly string[] | 'unchecked';
 }
 
 /** YAML -> schema -> checks -> compiled rules -> a frozen, versioned snapshot. Never throws. */
-export function loadTenant({ file, text, findPack, secrets }: LoadTenantInput): TenantLoad {
+export function loadTenant({
+  file,
+  text,
+  findPack,
+  secrets,
+  allowedHosts = [],
+}: LoadTenantInput): TenantLoad {
   const tenant = basename(file).replace(/\.ya?ml$/, '');
   const yaml = readYaml(file, text);
   const diagnostics = [...yaml.diagnostics];
@@ -62,6 +74,9 @@ export function loadTenant({ file, text, findPack, secrets }: LoadTenantInput): 
   }
 
   for (const d of checkTenant(data, yaml)) diagnostics.push(d);
+  if (allowedHosts !== 'unchecked') {
+    for (const d of checkOutboundHosts(data, yaml, allowedHosts)) diagnostics.push(d);
+  }
   const assembled = assembleRules(data, yaml, findPack);
   for (const d of assembled.diagnostics) diagnostics.push(d);
   const packNames = assembled.packs.map((pack) => pack.name);

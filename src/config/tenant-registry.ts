@@ -51,10 +51,12 @@ export function createTenantRegistry(options: {
   rulesDir: string;
   files: ConfigFiles;
   secrets: SecretSources;
+  /** STAGEGATE_ALLOWED_HOSTS: the hosts base URLs may name besides Lever's own API. */
+  allowedHosts: readonly string[];
   clock: Clock;
   log: Logger;
 }): TenantRegistry {
-  const { tenantsDir, rulesDir, files, secrets, clock, log } = options;
+  const { tenantsDir, rulesDir, files, secrets, allowedHosts, clock, log } = options;
   const packs = new Map<string, LoadedPack>();
   const tenants = new Map<string, TenantEntry>();
   const packUsers = new Map<string, Set<string>>();
@@ -87,7 +89,7 @@ export function createTenantRegistry(options: {
       }
       return;
     }
-    const load = loadTenant({ file: path, text, findPack: (name) => packs.get(name), secrets });
+    const load = loadTenant({ file: path, text, findPack: (name) => packs.get(name), secrets, allowedHosts });
     for (const name of load.packs) {
       const users = packUsers.get(name) ?? new Set<string>();
       users.add(id);

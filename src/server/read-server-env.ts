@@ -1,4 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
+import { parseAllowedHosts } from '../config/check-outbound-hosts.js';
 import { parseRetrySchedule } from '../execute/retry-schedule.js';
 import { StagegateError } from '../kernel/errors.js';
 
@@ -8,6 +9,8 @@ export interface ServerEnv {
   tenantsDir: string;
   rulesDir: string;
   dataDir: string;
+  /** STAGEGATE_ALLOWED_HOSTS: hosts tenants' base URLs may name besides Lever's own API. */
+  allowedHosts: string[];
   /** Tenants' secret files, each tenant's under <secretsDir>/<tenant>/; null: no secret files. */
   secretsDir: string | null;
   logLevel: string;
@@ -90,6 +93,8 @@ export function readServerEnv(env: Readonly<Record<string, string | undefined>>,
   } catch (error) {
     problems.push((error as Error).message);
   }
+  const allowedHosts = parseAllowedHosts(env.STAGEGATE_ALLOWED_HOSTS);
+  problems.push(...allowedHosts.problems);
   const store = text('STAGEGATE_STORE', 'sqlite');
   if (store !== 'lowdb' && store !== 'sqlite') {
     problems.push(`STAGEGATE_STORE must be lowdb or sqlite, got ${JSON.stringify(store)}`);
@@ -108,6 +113,7 @@ export function readServerEnv(env: Readonly<Record<string, string | undefined>>,
     tenantsDir: dir('STAGEGATE_TENANTS_DIR', 'tenants'),
     rulesDir: dir('STAGEGATE_RULES_DIR', 'rules'),
     dataDir: dir('STAGEGATE_DATA_DIR', 'data'),
+    allowedHosts: allowedHosts.hosts,
     secretsDir: text('STAGEGATE_SECRETS_DIR', '') === '' ? null : dir('STAGEGATE_SECRETS_DIR', ''),
     logLevel,
     replayWindowMs: hours * 60 * 60 * 1000,

@@ -46,6 +46,7 @@ function loadAcme(leverUrl: string): TenantSnapshot {
     text,
     findPack: (name) => (name === pack.name ? pack : undefined),
     secrets: envSecretSources({ ACME__LEVER_API_KEY: apiKey, ACME__TOKEN: 'token' }),
+    allowedHosts: ['127.0.0.1'],
   });
   if (!load.snapshot?.secrets) throw new Error(JSON.stringify(load.diagnostics));
   return load.snapshot;

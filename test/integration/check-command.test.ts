@@ -21,7 +21,10 @@ beforeEach(async () => {
 afterEach(() => world.close());
 
 async function check(argv: string[], overrides: Record<string, string | undefined> = {}) {
-  const io = captureIo({ cwd: world.root, env: { ...world.env, ...overrides } });
+  const io = captureIo({
+    cwd: world.root,
+    env: { STAGEGATE_ALLOWED_HOSTS: '127.0.0.1', ...world.env, ...overrides },
+  });
   const code = await runCli(['check', ...argv], io);
   return { code, out: io.out(), err: io.err() };
 }

@@ -12,6 +12,7 @@ import {
 } from '../../src/config/tenant-registry.js';
 import { watchConfig } from '../../src/config/watch-config.js';
 import { createManualClock } from '../../src/kernel/clock.js';
+import { shippedAllowedHosts } from '../support/load-shipped-tenant.js';
 
 // Real files in a temp directory, the real chokidar watcher, a pino logger writing to memory.
 // Every wait is on a registry.onReload event, never on a timer.
@@ -86,6 +87,7 @@ beforeEach(async () => {
     rulesDir,
     files,
     secrets: envSecretSources(env),
+    allowedHosts: shippedAllowedHosts,
     clock: createManualClock(Date.UTC(2025, 0, 15)),
     log,
   });

@@ -54,7 +54,7 @@ function memoryLog(lines: string[]): Writable {
 async function startIn(dir: string, env: Record<string, string>, lines: string[] = []) {
   return startServer({
     cwd: dir,
-    env: { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'debug', ...env },
+    env: { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'debug', STAGEGATE_ALLOWED_HOSTS: '127.0.0.1', ...env },
     logDestination: memoryLog(lines),
   });
 }

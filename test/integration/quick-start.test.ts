@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { signLeverWebhook } from '../../src/lever/sign-webhook.js';
+import { shippedAllowedHosts } from '../support/load-shipped-tenant.js';
 
 // The README's quick start, as an operator runs it: the built service, the shipped tenants and
 // rules, only the demo tenant's secrets set. `npm test` builds dist/ before vitest runs.
@@ -97,6 +98,8 @@ describe('quick start: node dist/src/main.js', () => {
         STAGEGATE_DATA_DIR: dataDir,
         STAGEGATE_TENANTS_DIR: join(repoRoot, 'tenants'),
         STAGEGATE_RULES_DIR: join(repoRoot, 'rules'),
+        // The operator allows the demo's Lever (loopback) and the example vendors of acme and globex.
+        STAGEGATE_ALLOWED_HOSTS: shippedAllowedHosts.join(','),
         ...demo,
       },
     });

@@ -62,6 +62,7 @@ async function start(
       PORT: '0',
       LOG_LEVEL: 'debug',
       STAGEGATE_STORE: testStoreKind,
+      STAGEGATE_ALLOWED_HOSTS: '127.0.0.1',
       ...env,
       ...extraEnv,
     },

@@ -41,6 +41,8 @@ export async function startStagegate(
       PORT: '0',
       LOG_LEVEL: 'debug',
       STAGEGATE_STORE: testStoreKind,
+      // The simulators listen on loopback; the operator allows it, as a test's operator.
+      STAGEGATE_ALLOWED_HOSTS: '127.0.0.1',
       ...env,
     },
     logDestination: sink,

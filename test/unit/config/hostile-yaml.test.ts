@@ -6,6 +6,7 @@ import { loadPack } from '../../../src/config/load-pack.js';
 import { loadTenant, type TenantLoad } from '../../../src/config/load-tenant.js';
 import { yamlLimits } from '../../../src/config/read-yaml.js';
 import { envSecretSources } from '../../../src/config/resolve-secrets.js';
+import { shippedAllowedHosts } from '../../support/load-shipped-tenant.js';
 
 // Files a careless generator or a hostile editor could save into tenants/. Each must come back as
 // diagnostics: no throw, no hang (vitest's per-test timeout is the hang guard). Big inputs are built
@@ -31,6 +32,7 @@ function load(text: string, file = 'tenants/hostile.yaml'): TenantLoad {
     text,
     findPack: (name) => (name === lifecycle.name ? lifecycle : undefined),
     secrets: envSecretSources(acmeEnv),
+    allowedHosts: shippedAllowedHosts,
   });
 }
 

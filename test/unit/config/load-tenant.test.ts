@@ -6,6 +6,7 @@ import { type LoadedPack, loadPack } from '../../../src/config/load-pack.js';
 import { loadTenant } from '../../../src/config/load-tenant.js';
 import { envSecretSources } from '../../../src/config/resolve-secrets.js';
 import type { TenantSnapshot } from '../../../src/config/types.js';
+import { shippedAllowedHosts } from '../../support/load-shipped-tenant.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
@@ -31,6 +32,7 @@ function loadAcme(
     text: options.text ?? acme,
     findPack: (name) => packs.find((pack) => pack.name === name),
     secrets: envSecretSources(options.env ?? acmeSecrets),
+    allowedHosts: shippedAllowedHosts,
   });
 }
 
@@ -102,6 +104,7 @@ describe('loadTenant: secrets', () => {
       file: 'tenants/globex.yaml',
       text: read('tenants/globex.yaml'),
       findPack: (name) => (name === lifecycle.name ? lifecycle : undefined),
+      allowedHosts: shippedAllowedHosts,
       secrets: {
         env: {
           GLOBEX__LEVER_API_KEY: 'g-1',

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadPack } from '../../../src/config/load-pack.js';
 import { loadTenant } from '../../../src/config/load-tenant.js';
 import { envSecretSources } from '../../../src/config/resolve-secrets.js';
-import { repoRoot } from '../../support/load-shipped-tenant.js';
+import { repoRoot, shippedAllowedHosts } from '../../support/load-shipped-tenant.js';
 
 const pack = loadPack(
   'rules/assessment-lifecycle.yaml',
@@ -17,6 +17,7 @@ const load = (text: string) =>
     text,
     findPack: (name) => (name === pack.name ? pack : undefined),
     secrets: envSecretSources({}),
+    allowedHosts: shippedAllowedHosts,
   });
 
 const rule = (name: string, extra = '') => `  - name: ${name}

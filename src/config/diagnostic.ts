@@ -22,6 +22,8 @@ export const diagnosticCatalog = {
   'bad-condition': 'A condition is not exactly one of all / any / not / a comparison.',
   'unknown-fact': 'A rule or template reads a fact that does not exist.',
   'bad-action': 'An action in `then:` lacks a field its type needs, or has one it does not take.',
+  'inline-secret':
+    'A secret is written in the file where a reference belongs; the value is masked. Move it to an environment variable.',
   'missing-secret': 'A referenced secret (environment variable or file) is not set; the tenant is not ready.',
   'secret-scope':
     "A secret reference reaches outside the tenant: an environment variable without the tenant's prefix (ACME__ for acme), or a file outside the tenant's secrets directory.",

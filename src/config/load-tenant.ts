@@ -4,6 +4,7 @@ import { deepFreeze } from '../kernel/deep-freeze.js';
 import { assembleRules, defaultPacks } from './assemble-rules.js';
 import { checkOutboundHosts } from './check-outbound-hosts.js';
 import { checkSchema } from './check-schema.js';
+import { checkSecretRefs } from './check-secret-refs.js';
 import { checkTenant } from './check-tenant.js';
 import type { Diagnostic } from './diagnostic.js';
 import type { LoadedPack } from './load-pack.js';
@@ -58,7 +59,8 @@ export function loadTenant({
   });
   if (yaml.data === undefined) return invalid();
 
-  const schemaProblems = checkSchema('tenant', yaml);
+  // The secret positions are checked apart from the schema, so that nothing written there is repeated.
+  const schemaProblems = [...checkSchema('tenant', yaml), ...checkSecretRefs(tenant, yaml.data, yaml)];
   for (const d of schemaProblems) diagnostics.push(d);
   const data = yaml.data as TenantFile;
   // Hot reload follows the packs a tenant names, found or not, so that adding a missing pack heals it.

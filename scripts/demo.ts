@@ -4,6 +4,7 @@
  * demo prints what a recruiter would see in Lever after each step. It checks itself: any
  * difference from what the demo tenant should do ends it with exit status 1.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -32,6 +33,8 @@ const secrets = {
   DEMO__VENDOR_KEY: 'demo-vendor-key',
 };
 const tenant = 'demo';
+/** The demo's operator token for /readyz's detail: made fresh, at least 32 characters. */
+const adminToken = randomBytes(24).toString('hex');
 const prefix = 'Hired Assessments';
 const steps = 8;
 
@@ -89,6 +92,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
         ...secrets,
         HOST: '127.0.0.1',
         PORT: '0',
+        STAGEGATE_ADMIN_TOKEN: adminToken,
         // Both simulators are on loopback: the operator (here, the demo) allows it.
         STAGEGATE_ALLOWED_HOSTS: '127.0.0.1',
         STAGEGATE_TENANTS_DIR: join(workspace, 'tenants'),
@@ -97,10 +101,12 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       },
       logDestination,
     });
-    const readiness = (await (await fetch(`${server.url}/readyz`)).json()) as {
-      tenants: { id: string; status: string }[];
-    };
-    const demoStatus = readiness.tenants.find((t) => t.id === tenant)?.status;
+    // Per-tenant detail is the operator's: /readyz gives it with the admin token.
+    const readyz = await fetch(`${server.url}/readyz`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    const readiness = (await readyz.json()) as { detail?: { id: string; status: string }[] };
+    const demoStatus = readiness.detail?.find((t) => t.id === tenant)?.status;
     header(`stagegate listening on ${server.url} → tenant ${tenant} ${demoStatus ?? 'missing'}`);
     expect(demoStatus === 'ready', `tenant ${tenant} should be ready, /readyz says ${String(demoStatus)}`);
     print(dim(`      its JSON log goes to ${logFile}`));

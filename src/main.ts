@@ -12,6 +12,7 @@ import { allowedClockSkewMs } from './intake/authenticate-delivery.js';
 import { createApp } from './intake/create-app.js';
 import { createMetrics } from './intake/create-metrics.js';
 import { describeReadiness } from './intake/describe-readiness.js';
+import { createBearerCheck } from './kernel/bearer-token.js';
 import { type Clock, systemClock } from './kernel/clock.js';
 import { createFsConfigFiles } from './server/create-fs-config-files.js';
 import { createLogger } from './server/create-logger.js';
@@ -130,6 +131,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       metrics,
       replayWindowMs: config.replayWindowMs,
       tenantsLoaded: () => tenantsLoaded,
+      ...(config.adminToken === null ? {} : { isAdmin: createBearerCheck(config.adminToken) }),
     });
     const server = createServer(app);
     await new Promise<void>((resolve, reject) => {
@@ -150,8 +152,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       pruneIntervalMs: 60 * 60 * 1000,
     });
     log.info({ url }, `stagegate listening on ${url}`);
-    const readiness = await describeReadiness({ registry, store, tenantsLoaded: () => tenantsLoaded });
-    for (const tenant of readiness.tenants.filter((t) => t.status !== 'ready')) {
+    const readiness = await describeReadiness(
+      { registry, store, tenantsLoaded: () => tenantsLoaded },
+      { detail: true },
+    );
+    for (const tenant of (readiness.detail ?? []).filter((t) => t.status !== 'ready')) {
       const what = tenant.missing.length > 0 ? tenant.missing.join('; ') : (tenant.lastError ?? 'see above');
       log.warn(
         { tenant: tenant.id, missing: tenant.missing },

@@ -75,7 +75,7 @@ export function checkSecretRefs(tenant: string, data: unknown, yaml: YamlFile): 
     const path = ['lever', 'webhookTokens', event];
     if (Array.isArray(list)) {
       if (list.length === 0) malformed(path, 'a list of at least one secret reference is needed here');
-      list.forEach((ref: unknown, i) => checkRef(ref, [...path, i]));
+      for (const [i, ref] of (list as unknown[]).entries()) checkRef(ref, [...path, i]);
     } else if (typeof list === 'string' || typeof list === 'number' || typeof list === 'boolean') {
       inline(path, list);
     } else {

@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { parseAllowedHosts } from '../config/check-outbound-hosts.js';
 import { parseRetrySchedule } from '../execute/retry-schedule.js';
+import { minAdminTokenLength } from '../kernel/bearer-token.js';
 import { StagegateError } from '../kernel/errors.js';
 
 export interface ServerEnv {
@@ -99,6 +100,13 @@ export function readServerEnv(env: Readonly<Record<string, string | undefined>>,
   if (store !== 'lowdb' && store !== 'sqlite') {
     problems.push(`STAGEGATE_STORE must be lowdb or sqlite, got ${JSON.stringify(store)}`);
   }
+  const adminToken = text('STAGEGATE_ADMIN_TOKEN', '');
+  if (adminToken !== '' && adminToken.length < minAdminTokenLength) {
+    // The token itself is never repeated.
+    problems.push(
+      `STAGEGATE_ADMIN_TOKEN must be at least ${minAdminTokenLength} characters, got ${adminToken.length} (make one with: openssl rand -hex 32; leave it unset to keep the admin API off)`,
+    );
+  }
   const logLevel = text('LOG_LEVEL', 'info');
   if (!logLevels.includes(logLevel))
     problems.push(`LOG_LEVEL must be one of ${logLevels.join(', ')}, got ${JSON.stringify(logLevel)}`);
@@ -122,7 +130,7 @@ export function readServerEnv(env: Readonly<Record<string, string | undefined>>,
     callbackSecret: text('STAGEGATE_CALLBACK_SECRET', '') || null,
     pollIntervalMs: pollMinutes * 60_000,
     retrySchedule,
-    adminToken: text('STAGEGATE_ADMIN_TOKEN', '') || null,
+    adminToken: adminToken || null,
     store: store === 'lowdb' ? 'lowdb' : 'sqlite',
     leverRatePerSecond,
     httpTimeoutMs: Math.round(httpTimeoutSeconds * 1000),

@@ -5,7 +5,7 @@ import { errorTag, post, prefix, sentTag, tenantEnv } from '../reliability/world
 import { startStagegate } from '../support/start-stagegate.js';
 import { startWorld, type World } from '../support/start-world.js';
 
-const adminToken = 'admin-token-status-tags';
+const adminToken = 'admin-token-status-tags-long-enough-to-serve';
 const statusTagsOf = (tags: readonly string[] = []) => tags.filter((tag) => tag.startsWith(`${prefix} - `));
 
 let world: World | undefined;

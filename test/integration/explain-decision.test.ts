@@ -9,7 +9,7 @@ import { createWorkspace, sandboxTenant, startStagegate } from '../support/start
 const env = {
   ACME__LEVER_API_KEY: 'key-explain',
   ACME__TOKEN: 'token-explain',
-  STAGEGATE_ADMIN_TOKEN: 'admin-explain',
+  STAGEGATE_ADMIN_TOKEN: 'admin-explain-token-long-enough-to-be-accepted',
 };
 
 let lever: LeverSimulator;

@@ -10,6 +10,7 @@ const stageToken = 'stage-token-s3cr3t-value';
 const rotatedToken = 'rotated-token-0ther-value';
 const apiKey = 'lever-api-key-n0t-for-logs';
 const hour = 60 * 60 * 1000;
+const adminToken = 'intake-admin-token-long-enough-to-be-accepted';
 
 const sandboxTenant = `tenant: sandbox
 lever:
@@ -77,6 +78,7 @@ beforeAll(async () => {
       SANDBOX__ROTATED_TOKEN: rotatedToken,
       PENDING__STAGE_TOKEN: stageToken,
       PENDING__ROTATED_TOKEN: rotatedToken,
+      STAGEGATE_ADMIN_TOKEN: adminToken,
     },
     logLines,
   );
@@ -223,12 +225,26 @@ describe('health, readiness and metrics', () => {
     expect(await response.json()).toEqual({ status: 'up' });
   });
 
-  it('GET /readyz lists every tenant, and what to set for one that is not ready', async () => {
+  it('GET /readyz tells anyone only whether this instance is ready, and how many tenants are in each state', async () => {
     const response = await fetch(`${server.url}/readyz`);
     expect(response.status).toBe(200);
-    const body = (await response.json()) as { ready: boolean; tenants: Record<string, unknown>[] };
+    // An invalid and a not-ready tenant do not make the instance unready.
+    expect(await response.json()).toEqual({
+      ready: true,
+      store: 'writable',
+      configuration: 'loaded',
+      tenants: { ready: 1, 'not-ready': 1, invalid: 1 },
+    });
+  });
+
+  it('GET /readyz with the admin token lists every tenant, and what to set for one that is not ready', async () => {
+    const response = await fetch(`${server.url}/readyz`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { ready: boolean; detail: Record<string, unknown>[] };
     expect(body.ready).toBe(true);
-    expect(body.tenants).toEqual([
+    expect(body.detail).toEqual([
       {
         id: 'invalid',
         status: 'invalid',
@@ -245,6 +261,9 @@ describe('health, readiness and metrics', () => {
       },
       { id: 'sandbox', status: 'ready', version: expect.any(String), lastError: null, missing: [] },
     ]);
+    const wrong = await fetch(`${server.url}/readyz`, { headers: { authorization: 'Bearer not-the-token' } });
+    expect(wrong.status).toBe(401);
+    expect(await wrong.text()).not.toContain('pending');
   });
 
   it('GET /readyz answers 503 when the store cannot write', async () => {
@@ -254,7 +273,12 @@ describe('health, readiness and metrics', () => {
       await other.store.close();
       const response = await fetch(`${other.url}/readyz`);
       expect(response.status).toBe(503);
-      expect(await response.json()).toMatchObject({ ready: false, store: 'failing', tenants: [] });
+      expect(await response.json()).toEqual({
+        ready: false,
+        store: 'failing',
+        configuration: 'loaded',
+        tenants: { ready: 0, 'not-ready': 0, invalid: 0 },
+      });
     } finally {
       await other.close();
       await rm(dir, { recursive: true, force: true });

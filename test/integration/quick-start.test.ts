@@ -13,6 +13,7 @@ import { shippedAllowedHosts } from '../support/load-shipped-tenant.js';
 const repoRoot = resolve(import.meta.dirname, '../..');
 const demo = { DEMO__LEVER_API_KEY: 'quick-start-key', DEMO__LEVER_STAGE_TOKEN: 'quick-start-token' };
 const waitMs = 10_000;
+const adminToken = 'quick-start-admin-token-0123456789abcdef';
 
 let dataDir: string;
 let child: ChildProcess | undefined;
@@ -100,6 +101,7 @@ describe('quick start: node dist/src/main.js', () => {
         STAGEGATE_RULES_DIR: join(repoRoot, 'rules'),
         // The operator allows the demo's Lever (loopback) and the example vendors of acme and globex.
         STAGEGATE_ALLOWED_HOSTS: shippedAllowedHosts.join(','),
+        STAGEGATE_ADMIN_TOKEN: adminToken,
         ...demo,
       },
     });
@@ -116,14 +118,22 @@ describe('quick start: node dist/src/main.js', () => {
     expect(listening.msg).toBe(`stagegate listening on ${url}`);
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 
+    // Anyone learns only that the instance is ready, and how many tenants are in each state.
     const readyz = await fetch(`${url}/readyz`);
     expect(readyz.status).toBe(200);
-    const readiness = (await readyz.json()) as {
-      ready: boolean;
-      tenants: { id: string; status: string; missing: string[] }[];
-    };
-    expect(readiness.ready).toBe(true);
-    const tenants = Object.fromEntries(readiness.tenants.map((t) => [t.id, t]));
+    const readiness = await readyz.json();
+    expect(readiness).toEqual({
+      ready: true,
+      store: 'writable',
+      configuration: 'loaded',
+      tenants: { ready: 1, 'not-ready': 2, invalid: 0 },
+    });
+    // The operator, with the admin token, sees which tenant needs what.
+    const detailed = await fetch(`${url}/readyz`, { headers: { authorization: `Bearer ${adminToken}` } });
+    const detail = (
+      (await detailed.json()) as { detail: { id: string; status: string; missing: string[] }[] }
+    ).detail;
+    const tenants = Object.fromEntries(detail.map((t) => [t.id, t]));
     expect(tenants.demo).toMatchObject({ status: 'ready', missing: [] });
     expect(tenants.acme?.status).toBe('not-ready');
     expect(tenants.acme?.missing.join('\n')).toContain('ACME__LEVER_API_KEY');

@@ -60,7 +60,7 @@ export interface CrashFigures {
 }
 
 const repoRoot = resolve(import.meta.dirname, '../..');
-const adminToken = 'crash-admin-token-33d1';
+const adminToken = 'crash-admin-token-33d1-long-enough-to-serve';
 
 /** A small deterministic generator (mulberry32), so a failing seed can be replayed. */
 function createRandom(seed: number): () => number {

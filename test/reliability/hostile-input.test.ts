@@ -5,7 +5,7 @@ import { signLeverWebhook } from '../../src/lever/sign-webhook.js';
 import { startStagegate } from '../support/start-stagegate.js';
 import { emailOf, post, startWorld, type World } from './world.js';
 
-const adminToken = 'admin-token-5be1c0';
+const adminToken = 'admin-token-5be1c0-for-hostile-input-tests';
 const callbackSecret = 'callback-secret-a71f22';
 let world: World;
 let server: Awaited<ReturnType<typeof startStagegate>>;

@@ -20,8 +20,10 @@ export function configDirs(io: CliIo): ConfigDirs {
   };
 }
 
+/** A file's text; undefined when it is missing, unreadable or not a regular file (a FIFO would block). */
 export function readText(path: string): string | undefined {
   try {
+    if (!statSync(path).isFile()) return undefined;
     return readFileSync(path, 'utf8');
   } catch {
     return undefined;

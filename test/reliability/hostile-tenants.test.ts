@@ -121,6 +121,18 @@ describe('stagegate validate, on each hostile tenant file', () => {
   });
 });
 
+it('validate reports a tenant file that is a FIFO as unreadable, without blocking on it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stagegate-hostile-fifo-'));
+  try {
+    execFileSync('mkfifo', [join(dir, 'fifo-tenant.yaml')]);
+    const io = captureIo({ cwd: dir, env });
+    expect(await runCli(['validate', 'fifo-tenant.yaml'], io)).toBe(2);
+    expect(io.out()).toContain('fifo-tenant.yaml:1:1: the file cannot be read [unreadable-file]');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 describe('the service, with every hostile tenant beside a good one', () => {
   let root: string;
   let server: Awaited<ReturnType<typeof startStagegate>>;
@@ -130,6 +142,8 @@ describe('the service, with every hostile tenant beside a good one', () => {
       attacks.map(({ file }) => [file, readFileSync(join(repoRoot, corpus, `${file}.yaml`), 'utf8')]),
     );
     root = await createWorkspace({ ...fixtures, acme: sandboxTenant('acme', 'http://127.0.0.1:9/v1') });
+    // A tenant "file" that is a FIFO is skipped, not read: an open would block the reload.
+    execFileSync('mkfifo', [join(root, 'tenants', 'fifo-tenant.yaml')]);
     server = await startStagegate(root, { ...env, LOG_LEVEL: 'trace' });
   });
 

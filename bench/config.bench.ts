@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import pino from 'pino';
+import { envSecretSources, tenantEnvPrefix } from '../src/config/resolve-secrets.js';
 import {
   type ConfigFiles,
   createTenantRegistry,
@@ -17,17 +18,6 @@ const root = resolve(import.meta.dirname, '..');
 const tenantCount = 1_000;
 const coldRuns = 5;
 const edits = 50;
-
-const env = Object.fromEntries(
-  [
-    'ACME_LEVER_API_KEY',
-    'ACME_LEVER_STAGE_TOKEN',
-    'ACME_LEVER_ARCHIVE_TOKEN',
-    'ACME_LEVER_HIRED_TOKEN',
-    'ACME_LEVER_DELETED_TOKEN',
-    'ACME_VENDOR_KEY',
-  ].map((name) => [name, `bench-${name}`]),
-);
 
 const files: ConfigFiles = {
   list: (dir) => readdir(dir),
@@ -91,6 +81,26 @@ interface Dirs {
 
 const tenantId = (n: number) => `tenant-${String(n).padStart(4, '0')}`;
 
+// Each copy of acme reads its own variables (TENANT_0001__LEVER_API_KEY, …), as the loader requires.
+const secretNames = [
+  'LEVER_API_KEY',
+  'LEVER_STAGE_TOKEN',
+  'LEVER_ARCHIVE_TOKEN',
+  'LEVER_HIRED_TOKEN',
+  'LEVER_DELETED_TOKEN',
+  'VENDOR_KEY',
+];
+const env = Object.fromEntries(
+  Array.from({ length: tenantCount }, (_, n) => tenantEnvPrefix(tenantId(n))).flatMap((prefix) =>
+    secretNames.map((name) => [`${prefix}${name}`, `bench-${prefix}${name}`]),
+  ),
+);
+// The operator allows acme's vendor.
+const allowedHosts = ['assessments.hired.example'];
+/** acme.yaml as tenant `id`, reading `id`'s own secrets. */
+const asTenant = (acme: string, id: string) =>
+  acme.replace('\ntenant: acme\n', `\ntenant: ${id}\n`).replaceAll('ACME__', tenantEnvPrefix(id));
+
 /** tenants/acme.yaml 1,000 times under other ids, and the pack they use. */
 async function writeTenants(dir: string): Promise<Dirs> {
   const dirs = { tenantsDir: join(dir, 'tenants'), rulesDir: join(dir, 'rules') };
@@ -104,10 +114,7 @@ async function writeTenants(dir: string): Promise<Dirs> {
   if (!acme.includes('\ntenant: acme\n')) throw new Error('tenants/acme.yaml no longer has `tenant: acme`');
   await Promise.all(
     Array.from({ length: tenantCount }, (_, n) =>
-      writeFile(
-        join(dirs.tenantsDir, `${tenantId(n)}.yaml`),
-        acme.replace('\ntenant: acme\n', `\ntenant: ${tenantId(n)}\n`),
-      ),
+      writeFile(join(dirs.tenantsDir, `${tenantId(n)}.yaml`), asTenant(acme, tenantId(n))),
     ),
   );
   return dirs;
@@ -119,7 +126,8 @@ function createRegistry(dirs: Dirs): TenantRegistry {
   return createTenantRegistry({
     ...dirs,
     files,
-    secrets: { env, readFile: () => undefined },
+    secrets: envSecretSources(env),
+    allowedHosts,
     clock: systemClock,
     log: pino({ level: 'info' }, sink),
   });
@@ -141,9 +149,10 @@ async function measureReloads(dirs: Dirs): Promise<number[]> {
   try {
     for (let edit = 0; edit < edits; edit++) {
       const id = tenantId((edit * 37) % tenantCount);
-      const text = acme
-        .replace('\ntenant: acme\n', `\ntenant: ${id}\n`)
-        .replace('displayName: Acme Corp', `displayName: Acme Corp, edit ${edit}`);
+      const text = asTenant(acme, id).replace(
+        'displayName: Acme Corp',
+        `displayName: Acme Corp, edit ${edit}`,
+      );
       const served = new Promise<void>((resolve) => {
         waiting = { id, resolve };
       });

@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { loadPack } from '../src/config/load-pack.js';
 import { loadTenant } from '../src/config/load-tenant.js';
+import { envSecretSources } from '../src/config/resolve-secrets.js';
 import type { TenantSnapshot } from '../src/config/types.js';
 import { decide } from '../src/decide/decide.js';
 import { createEngine } from '../src/decide/engine-pool.js';
@@ -23,7 +24,7 @@ function load(file: string, text: string): TenantSnapshot {
     file,
     text,
     findPack: () => pack,
-    secrets: { env: {}, readFile: () => undefined },
+    secrets: envSecretSources({}),
   });
   if (!result.snapshot)
     throw new Error(`bench tenant did not load: ${JSON.stringify(result.diagnostics[0])}`);

@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
+import { tenantEnvPrefix } from '../src/config/resolve-secrets.js';
 import { systemClock } from '../src/kernel/clock.js';
 import { startServer } from '../src/main.js';
 import { createSqliteStore } from '../src/store/sqlite/create-sqlite-store.js';
@@ -115,12 +116,13 @@ async function run(tenants: number): Promise<Run> {
     PORT: '0',
     LOG_LEVEL: 'silent',
     STAGEGATE_STORE: 'sqlite',
+    STAGEGATE_ALLOWED_HOSTS: '127.0.0.1',
   };
   for (let t = 0; t < tenants; t++) {
     const id = tenantId(t);
     files[id] = sandboxTenant(id, lever.baseUrl);
-    env[`${id.toUpperCase()}_LEVER_API_KEY`] = apiKey(t);
-    env[`${id.toUpperCase()}_TOKEN`] = `webhook-token-${t}`;
+    env[`${tenantEnvPrefix(id)}LEVER_API_KEY`] = apiKey(t);
+    env[`${tenantEnvPrefix(id)}TOKEN`] = `webhook-token-${t}`;
   }
   for (let t = 0; t < tenants; t++)
     for (let o = 0; o < perTenant; o++) lever.addOpportunity({ id: `opp-${t}-${o}` });

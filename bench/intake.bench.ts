@@ -25,7 +25,7 @@ import type { BenchResult } from './bench-result.js';
  * the stack does while sharing the CPU with the load generator, not its absolute ceiling.
  */
 
-const env = { ACME_LEVER_API_KEY: 'lever-key-bench', ACME_TOKEN: 'webhook-token-bench' };
+const env = { ACME__LEVER_API_KEY: 'lever-key-bench', ACME__TOKEN: 'webhook-token-bench' };
 const opportunities = 20;
 const runs = 3;
 const durationS = 5;
@@ -61,7 +61,7 @@ function deliveries(): autocannon.Request[] {
               fromStageId: 'stage-phone',
               toStageId: 'stage-tech',
             },
-            signature: signLeverWebhook(env.ACME_TOKEN, token, triggeredAt),
+            signature: signLeverWebhook(env.ACME__TOKEN, token, triggeredAt),
             token,
           }),
         };
@@ -104,7 +104,14 @@ async function startOurs(
   const { sleep, releaseAll } = releasableSleep();
   const server = await startServer({
     cwd: root,
-    env: { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent', STAGEGATE_STORE: store, ...env },
+    env: {
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      STAGEGATE_STORE: store,
+      STAGEGATE_ALLOWED_HOSTS: '127.0.0.1',
+      ...env,
+    },
     logDestination: new Writable({ write: (_chunk, _encoding, callback) => callback() }),
     sleep,
   });
@@ -184,7 +191,7 @@ export async function benchIntake(): Promise<BenchResult[]> {
 }
 
 async function benchIntakeWith(store: StoreKind): Promise<BenchResult[]> {
-  const lever = await startLeverSimulator({ apiKeys: [env.ACME_LEVER_API_KEY], rateLimit: false });
+  const lever = await startLeverSimulator({ apiKeys: [env.ACME__LEVER_API_KEY], rateLimit: false });
   lever.addStage({ id: 'stage-phone', text: 'Phone Screen' });
   lever.addStage({ id: 'stage-tech', text: 'Technical Screen' });
   for (let i = 0; i < opportunities; i++) {

@@ -4,6 +4,7 @@
  * demo prints what a recruiter would see in Lever after each step. It checks itself: any
  * difference from what the demo tenant should do ends it with exit status 1.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -27,11 +28,13 @@ export interface DemoOptions {
 
 const repoRoot = resolve(import.meta.dirname, '..');
 const secrets = {
-  DEMO_LEVER_API_KEY: 'demo-lever-key',
-  DEMO_LEVER_STAGE_TOKEN: 'demo-stage-token',
-  DEMO_VENDOR_KEY: 'demo-vendor-key',
+  DEMO__LEVER_API_KEY: 'demo-lever-key',
+  DEMO__LEVER_STAGE_TOKEN: 'demo-stage-token',
+  DEMO__VENDOR_KEY: 'demo-vendor-key',
 };
 const tenant = 'demo';
+/** The demo's operator token for /readyz's detail: made fresh, at least 32 characters. */
+const adminToken = randomBytes(24).toString('hex');
 const prefix = 'Hired Assessments';
 const steps = 8;
 
@@ -63,13 +66,13 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   print(bold('stagegate demo: the demo tenant, a local Lever, a local assessment vendor'));
   print();
   try {
-    lever = await startLeverSimulator({ apiKeys: [secrets.DEMO_LEVER_API_KEY] });
+    lever = await startLeverSimulator({ apiKeys: [secrets.DEMO__LEVER_API_KEY] });
     lever.addStage({ id: 'stage-phone', text: 'Phone Screen' });
     lever.addStage({ id: 'stage-tech', text: 'Technical Screen' });
     header(`Lever simulator listening on ${lever.baseUrl}`);
     print(dim('      stages: Phone Screen, Technical Screen (the demo tenant’s trigger stage)'));
     vendor = await startVendorSimulator({
-      apiKeys: [secrets.DEMO_VENDOR_KEY],
+      apiKeys: [secrets.DEMO__VENDOR_KEY],
       tests: [
         { id: 'sandbox-python', name: 'Backend - Python' },
         { id: 'sandbox-react', name: 'Frontend - React' },
@@ -89,16 +92,21 @@ export async function runDemo(options: DemoOptions): Promise<number> {
         ...secrets,
         HOST: '127.0.0.1',
         PORT: '0',
+        STAGEGATE_ADMIN_TOKEN: adminToken,
+        // Both simulators are on loopback: the operator (here, the demo) allows it.
+        STAGEGATE_ALLOWED_HOSTS: '127.0.0.1',
         STAGEGATE_TENANTS_DIR: join(workspace, 'tenants'),
         STAGEGATE_RULES_DIR: join(repoRoot, 'rules'),
         STAGEGATE_DATA_DIR: join(workspace, 'data'),
       },
       logDestination,
     });
-    const readiness = (await (await fetch(`${server.url}/readyz`)).json()) as {
-      tenants: { id: string; status: string }[];
-    };
-    const demoStatus = readiness.tenants.find((t) => t.id === tenant)?.status;
+    // Per-tenant detail is the operator's: /readyz gives it with the admin token.
+    const readyz = await fetch(`${server.url}/readyz`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    const readiness = (await readyz.json()) as { detail?: { id: string; status: string }[] };
+    const demoStatus = readiness.detail?.find((t) => t.id === tenant)?.status;
     header(`stagegate listening on ${server.url} → tenant ${tenant} ${demoStatus ?? 'missing'}`);
     expect(demoStatus === 'ready', `tenant ${tenant} should be ready, /readyz says ${String(demoStatus)}`);
     print(dim(`      its JSON log goes to ${logFile}`));
@@ -128,7 +136,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
         url: `${running.url}/webhooks/lever/${tenant}`,
         event: 'candidateStageChange',
         data: { opportunityId, fromStageId: 'stage-phone', toStageId: 'stage-tech' },
-        signatureToken: secrets.DEMO_LEVER_STAGE_TOKEN,
+        signatureToken: secrets.DEMO__LEVER_STAGE_TOKEN,
       });
       header(`${name} reaches Technical Screen → Lever webhook → ${result.status}`);
       expect(result.status === 202, `the webhook for ${name} should be accepted with 202`);
@@ -268,7 +276,7 @@ async function writeDemoTenant(workspace: string, leverUrl: string, vendorUrl: s
   document.setIn(['provider'], {
     kind: 'greenhouse-partner',
     baseUrl: vendorUrl,
-    apiKey: { env: 'DEMO_VENDOR_KEY' },
+    apiKey: { env: 'DEMO__VENDOR_KEY' },
   });
   await mkdir(join(workspace, 'tenants'));
   await writeFile(join(workspace, 'tenants', `${tenant}.yaml`), document.toString());

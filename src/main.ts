@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type DestinationStream, pino } from 'pino';
 import { createAdminRouter } from './admin/create-admin-router.js';
+import { createSecretSources } from './config/read-secret-file.js';
 import { createTenantRegistry } from './config/tenant-registry.js';
 import { watchConfig } from './config/watch-config.js';
 import { createBackfill } from './decide/create-backfill.js';
@@ -11,9 +12,10 @@ import { allowedClockSkewMs } from './intake/authenticate-delivery.js';
 import { createApp } from './intake/create-app.js';
 import { createMetrics } from './intake/create-metrics.js';
 import { describeReadiness } from './intake/describe-readiness.js';
+import { createBearerCheck } from './kernel/bearer-token.js';
 import { type Clock, systemClock } from './kernel/clock.js';
 import { callbackBase, checkPublicUrl } from './server/check-public-url.js';
-import { createFsConfigFiles, createSecretSources } from './server/create-fs-config-files.js';
+import { createFsConfigFiles } from './server/create-fs-config-files.js';
 import { createLogger } from './server/create-logger.js';
 import { createPipeline, type Pipeline } from './server/create-pipeline.js';
 import { readOrCreateSecret } from './server/read-or-create-secret.js';
@@ -71,7 +73,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       tenantsDir: config.tenantsDir,
       rulesDir: config.rulesDir,
       files: createFsConfigFiles(),
-      secrets: createSecretSources(options.env),
+      secrets: createSecretSources({ env: options.env, secretsDir: config.secretsDir }),
+      allowedHosts: config.allowedHosts,
       clock,
       log,
       publicUrlProblem: checkPublicUrl(config),
@@ -133,6 +136,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       replayWindowMs: config.replayWindowMs,
       tenantsLoaded: () => tenantsLoaded,
       degraded: (tenant) => pipeline.degraded.get(tenant),
+      ...(config.adminToken === null ? {} : { isAdmin: createBearerCheck(config.adminToken) }),
     });
     const server = createServer(app);
     await new Promise<void>((resolve, reject) => {
@@ -153,8 +157,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       pruneIntervalMs: 60 * 60 * 1000,
     });
     log.info({ url }, `stagegate listening on ${url}`);
-    const readiness = await describeReadiness({ registry, store, tenantsLoaded: () => tenantsLoaded });
-    for (const tenant of readiness.tenants.filter((t) => t.status !== 'ready')) {
+    const readiness = await describeReadiness(
+      { registry, store, tenantsLoaded: () => tenantsLoaded },
+      { detail: true },
+    );
+    for (const tenant of (readiness.detail ?? []).filter((t) => t.status !== 'ready')) {
       const what = tenant.missing.length > 0 ? tenant.missing.join('; ') : (tenant.lastError ?? 'see above');
       log.warn(
         { tenant: tenant.id, missing: tenant.missing },

@@ -1,18 +1,12 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
+import { createBearerCheck } from '../kernel/bearer-token.js';
 import { StagegateError } from '../kernel/errors.js';
 
-/**
- * `Authorization: Bearer <token>`, compared in constant time. Both sides are HMACed with a key made
- * at start so the comparison sees equal lengths and says nothing about the token's length.
- */
+/** `Authorization: Bearer <token>`, compared in constant time (src/kernel/bearer-token.ts). */
 export function authenticateAdmin(token: string): RequestHandler {
-  const key = randomBytes(32);
-  const digest = (value: string) => createHmac('sha256', key).update(value).digest();
-  const expected = digest(token);
+  const isAdmin = createBearerCheck(token);
   return (req, _res, next) => {
-    const match = /^Bearer (.+)$/.exec(req.get('authorization') ?? '');
-    if (match?.[1] === undefined || !timingSafeEqual(digest(match[1]), expected)) {
+    if (!isAdmin(req.get('authorization'))) {
       next(new StagegateError('UNAUTHORIZED', 'The admin API needs the admin bearer token.'));
       return;
     }

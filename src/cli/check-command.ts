@@ -17,7 +17,7 @@ import { checkWebhookTokens } from './check/check-webhook-tokens.js';
 import { resolveSecretRefs } from './check/resolve-secret-refs.js';
 import type { CheckResult, CheckStatus } from './check/types.js';
 import { type CliIo, exitCodes, paint } from './io.js';
-import { configDirs, loadPacks, readText, secretSources } from './load-config-files.js';
+import { allowedHosts, configDirs, loadPacks, readText, secretSources } from './load-config-files.js';
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -41,6 +41,7 @@ export async function checkCommand(io: CliIo, options: { tenant: string; json?: 
     text,
     findPack: (name) => packs.get(name),
     secrets: secretSources(io),
+    allowedHosts: allowedHosts(io).hosts,
   });
 
   let results: CheckResult[];
@@ -60,7 +61,7 @@ export async function checkCommand(io: CliIo, options: { tenant: string; json?: 
     const { settings } = load.snapshot;
     // The schema passed, so the file has the shape the loader checked; the refs are what it names.
     const file = readYaml(tenantPath, text).data as TenantFile;
-    const secrets = resolveSecretRefs(file, tenantPath, secretSources(io));
+    const secrets = resolveSecretRefs(file, options.tenant, secretSources(io));
     const log = pino({ level: 'silent' });
     const sleep = realSleep;
     const leverKey = secrets.leverApiKey.value;

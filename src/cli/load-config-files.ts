@@ -1,7 +1,9 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { parseAllowedHosts } from '../config/check-outbound-hosts.js';
 import type { Diagnostic } from '../config/diagnostic.js';
 import { type LoadedPack, loadPack } from '../config/load-pack.js';
+import { createSecretSources } from '../config/read-secret-file.js';
 import type { SecretSources } from '../config/resolve-secrets.js';
 import { isTenantFile } from '../config/tenant-registry.js';
 import type { CliIo } from './io.js';
@@ -18,8 +20,10 @@ export function configDirs(io: CliIo): ConfigDirs {
   };
 }
 
+/** A file's text; undefined when it is missing, unreadable or not a regular file (a FIFO would block). */
 export function readText(path: string): string | undefined {
   try {
+    if (!statSync(path).isFile()) return undefined;
     return readFileSync(path, 'utf8');
   } catch {
     return undefined;
@@ -39,8 +43,15 @@ export function unreadableFile(file: string): Diagnostic {
   };
 }
 
+/** The operator's secrets as the service sees them: this environment, and $STAGEGATE_SECRETS_DIR. */
 export function secretSources(io: CliIo): SecretSources {
-  return { env: io.env, readFile: readText };
+  const dir = io.env.STAGEGATE_SECRETS_DIR?.trim() ?? '';
+  return createSecretSources({ env: io.env, secretsDir: dir === '' ? null : resolve(io.cwd, dir) });
+}
+
+/** STAGEGATE_ALLOWED_HOSTS as the service reads it; `problems` names entries that are not host names. */
+export function allowedHosts(io: CliIo): { hosts: string[]; problems: string[] } {
+  return parseAllowedHosts(io.env.STAGEGATE_ALLOWED_HOSTS);
 }
 
 /** YAML files named on the command line: files as given, directories expanded (one level). */

@@ -81,6 +81,8 @@ export async function testCommand(io: CliIo, paths: string[], options: TestOptio
       text: tenantText,
       findPack: (name) => packs.get(name),
       secrets: secretSources(io),
+      // Rule tests send nothing; `stagegate validate` checks the hosts.
+      allowedHosts: 'unchecked',
     });
     if (!load.snapshot) {
       invalid.push(...load.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic));

@@ -6,6 +6,7 @@ import { loadTenant } from '../config/load-tenant.js';
 import { readYaml } from '../config/read-yaml.js';
 import { type CliIo, exitCodes, paint } from './io.js';
 import {
+  allowedHosts,
   configDirs,
   expandPaths,
   loadPacks,
@@ -36,6 +37,8 @@ export function validateCommand(
   const dirs = configDirs(io);
   const display = (path: string) => relative(io.cwd, path) || path;
   const packs = loadPacks(dirs.rulesDir, display);
+  const hosts = allowedHosts(io);
+  for (const problem of hosts.problems) io.stderr.write(`${paint(io, 'red', problem)}\n`);
   const targets = expandPaths(paths.length > 0 ? paths : [dirs.tenantsDir, dirs.rulesDir], io.cwd);
 
   const reports: FileReport[] = targets.map((path) => {
@@ -58,7 +61,13 @@ export function validateCommand(
         yaml.data === undefined || schema.length > 0 ? [] : checkFixture(yaml.data as FixtureFile, yaml);
       return { file, kind, diagnostics: [...yaml.diagnostics, ...schema, ...names] };
     }
-    const load = loadTenant({ file, text, findPack: (name) => packs.get(name), secrets: secretSources(io) });
+    const load = loadTenant({
+      file,
+      text,
+      findPack: (name) => packs.get(name),
+      secrets: secretSources(io),
+      allowedHosts: hosts.hosts,
+    });
     const diagnostics = load.diagnostics.map((d) =>
       d.code === 'missing-secret' && options.requireSecrets ? { ...d, severity: 'error' as const } : d,
     );
@@ -82,7 +91,7 @@ export function validateCommand(
     const summary = `${reports.length} file${reports.length === 1 ? '' : 's'} checked: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`;
     io.stdout.write(`${paint(io, errors === 0 ? 'green' : 'red', summary)}\n`);
   }
-  return errors === 0 ? exitCodes.ok : exitCodes.invalid;
+  return errors === 0 && hosts.problems.length === 0 ? exitCodes.ok : exitCodes.invalid;
 }
 
 function kindOf(path: string, rulesDir: string): FileKind {

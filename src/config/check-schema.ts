@@ -5,6 +5,7 @@ import ruleSchema from '../../schemas/rule.schema.json' with { type: 'json' };
 import rulePackSchema from '../../schemas/rule-pack.schema.json' with { type: 'json' };
 import secretSchema from '../../schemas/secret.schema.json' with { type: 'json' };
 import tenantSchema from '../../schemas/tenant.schema.json' with { type: 'json' };
+import { isSecretPosition } from './check-secret-refs.js';
 import { type Diagnostic, type DiagnosticCode, formatYamlPath } from './diagnostic.js';
 import type { YamlFile } from './read-yaml.js';
 import { suggestName } from './suggest-name.js';
@@ -44,7 +45,7 @@ export function checkSchema(schema: SchemaName, yaml: YamlFile): Diagnostic[] {
       });
       break;
     }
-    const diagnostic = toDiagnostic(error, yaml);
+    const diagnostic = toDiagnostic(schema, error, yaml);
     if (!diagnostic) continue;
     const key = `${diagnostic.path}|${diagnostic.message}`;
     if (seen.has(key)) continue;
@@ -54,8 +55,10 @@ export function checkSchema(schema: SchemaName, yaml: YamlFile): Diagnostic[] {
   return out;
 }
 
-function toDiagnostic(error: ErrorObject, yaml: YamlFile): Diagnostic | undefined {
+function toDiagnostic(schema: SchemaName, error: ErrorObject, yaml: YamlFile): Diagnostic | undefined {
   const path = pointerToPath(error.instancePath, yaml.data);
+  // What is written where a secret belongs is never repeated; check-secret-refs.ts reports it masked.
+  if (schema === 'tenant' && isSecretPosition(path)) return undefined;
   const parent = (error.parentSchema ?? {}) as { description?: string; properties?: Record<string, unknown> };
   const make = (
     code: DiagnosticCode,
@@ -115,7 +118,10 @@ function toDiagnostic(error: ErrorObject, yaml: YamlFile): Diagnostic | undefine
       return make(
         'schema',
         path,
-        `${JSON.stringify(error.data)} does not have the expected form`,
+        // A URL may carry credentials: it is not repeated.
+        path[path.length - 1] === 'baseUrl'
+          ? 'the base URL does not start with https://'
+          : `${JSON.stringify(error.data)} does not have the expected form`,
         parent.description,
       );
     case 'type':

@@ -22,7 +22,15 @@ export const diagnosticCatalog = {
   'bad-condition': 'A condition is not exactly one of all / any / not / a comparison.',
   'unknown-fact': 'A rule or template reads a fact that does not exist.',
   'bad-action': 'An action in `then:` lacks a field its type needs, or has one it does not take.',
+  'inline-secret':
+    'A secret is written in the file where a reference belongs; the value is masked. Move it to an environment variable.',
   'missing-secret': 'A referenced secret (environment variable or file) is not set; the tenant is not ready.',
+  'secret-scope':
+    "A secret reference reaches outside the tenant: an environment variable without the tenant's prefix (ACME__ for acme), or a file outside the tenant's secrets directory.",
+  'secret-file':
+    'A secret file is not a small regular file (a device, a FIFO, a directory, over 64 KiB, a link out).',
+  'host-not-allowed':
+    'A base URL goes where the operator has not allowed (STAGEGATE_ALLOWED_HOSTS), over plain http off loopback, or with credentials in it.',
   'public-url':
     "The tenant's vendor calls back, and STAGEGATE_PUBLIC_URL is unset or not https; the tenant is not ready.",
   'unreadable-file': 'The file could not be read.',

@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { deepFreeze } from '../kernel/deep-freeze.js';
 import { assembleRules, defaultPacks } from './assemble-rules.js';
+import { checkOutboundHosts } from './check-outbound-hosts.js';
 import { checkSchema } from './check-schema.js';
+import { checkSecretRefs } from './check-secret-refs.js';
 import { checkTenant } from './check-tenant.js';
 import type { Diagnostic } from './diagnostic.js';
 import type { LoadedPack } from './load-pack.js';
@@ -34,10 +36,22 @@ export interface LoadTenantInput {
    * server; a tenant whose vendor calls back is then not ready. Absent for the CLI's checks.
    */
   publicUrlProblem?: string | null;
+  /**
+   * STAGEGATE_ALLOWED_HOSTS, as parsed by the composition root; none by default (Lever's own API
+   * only). 'unchecked' for tools that send nothing (stagegate test, explain).
+   */
+  allowedHosts?: readonly string[] | 'unchecked';
 }
 
 /** YAML -> schema -> checks -> compiled rules -> a frozen, versioned snapshot. Never throws. */
-export function loadTenant({ file, text, findPack, secrets, publicUrlProblem }: LoadTenantInput): TenantLoad {
+export function loadTenant({
+  file,
+  text,
+  findPack,
+  secrets,
+  publicUrlProblem,
+  allowedHosts = [],
+}: LoadTenantInput): TenantLoad {
   const tenant = basename(file).replace(/\.ya?ml$/, '');
   const yaml = readYaml(file, text);
   const diagnostics = [...yaml.diagnostics];
@@ -51,7 +65,8 @@ export function loadTenant({ file, text, findPack, secrets, publicUrlProblem }: 
   });
   if (yaml.data === undefined) return invalid();
 
-  const schemaProblems = checkSchema('tenant', yaml);
+  // The secret positions are checked apart from the schema, so that nothing written there is repeated.
+  const schemaProblems = [...checkSchema('tenant', yaml), ...checkSecretRefs(tenant, yaml.data, yaml)];
   for (const d of schemaProblems) diagnostics.push(d);
   const data = yaml.data as TenantFile;
   // Hot reload follows the packs a tenant names, found or not, so that adding a missing pack heals it.
@@ -67,10 +82,13 @@ export function loadTenant({ file, text, findPack, secrets, publicUrlProblem }: 
   }
 
   for (const d of checkTenant(data, yaml)) diagnostics.push(d);
+  if (allowedHosts !== 'unchecked') {
+    for (const d of checkOutboundHosts(data, yaml, allowedHosts)) diagnostics.push(d);
+  }
   const assembled = assembleRules(data, yaml, findPack);
   for (const d of assembled.diagnostics) diagnostics.push(d);
   const packNames = assembled.packs.map((pack) => pack.name);
-  const resolved = resolveSecrets(data, yaml, secrets);
+  const resolved = resolveSecrets(tenant, data, yaml, secrets);
   for (const d of resolved.diagnostics) diagnostics.push(d);
   if (diagnostics.some((d) => d.severity === 'error')) return invalid(wanted);
   const callsBack = data.provider.kind !== 'sandbox';

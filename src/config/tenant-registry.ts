@@ -51,12 +51,14 @@ export function createTenantRegistry(options: {
   rulesDir: string;
   files: ConfigFiles;
   secrets: SecretSources;
+  /** STAGEGATE_ALLOWED_HOSTS: the hosts base URLs may name besides Lever's own API. */
+  allowedHosts: readonly string[];
   clock: Clock;
   log: Logger;
   /** See LoadTenantInput.publicUrlProblem. */
   publicUrlProblem?: string | null;
 }): TenantRegistry {
-  const { tenantsDir, rulesDir, files, secrets, clock, log } = options;
+  const { tenantsDir, rulesDir, files, secrets, allowedHosts, clock, log } = options;
   const publicUrlProblem = options.publicUrlProblem ?? null;
   const packs = new Map<string, LoadedPack>();
   const tenants = new Map<string, TenantEntry>();
@@ -95,6 +97,7 @@ export function createTenantRegistry(options: {
       text,
       findPack: (name) => packs.get(name),
       secrets,
+      allowedHosts,
       publicUrlProblem,
     });
     for (const name of load.packs) {

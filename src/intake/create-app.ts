@@ -38,6 +38,8 @@ export interface CreateAppOptions {
   callbacks?: { secret: string; onCallback(invitation: InvitationRecord): void };
   /** Mounted at /admin (the admin API). */
   admin?: Router;
+  /** Whether an Authorization header carries the admin token; /readyz then adds per-tenant detail. */
+  isAdmin?: (authorization: string | undefined) => boolean;
 }
 
 /** The HTTP adapter: thin routes around receiveDelivery and describeReadiness. */
@@ -106,13 +108,23 @@ export function createApp(options: CreateAppOptions): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'up' });
   });
-  app.get('/readyz', async (_req, res) => {
-    const readiness = await describeReadiness({
-      registry,
-      store,
-      tenantsLoaded,
-      ...(options.degraded === undefined ? {} : { degraded: options.degraded }),
-    });
+  app.get('/readyz', async (req, res, next) => {
+    // Counts for anyone; which tenants and what ails them only for the operator.
+    const authorization = req.get('authorization');
+    const detail = authorization !== undefined && (options.isAdmin?.(authorization) ?? false);
+    if (authorization !== undefined && !detail) {
+      next(new StagegateError('UNAUTHORIZED', 'The readiness detail needs the admin bearer token.'));
+      return;
+    }
+    const readiness = await describeReadiness(
+      {
+        registry,
+        store,
+        tenantsLoaded,
+        ...(options.degraded === undefined ? {} : { degraded: options.degraded }),
+      },
+      { detail },
+    );
     res.status(readiness.ready ? 200 : 503).json(readiness);
   });
   app.get('/metrics', async (_req, res) => {

@@ -2,6 +2,7 @@ import type { TenantRegistry } from '../config/tenant-registry.js';
 import type { TenantDegraded } from '../lever/create-degraded-tenants.js';
 import type { Store } from '../store/types.js';
 
+/** One tenant as the operator sees it; an object, so that more can be said about a tenant later. */
 export interface TenantReadiness {
   id: string;
   status: string;
@@ -13,32 +14,60 @@ export interface TenantReadiness {
   degraded: TenantDegraded | null;
 }
 
+/**
+ * What /readyz answers anyone (a load balancer): whether this instance can serve, and how many
+ * tenants are in each state. Which tenants, their versions and their problems need the admin token
+ * (`detail`): they name customers, variables and hosts.
+ */
 export interface Readiness {
   ready: boolean;
   store: 'writable' | 'failing';
-  tenants: TenantReadiness[];
+  configuration: 'loaded' | 'loading';
+  /** How many tenants are in each status: ready, not-ready, invalid (and any status added later). */
+  tenants: Record<string, number>;
+  detail?: TenantReadiness[];
 }
 
-/** What /readyz answers: ready when the store can write and the tenants are loaded. */
-export async function describeReadiness(options: {
-  registry: TenantRegistry;
-  store: Store;
-  tenantsLoaded: () => boolean;
-  degraded?: (tenant: string) => TenantDegraded | null;
-}): Promise<Readiness> {
+/**
+ * Ready when the store can write and the first load of the tenant files finished. A tenant's own
+ * trouble never makes the instance unready: a load balancer would pull every instance for it (a
+ * degraded tenant included).
+ */
+export async function describeReadiness(
+  options: {
+    registry: TenantRegistry;
+    store: Store;
+    tenantsLoaded: () => boolean;
+    degraded?: (tenant: string) => TenantDegraded | null;
+  },
+  { detail }: { detail: boolean },
+): Promise<Readiness> {
   const writable = await options.store.checkWritable().then(
     () => true,
     () => false,
   );
-  const tenants = options.registry.list().map((entry) => ({
-    id: entry.id,
-    status: entry.status,
-    version: entry.snapshot?.version ?? null,
-    lastError: entry.lastError,
-    missing: entry.diagnostics
-      .filter((d) => d.code === 'missing-secret' || d.code === 'public-url')
-      .map((d) => d.message),
-    degraded: options.degraded?.(entry.id) ?? null,
-  }));
-  return { ready: writable && options.tenantsLoaded(), store: writable ? 'writable' : 'failing', tenants };
+  const entries = options.registry.list();
+  const tenants: Record<string, number> = { ready: 0, 'not-ready': 0, invalid: 0 };
+  for (const entry of entries) tenants[entry.status] = (tenants[entry.status] ?? 0) + 1;
+  const loaded = options.tenantsLoaded();
+  return {
+    ready: writable && loaded,
+    store: writable ? 'writable' : 'failing',
+    configuration: loaded ? 'loaded' : 'loading',
+    tenants,
+    ...(detail
+      ? {
+          detail: entries.map((entry) => ({
+            id: entry.id,
+            status: entry.status,
+            version: entry.snapshot?.version ?? null,
+            lastError: entry.lastError,
+            missing: entry.diagnostics
+              .filter((d) => d.code === 'missing-secret' || d.code === 'public-url')
+              .map((d) => d.message),
+            degraded: options.degraded?.(entry.id) ?? null,
+          })),
+        }
+      : {}),
+  };
 }

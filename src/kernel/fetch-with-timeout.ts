@@ -51,6 +51,9 @@ export async function fetchWithTimeout(
       },
       ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
       signal,
+      // A redirect is an answer, not an instruction: following it would take the Authorization
+      // header to a host the operator never allowed. A 3xx comes back as an error answer.
+      redirect: 'manual',
     });
     // Read under the same signal.
     const text = await response.text();

@@ -1,25 +1,17 @@
-import { readFileSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
-import type { SecretSources } from '../config/resolve-secrets.js';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import type { ConfigFiles } from '../config/tenant-registry.js';
 
-/** The registry's view of the disk: a missing directory lists as empty, an unreadable file as absent. */
+/**
+ * The registry's view of the disk: a missing directory lists as empty, an unreadable file as absent.
+ * Only regular files are read: a tenant file that is a FIFO or a link to /dev/zero would hang a reload.
+ */
 export function createFsConfigFiles(): ConfigFiles {
   return {
     list: (dir) => readdir(dir).catch(() => []),
-    read: (path) => readFile(path, 'utf8').catch(() => undefined),
-  };
-}
-
-export function createSecretSources(env: Readonly<Record<string, string | undefined>>): SecretSources {
-  return {
-    env,
-    readFile(path) {
-      try {
-        return readFileSync(path, 'utf8');
-      } catch {
-        return undefined;
-      }
+    read: async (path) => {
+      const found = await stat(path).catch(() => undefined);
+      if (!found?.isFile()) return undefined;
+      return readFile(path, 'utf8').catch(() => undefined);
     },
   };
 }

@@ -1,5 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
+import { parseAllowedHosts } from '../config/check-outbound-hosts.js';
 import { parseRetrySchedule } from '../execute/retry-schedule.js';
+import { minAdminTokenLength } from '../kernel/bearer-token.js';
 import { StagegateError } from '../kernel/errors.js';
 
 export interface ServerEnv {
@@ -8,6 +10,10 @@ export interface ServerEnv {
   tenantsDir: string;
   rulesDir: string;
   dataDir: string;
+  /** STAGEGATE_ALLOWED_HOSTS: hosts tenants' base URLs may name besides Lever's own API. */
+  allowedHosts: string[];
+  /** Tenants' secret files, each tenant's under <secretsDir>/<tenant>/; null: no secret files. */
+  secretsDir: string | null;
   logLevel: string;
   replayWindowMs: number;
   /** How long finished inbox items and decisions (with their actions) are kept. */
@@ -88,9 +94,18 @@ export function readServerEnv(env: Readonly<Record<string, string | undefined>>,
   } catch (error) {
     problems.push((error as Error).message);
   }
+  const allowedHosts = parseAllowedHosts(env.STAGEGATE_ALLOWED_HOSTS);
+  problems.push(...allowedHosts.problems);
   const store = text('STAGEGATE_STORE', 'sqlite');
   if (store !== 'lowdb' && store !== 'sqlite') {
     problems.push(`STAGEGATE_STORE must be lowdb or sqlite, got ${JSON.stringify(store)}`);
+  }
+  const adminToken = text('STAGEGATE_ADMIN_TOKEN', '');
+  if (adminToken !== '' && adminToken.length < minAdminTokenLength) {
+    // The token itself is never repeated.
+    problems.push(
+      `STAGEGATE_ADMIN_TOKEN must be at least ${minAdminTokenLength} characters, got ${adminToken.length} (make one with: openssl rand -hex 32; leave it unset to keep the admin API off)`,
+    );
   }
   const logLevel = text('LOG_LEVEL', 'info');
   if (!logLevels.includes(logLevel))
@@ -106,6 +121,8 @@ export function readServerEnv(env: Readonly<Record<string, string | undefined>>,
     tenantsDir: dir('STAGEGATE_TENANTS_DIR', 'tenants'),
     rulesDir: dir('STAGEGATE_RULES_DIR', 'rules'),
     dataDir: dir('STAGEGATE_DATA_DIR', 'data'),
+    allowedHosts: allowedHosts.hosts,
+    secretsDir: text('STAGEGATE_SECRETS_DIR', '') === '' ? null : dir('STAGEGATE_SECRETS_DIR', ''),
     logLevel,
     replayWindowMs: hours * 60 * 60 * 1000,
     retentionMs: Math.round(retentionDays * 24 * 60 * 60 * 1000),
@@ -113,7 +130,7 @@ export function readServerEnv(env: Readonly<Record<string, string | undefined>>,
     callbackSecret: text('STAGEGATE_CALLBACK_SECRET', '') || null,
     pollIntervalMs: pollMinutes * 60_000,
     retrySchedule,
-    adminToken: text('STAGEGATE_ADMIN_TOKEN', '') || null,
+    adminToken: adminToken || null,
     store: store === 'lowdb' ? 'lowdb' : 'sqlite',
     leverRatePerSecond,
     httpTimeoutMs: Math.round(httpTimeoutSeconds * 1000),

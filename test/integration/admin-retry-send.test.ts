@@ -10,7 +10,7 @@ import { startStagegate } from '../support/start-stagegate.js';
 import { startWorld, type World } from '../support/start-world.js';
 import type { VendorFault } from '../support/vendor-simulator.js';
 
-const adminToken = 'admin-token-retry-send';
+const adminToken = 'admin-token-retry-send-long-enough-to-serve';
 let world: World | undefined;
 
 afterEach(async () => {

@@ -10,6 +10,7 @@ import { createAdminRouter } from '../../src/admin/create-admin-router.js';
 import { runCli } from '../../src/cli/main.js';
 import { loadPack } from '../../src/config/load-pack.js';
 import { loadTenant } from '../../src/config/load-tenant.js';
+import { envSecretSources } from '../../src/config/resolve-secrets.js';
 import type { TenantSnapshot } from '../../src/config/types.js';
 import { type BackfillReport, backfillStages } from '../../src/decide/backfill-stage.js';
 import { createBackfill } from '../../src/decide/create-backfill.js';
@@ -46,7 +47,8 @@ function loadAcme(leverUrl: string): TenantSnapshot {
     file: 'tenants/acme.yaml',
     text,
     findPack: (name) => (name === pack.name ? pack : undefined),
-    secrets: { env: { ACME_LEVER_API_KEY: apiKey, ACME_TOKEN: 'token' }, readFile: () => undefined },
+    secrets: envSecretSources({ ACME__LEVER_API_KEY: apiKey, ACME__TOKEN: 'token' }),
+    allowedHosts: ['127.0.0.1'],
   });
   if (!load.snapshot?.secrets) throw new Error(JSON.stringify(load.diagnostics));
   return load.snapshot;

@@ -21,7 +21,10 @@ beforeEach(async () => {
 afterEach(() => world.close());
 
 async function check(argv: string[], overrides: Record<string, string | undefined> = {}) {
-  const io = captureIo({ cwd: world.root, env: { ...world.env, ...overrides } });
+  const io = captureIo({
+    cwd: world.root,
+    env: { STAGEGATE_ALLOWED_HOSTS: '127.0.0.1', ...world.env, ...overrides },
+  });
   const code = await runCli(['check', ...argv], io);
   return { code, out: io.out(), err: io.err() };
 }
@@ -36,7 +39,7 @@ describe('stagegate check', () => {
     expect(answer.err).toBe('');
     expect(answer.code).toBe(0);
     expect(answer.out).toContain(
-      '✓ secret ACME_LEVER_API_KEY: the environment variable ACME_LEVER_API_KEY is set',
+      '✓ secret ACME__LEVER_API_KEY: the environment variable ACME__LEVER_API_KEY is set',
     );
     expect(answer.out).toContain(
       "✓ trigger stage 'Technical Screen': exists in Lever as 'Technical Screen' (stage-screen)",
@@ -81,9 +84,9 @@ describe('stagegate check', () => {
   });
 
   it('says Lever refused the API key and in which variable (exit 1)', async () => {
-    const answer = await check(['--tenant', 'acme'], { ACME_LEVER_API_KEY: 'not-the-key' });
+    const answer = await check(['--tenant', 'acme'], { ACME__LEVER_API_KEY: 'not-the-key' });
     expect(answer.code).toBe(1);
-    expect(answer.out).toContain('✗ Lever API key: Lever refused the API key in ACME_LEVER_API_KEY');
+    expect(answer.out).toContain('✗ Lever API key: Lever refused the API key in ACME__LEVER_API_KEY');
     expect(answer.out).toContain("- trigger stage 'Technical Screen': not checked: Lever did not answer");
     // 401 is final: no retry spent on it.
     expect(world.lever.requests).toHaveLength(1);
@@ -91,16 +94,16 @@ describe('stagegate check', () => {
 
   it('names each unset secret, and warns about webhook events without a token (exit 1)', async () => {
     const text = partnerTenant('acme', world.lever.baseUrl, world.vendor.baseUrl).replace(
-      /\s+candidate(ArchiveChange|Hired|Deleted): \[\{ env: ACME_TOKEN \}\]/g,
+      /\s+candidate(ArchiveChange|Hired|Deleted): \[\{ env: ACME__TOKEN \}\]/g,
       '',
     );
     await writeFile(join(world.root, 'tenants', 'acme.yaml'), text);
-    const answer = await check(['--tenant', 'acme', '--json'], { ACME_VENDOR_KEY: undefined });
+    const answer = await check(['--tenant', 'acme', '--json'], { ACME__VENDOR_KEY: undefined });
     expect(answer.code).toBe(1);
     const results = checks(answer.out);
-    expect(results.find((c) => c.check === 'secret ACME_VENDOR_KEY')).toMatchObject({
+    expect(results.find((c) => c.check === 'secret ACME__VENDOR_KEY')).toMatchObject({
       status: 'failed',
-      fix: "set ACME_VENDOR_KEY in stagegate's environment",
+      fix: "set ACME__VENDOR_KEY in stagegate's environment",
     });
     expect(results.find((c) => c.check === 'webhook candidateHired')).toMatchObject({ status: 'warning' });
     expect(results.find((c) => c.check === 'webhook candidateStageChange')).toMatchObject({ status: 'ok' });

@@ -20,7 +20,7 @@ async function moveToTechnicalScreen(url: string, opportunityId: string, token?:
     url: `${url}/webhooks/lever/acme`,
     event: 'candidateStageChange',
     data: { opportunityId, toStageId: 'stage-tech', fromStageId: 'stage-phone' },
-    signatureToken: world.env.ACME_TOKEN ?? '',
+    signatureToken: world.env.ACME__TOKEN ?? '',
     ...(token ? { token } : {}),
   });
 }
@@ -182,9 +182,15 @@ describe('end to end: Lever -> stagegate -> vendor -> stagegate -> Lever', () =>
       }),
     );
     world.lever.addOpportunity({ name: 'Elsewhere', stageId: 'stage-phone', emails: ['e@example.com'] });
-    const server = await startStagegate(world.root, { ...world.env, STAGEGATE_ADMIN_TOKEN: 'admin-e2e' });
+    const server = await startStagegate(world.root, {
+      ...world.env,
+      STAGEGATE_ADMIN_TOKEN: 'admin-e2e-token-long-enough-to-be-accepted',
+    });
     try {
-      const cliEnv = { STAGEGATE_URL: server.url, STAGEGATE_ADMIN_TOKEN: 'admin-e2e' };
+      const cliEnv = {
+        STAGEGATE_URL: server.url,
+        STAGEGATE_ADMIN_TOKEN: 'admin-e2e-token-long-enough-to-be-accepted',
+      };
       const dry = captureIo({ cwd: world.root, env: cliEnv });
       expect(await runCli(['backfill', '--tenant', 'acme', '--dry-run'], dry)).toBe(0);
       await server.idle();

@@ -5,7 +5,7 @@ import { errorTag, post, prefix, sentTag, tenantEnv } from '../reliability/world
 import { startStagegate } from '../support/start-stagegate.js';
 import { startWorld, type World } from '../support/start-world.js';
 
-const adminToken = 'admin-token-status-tags';
+const adminToken = 'admin-token-status-tags-long-enough-to-serve';
 const statusTagsOf = (tags: readonly string[] = []) => tags.filter((tag) => tag.startsWith(`${prefix} - `));
 
 let world: World | undefined;
@@ -63,7 +63,7 @@ describe('executor: a candidate ends with exactly one status tag', () => {
       expect(await post(world.lever, server.url, 'acme', delivery as never)).toBe(202);
       await server.idle();
       // While the send waits for its retry, someone in Lever puts a status tag on the candidate.
-      const apiKey = tenantEnv('acme').ACME_LEVER_API_KEY ?? '';
+      const apiKey = tenantEnv('acme').ACME__LEVER_API_KEY ?? '';
       const added = await fetch(`${world.lever.baseUrl}/opportunities/opp-1/addTags`, {
         method: 'POST',
         headers: {

@@ -7,16 +7,16 @@ import { type LeverSimulator, startLeverSimulator } from '../support/lever-simul
 import { createWorkspace, sandboxTenant, startStagegate } from '../support/start-stagegate.js';
 
 const env = {
-  ACME_LEVER_API_KEY: 'key-explain',
-  ACME_TOKEN: 'token-explain',
-  STAGEGATE_ADMIN_TOKEN: 'admin-explain',
+  ACME__LEVER_API_KEY: 'key-explain',
+  ACME__TOKEN: 'token-explain',
+  STAGEGATE_ADMIN_TOKEN: 'admin-explain-token-long-enough-to-be-accepted',
 };
 
 let lever: LeverSimulator;
 let root: string;
 
 beforeEach(async () => {
-  lever = await startLeverSimulator({ apiKeys: [env.ACME_LEVER_API_KEY] });
+  lever = await startLeverSimulator({ apiKeys: [env.ACME__LEVER_API_KEY] });
   lever.addStage({ id: 'stage-tech', text: 'Technical Screen' });
   root = await createWorkspace({ acme: sandboxTenant('acme', lever.baseUrl) });
 });
@@ -35,7 +35,7 @@ describe('stagegate explain --decision', () => {
         url: `${server.url}/webhooks/lever/acme`,
         event: 'candidateStageChange',
         data: { opportunityId: candidate.id, toStageId: 'stage-tech' },
-        signatureToken: env.ACME_TOKEN,
+        signatureToken: env.ACME__TOKEN,
       });
       await server.idle();
       const [record] = await server.store.listDecisions({ tenant: 'acme' });

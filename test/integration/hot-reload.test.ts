@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { envSecretSources } from '../../src/config/resolve-secrets.js';
 import {
   type ConfigFiles,
   createTenantRegistry,
@@ -11,6 +12,7 @@ import {
 } from '../../src/config/tenant-registry.js';
 import { watchConfig } from '../../src/config/watch-config.js';
 import { createManualClock } from '../../src/kernel/clock.js';
+import { shippedAllowedHosts } from '../support/load-shipped-tenant.js';
 
 // Real files in a temp directory, the real chokidar watcher, a pino logger writing to memory.
 // Every wait is on a registry.onReload event, never on a timer.
@@ -19,14 +21,16 @@ const root = resolve(import.meta.dirname, '../..');
 type ReloadEvent = Parameters<Parameters<TenantRegistry['onReload']>[0]>[0];
 
 const env = {
-  ACME_LEVER_API_KEY: 'acme-lever-key',
-  ACME_LEVER_STAGE_TOKEN: 'acme-stage',
-  ACME_LEVER_ARCHIVE_TOKEN: 'acme-archive',
-  ACME_LEVER_HIRED_TOKEN: 'acme-hired',
-  ACME_LEVER_DELETED_TOKEN: 'acme-deleted',
-  ACME_VENDOR_KEY: 'acme-vendor',
-  DEMO_LEVER_API_KEY: 'demo-lever-key',
-  DEMO_LEVER_STAGE_TOKEN: 'demo-stage',
+  ACME__LEVER_API_KEY: 'acme-lever-key',
+  ACME__LEVER_STAGE_TOKEN: 'acme-stage',
+  ACME__LEVER_ARCHIVE_TOKEN: 'acme-archive',
+  ACME__LEVER_HIRED_TOKEN: 'acme-hired',
+  ACME__LEVER_DELETED_TOKEN: 'acme-deleted',
+  ACME__VENDOR_KEY: 'acme-vendor',
+  DEMO__LEVER_API_KEY: 'demo-lever-key',
+  DEMO__LEVER_STAGE_TOKEN: 'demo-stage',
+  INITECH__LEVER_API_KEY: 'initech-lever-key',
+  INITECH__LEVER_STAGE_TOKEN: 'initech-stage',
 };
 
 const files: ConfigFiles = {
@@ -82,7 +86,8 @@ beforeEach(async () => {
     tenantsDir,
     rulesDir,
     files,
-    secrets: { env, readFile: () => undefined },
+    secrets: envSecretSources(env),
+    allowedHosts: shippedAllowedHosts,
     clock: createManualClock(Date.UTC(2025, 0, 15)),
     log,
   });
@@ -243,7 +248,10 @@ describe('hot reload of tenant files', () => {
   it('loads a tenant file that appears', async () => {
     const loaded = nextReload((e) => e.tenant === 'initech' && e.outcome === 'loaded');
     const demo = await readFile(join(root, 'tenants/demo.yaml'), 'utf8');
-    await writeFile(join(tenantsDir, 'initech.yaml'), demo.replace('tenant: demo', 'tenant: initech'));
+    await writeFile(
+      join(tenantsDir, 'initech.yaml'),
+      demo.replace('tenant: demo', 'tenant: initech').replaceAll('DEMO__', 'INITECH__'),
+    );
     await loaded;
 
     expect(registry.get('initech')).toMatchObject({ status: 'ready', lastError: null });

@@ -10,7 +10,7 @@ import { createWorkspace, sandboxTenant, startStagegate } from '../support/start
 
 const apiKey = 'acme-lever-key-for-tests';
 const token = 'acme-webhook-token-for-tests';
-const env = { ACME_LEVER_API_KEY: apiKey, ACME_TOKEN: token };
+const env = { ACME__LEVER_API_KEY: apiKey, ACME__TOKEN: token };
 
 let lever: LeverSimulator;
 let root: string;

@@ -10,13 +10,14 @@ const stageToken = 'stage-token-s3cr3t-value';
 const rotatedToken = 'rotated-token-0ther-value';
 const apiKey = 'lever-api-key-n0t-for-logs';
 const hour = 60 * 60 * 1000;
+const adminToken = 'intake-admin-token-long-enough-to-be-accepted';
 
 const sandboxTenant = `tenant: sandbox
 lever:
-  apiKey: { env: SANDBOX_LEVER_API_KEY }
+  apiKey: { env: SANDBOX__LEVER_API_KEY }
   webhookTokens:
-    candidateStageChange: [{ env: SANDBOX_STAGE_TOKEN }, { env: SANDBOX_ROTATED_TOKEN }]
-    candidateHired: [{ env: SANDBOX_STAGE_TOKEN }]
+    candidateStageChange: [{ env: SANDBOX__STAGE_TOKEN }, { env: SANDBOX__ROTATED_TOKEN }]
+    candidateHired: [{ env: SANDBOX__STAGE_TOKEN }]
 provider:
   kind: sandbox
 tests:
@@ -27,7 +28,7 @@ triggers:
 `;
 const pendingTenant = sandboxTenant
   .replace('tenant: sandbox', 'tenant: pending')
-  .replace('SANDBOX_LEVER_API_KEY', 'PENDING_LEVER_API_KEY');
+  .replaceAll('SANDBOX__', 'PENDING__');
 // Its secrets are all set, but the file fails validation, and no earlier version of it ever loaded.
 const invalidTenant = sandboxTenant
   .replace('tenant: sandbox', 'tenant: invalid')
@@ -54,7 +55,7 @@ function memoryLog(lines: string[]): Writable {
 async function startIn(dir: string, env: Record<string, string>, lines: string[] = []) {
   return startServer({
     cwd: dir,
-    env: { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'debug', ...env },
+    env: { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'debug', STAGEGATE_ALLOWED_HOSTS: '127.0.0.1', ...env },
     logDestination: memoryLog(lines),
   });
 }
@@ -72,10 +73,12 @@ beforeAll(async () => {
   server = await startIn(
     root,
     {
-      SANDBOX_LEVER_API_KEY: apiKey,
-      SANDBOX_STAGE_TOKEN: stageToken,
-      SANDBOX_ROTATED_TOKEN: rotatedToken,
-      PENDING_STAGE_TOKEN: stageToken,
+      SANDBOX__LEVER_API_KEY: apiKey,
+      SANDBOX__STAGE_TOKEN: stageToken,
+      SANDBOX__ROTATED_TOKEN: rotatedToken,
+      PENDING__STAGE_TOKEN: stageToken,
+      PENDING__ROTATED_TOKEN: rotatedToken,
+      STAGEGATE_ADMIN_TOKEN: adminToken,
     },
     logLines,
   );
@@ -222,12 +225,26 @@ describe('health, readiness and metrics', () => {
     expect(await response.json()).toEqual({ status: 'up' });
   });
 
-  it('GET /readyz lists every tenant, and what to set for one that is not ready', async () => {
+  it('GET /readyz tells anyone only whether this instance is ready, and how many tenants are in each state', async () => {
     const response = await fetch(`${server.url}/readyz`);
     expect(response.status).toBe(200);
-    const body = (await response.json()) as { ready: boolean; tenants: Record<string, unknown>[] };
+    // An invalid and a not-ready tenant do not make the instance unready.
+    expect(await response.json()).toEqual({
+      ready: true,
+      store: 'writable',
+      configuration: 'loaded',
+      tenants: { ready: 1, 'not-ready': 1, invalid: 1 },
+    });
+  });
+
+  it('GET /readyz with the admin token lists every tenant, and what to set for one that is not ready', async () => {
+    const response = await fetch(`${server.url}/readyz`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { ready: boolean; detail: Record<string, unknown>[] };
     expect(body.ready).toBe(true);
-    expect(body.tenants).toEqual([
+    expect(body.detail).toEqual([
       {
         id: 'invalid',
         status: 'invalid',
@@ -241,7 +258,7 @@ describe('health, readiness and metrics', () => {
         status: 'not-ready',
         version: expect.any(String),
         lastError: expect.any(String),
-        missing: [expect.stringContaining('PENDING_LEVER_API_KEY')],
+        missing: [expect.stringContaining('PENDING__LEVER_API_KEY')],
         degraded: null,
       },
       {
@@ -253,6 +270,9 @@ describe('health, readiness and metrics', () => {
         degraded: null,
       },
     ]);
+    const wrong = await fetch(`${server.url}/readyz`, { headers: { authorization: 'Bearer not-the-token' } });
+    expect(wrong.status).toBe(401);
+    expect(await wrong.text()).not.toContain('pending');
   });
 
   it('GET /readyz answers 503 when the store cannot write', async () => {
@@ -262,7 +282,12 @@ describe('health, readiness and metrics', () => {
       await other.store.close();
       const response = await fetch(`${other.url}/readyz`);
       expect(response.status).toBe(503);
-      expect(await response.json()).toMatchObject({ ready: false, store: 'failing', tenants: [] });
+      expect(await response.json()).toEqual({
+        ready: false,
+        store: 'failing',
+        configuration: 'loaded',
+        tenants: { ready: 0, 'not-ready': 0, invalid: 0 },
+      });
     } finally {
       await other.close();
       await rm(dir, { recursive: true, force: true });
@@ -306,7 +331,7 @@ describe('logs', () => {
       expect.objectContaining({
         level: 40,
         tenant: 'pending',
-        msg: expect.stringContaining('PENDING_LEVER_API_KEY'),
+        msg: expect.stringContaining('PENDING__LEVER_API_KEY'),
       }),
     );
   });

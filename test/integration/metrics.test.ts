@@ -9,7 +9,7 @@ import { createWorkspace, sandboxTenant } from '../support/start-stagegate.js';
 
 const apiKey = 'acme-lever-key-for-metrics';
 const token = 'acme-webhook-token-for-metrics';
-const env = { ACME_LEVER_API_KEY: apiKey, ACME_TOKEN: token };
+const env = { ACME__LEVER_API_KEY: apiKey, ACME__TOKEN: token };
 
 let clock: ReturnType<typeof createManualClock>;
 let lever: LeverSimulator;
@@ -40,7 +40,14 @@ beforeEach(async () => {
   root = await createWorkspace({ acme: sandboxTenant('acme', lever.baseUrl) });
   server = await startServer({
     cwd: root,
-    env: { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent', STAGEGATE_STORE: testStoreKind, ...env },
+    env: {
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      STAGEGATE_STORE: testStoreKind,
+      STAGEGATE_ALLOWED_HOSTS: '127.0.0.1',
+      ...env,
+    },
     logDestination: new Writable({ write: (_chunk, _encoding, callback) => callback() }),
     clock,
     sleep: async (ms) => {

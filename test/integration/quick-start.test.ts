@@ -6,12 +6,14 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { signLeverWebhook } from '../../src/lever/sign-webhook.js';
+import { shippedAllowedHosts } from '../support/load-shipped-tenant.js';
 
 // The README's quick start, as an operator runs it: the built service, the shipped tenants and
 // rules, only the demo tenant's secrets set. `npm test` builds dist/ before vitest runs.
 const repoRoot = resolve(import.meta.dirname, '../..');
-const demo = { DEMO_LEVER_API_KEY: 'quick-start-key', DEMO_LEVER_STAGE_TOKEN: 'quick-start-token' };
+const demo = { DEMO__LEVER_API_KEY: 'quick-start-key', DEMO__LEVER_STAGE_TOKEN: 'quick-start-token' };
 const waitMs = 10_000;
+const adminToken = 'quick-start-admin-token-0123456789abcdef';
 
 let dataDir: string;
 let child: ChildProcess | undefined;
@@ -76,7 +78,7 @@ async function deliver(url: string, data: Record<string, unknown>): Promise<numb
       event: 'candidateStageChange',
       triggeredAt,
       token,
-      signature: signLeverWebhook(demo.DEMO_LEVER_STAGE_TOKEN, token, triggeredAt),
+      signature: signLeverWebhook(demo.DEMO__LEVER_STAGE_TOKEN, token, triggeredAt),
       data,
     }),
   });
@@ -97,6 +99,9 @@ describe('quick start: node dist/src/main.js', () => {
         STAGEGATE_DATA_DIR: dataDir,
         STAGEGATE_TENANTS_DIR: join(repoRoot, 'tenants'),
         STAGEGATE_RULES_DIR: join(repoRoot, 'rules'),
+        // The operator allows the demo's Lever (loopback) and the example vendors of acme and globex.
+        STAGEGATE_ALLOWED_HOSTS: shippedAllowedHosts.join(','),
+        STAGEGATE_ADMIN_TOKEN: adminToken,
         ...demo,
       },
     });
@@ -113,19 +118,27 @@ describe('quick start: node dist/src/main.js', () => {
     expect(listening.msg).toBe(`stagegate listening on ${url}`);
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 
+    // Anyone learns only that the instance is ready, and how many tenants are in each state.
     const readyz = await fetch(`${url}/readyz`);
     expect(readyz.status).toBe(200);
-    const readiness = (await readyz.json()) as {
-      ready: boolean;
-      tenants: { id: string; status: string; missing: string[] }[];
-    };
-    expect(readiness.ready).toBe(true);
-    const tenants = Object.fromEntries(readiness.tenants.map((t) => [t.id, t]));
+    const readiness = await readyz.json();
+    expect(readiness).toEqual({
+      ready: true,
+      store: 'writable',
+      configuration: 'loaded',
+      tenants: { ready: 1, 'not-ready': 2, invalid: 0 },
+    });
+    // The operator, with the admin token, sees which tenant needs what.
+    const detailed = await fetch(`${url}/readyz`, { headers: { authorization: `Bearer ${adminToken}` } });
+    const detail = (
+      (await detailed.json()) as { detail: { id: string; status: string; missing: string[] }[] }
+    ).detail;
+    const tenants = Object.fromEntries(detail.map((t) => [t.id, t]));
     expect(tenants.demo).toMatchObject({ status: 'ready', missing: [] });
     expect(tenants.acme?.status).toBe('not-ready');
-    expect(tenants.acme?.missing.join('\n')).toContain('ACME_LEVER_API_KEY');
+    expect(tenants.acme?.missing.join('\n')).toContain('ACME__LEVER_API_KEY');
     expect(tenants.globex?.status).toBe('not-ready');
-    expect(tenants.globex?.missing.join('\n')).toContain('GLOBEX_LEVER_API_KEY');
+    expect(tenants.globex?.missing.join('\n')).toContain('GLOBEX__LEVER_API_KEY');
 
     // Lever's "Test" button: a signed delivery with no data.
     expect(await deliver(url, {})).toBe(200);

@@ -6,7 +6,7 @@ import { createWorkspace, sandboxTenant, startStagegate } from '../support/start
 
 const apiKey = 'acme-lever-key-for-retention';
 const token = 'acme-webhook-token-for-retention';
-const env = { ACME_LEVER_API_KEY: apiKey, ACME_TOKEN: token };
+const env = { ACME__LEVER_API_KEY: apiKey, ACME__TOKEN: token };
 const minute = 60 * 1000;
 const hour = 60 * minute;
 const day = 24 * hour;

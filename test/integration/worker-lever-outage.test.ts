@@ -13,8 +13,8 @@ import { createWorkspace, sandboxTenant } from '../support/start-stagegate.js';
 
 const apiKey = 'acme-lever-key-for-outages';
 const token = 'acme-webhook-token-for-outages';
-const adminToken = 'admin-token-for-outages';
-const env = { ACME_LEVER_API_KEY: apiKey, ACME_TOKEN: token, STAGEGATE_ADMIN_TOKEN: adminToken };
+const adminToken = 'admin-token-for-outages-32-characters-long';
+const env = { ACME__LEVER_API_KEY: apiKey, ACME__TOKEN: token, STAGEGATE_ADMIN_TOKEN: adminToken };
 const minute = 60 * 1000;
 const hour = 60 * minute;
 
@@ -70,6 +70,7 @@ async function start(
       PORT: '0',
       LOG_LEVEL: 'debug',
       STAGEGATE_STORE: testStoreKind,
+      STAGEGATE_ALLOWED_HOSTS: '127.0.0.1',
       ...env,
       ...extraEnv,
     },

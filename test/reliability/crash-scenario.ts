@@ -60,7 +60,7 @@ export interface CrashFigures {
 }
 
 const repoRoot = resolve(import.meta.dirname, '../..');
-const adminToken = 'crash-admin-token-33d1';
+const adminToken = 'crash-admin-token-33d1-long-enough-to-serve';
 
 /** A small deterministic generator (mulberry32), so a failing seed can be replayed. */
 function createRandom(seed: number): () => number {
@@ -92,6 +92,7 @@ async function startChild(root: string, env: Record<string, string>): Promise<Ch
       LOG_LEVEL: 'info',
       STAGEGATE_ADMIN_TOKEN: adminToken,
       STAGEGATE_STORE: testStoreKind,
+      STAGEGATE_ALLOWED_HOSTS: '127.0.0.1',
       STAGEGATE_CALLBACK_SECRET: 'crash-callback-secret',
       // A retry after a transient failure is due in a second, not 30 s later.
       STAGEGATE_RETRY_SCHEDULE: '1s,1s,1s,1s,1s',

@@ -5,7 +5,7 @@ import { signLeverWebhook } from '../../src/lever/sign-webhook.js';
 import { startStagegate } from '../support/start-stagegate.js';
 import { emailOf, post, startWorld, type World } from './world.js';
 
-const adminToken = 'admin-token-5be1c0';
+const adminToken = 'admin-token-5be1c0-for-hostile-input-tests';
 const callbackSecret = 'callback-secret-a71f22';
 let world: World;
 let server: Awaited<ReturnType<typeof startStagegate>>;
@@ -142,7 +142,7 @@ describe('hostile input', () => {
         url: `${server.url}/webhooks/lever/globex`,
         event: 'candidateStageChange',
         data: { opportunityId: 'opp-1', toStageId: 'stage-tech' },
-        signatureToken: world.env.ACME_TOKEN ?? '',
+        signatureToken: world.env.ACME__TOKEN ?? '',
         triggeredAt,
       })
       .then((result) => result.status);
@@ -152,7 +152,7 @@ describe('hostile input', () => {
       url: `${server.url}/webhooks/lever/acme`,
       event: 'candidateStageChange',
       data: { opportunityId: 'opp-1', toStageId: 'stage-tech' },
-      signatureToken: world.env.ACME_TOKEN ?? '',
+      signatureToken: world.env.ACME__TOKEN ?? '',
       signature: signLeverWebhook('not-the-token', 'tok', triggeredAt),
     });
     expect(forged.status).toBe(401);

@@ -2,6 +2,7 @@
  * What the reliability tests share: the world (test/support/start-world.ts), the tags they look
  * for, and Lever deliveries posted the way Lever does.
  */
+import { tenantEnvPrefix } from '../../src/config/resolve-secrets.js';
 import type { LeverSimulator } from '../support/lever-simulator.js';
 import { tenantEnv } from '../support/start-world.js';
 import type { VendorSimulator } from '../support/vendor-simulator.js';
@@ -56,7 +57,7 @@ export async function post(
     const result = await lever.deliverWebhook({
       url: `${url}/webhooks/lever/${tenant}`,
       ...eventOf(delivery),
-      signatureToken: tenantEnv(tenant)[`${tenant.toUpperCase()}_TOKEN`] ?? '',
+      signatureToken: tenantEnv(tenant)[`${tenantEnvPrefix(tenant)}TOKEN`] ?? '',
       token: delivery.token,
       triggeredAt: delivery.triggeredAt,
     });

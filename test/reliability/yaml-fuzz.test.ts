@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { Diagnostic } from '../../src/config/diagnostic.js';
 import { loadPack } from '../../src/config/load-pack.js';
 import { loadTenant } from '../../src/config/load-tenant.js';
+import { envSecretSources } from '../../src/config/resolve-secrets.js';
 
 /**
  * Random files through the loaders the service and the CLI use: realistic tenant and pack files
@@ -44,7 +45,7 @@ const loadAsTenant = (text: string) =>
     file: 'tenants/acme.yaml',
     text,
     findPack: (name) => (name === pack.name ? pack : undefined),
-    secrets: { env: {}, readFile: () => undefined },
+    secrets: envSecretSources({}),
   });
 const loadAsPack = (text: string) => loadPack('rules/assessment-lifecycle.yaml', text);
 

@@ -2,6 +2,7 @@ import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
+import { tenantEnvPrefix } from '../../src/config/resolve-secrets.js';
 import type { Clock } from '../../src/kernel/clock.js';
 import { type RunningServer, startServer } from '../../src/main.js';
 import { testStoreKind } from './open-store.js';
@@ -40,6 +41,8 @@ export async function startStagegate(
       PORT: '0',
       LOG_LEVEL: 'debug',
       STAGEGATE_STORE: testStoreKind,
+      // The simulators listen on loopback; the operator allows it, as a test's operator.
+      STAGEGATE_ALLOWED_HOSTS: '127.0.0.1',
       ...env,
     },
     logDestination: sink,
@@ -55,15 +58,15 @@ export async function startStagegate(
 
 /** A tenant on the sandbox provider whose Lever is at `leverUrl`, tokens and key from the env names given. */
 export function sandboxTenant(id: string, leverUrl: string): string {
-  const upper = id.toUpperCase();
+  const prefix = tenantEnvPrefix(id);
   return `tenant: ${id}
 lever:
-  apiKey: { env: ${upper}_LEVER_API_KEY }
+  apiKey: { env: ${prefix}LEVER_API_KEY }
   webhookTokens:
-    candidateStageChange: [{ env: ${upper}_TOKEN }]
-    candidateArchiveChange: [{ env: ${upper}_TOKEN }]
-    candidateHired: [{ env: ${upper}_TOKEN }]
-    candidateDeleted: [{ env: ${upper}_TOKEN }]
+    candidateStageChange: [{ env: ${prefix}TOKEN }]
+    candidateArchiveChange: [{ env: ${prefix}TOKEN }]
+    candidateHired: [{ env: ${prefix}TOKEN }]
+    candidateDeleted: [{ env: ${prefix}TOKEN }]
   baseUrl: ${leverUrl}
 provider:
   kind: sandbox
@@ -81,6 +84,6 @@ scoring: { pass: 70, fail: 40 }
 export function partnerTenant(id: string, leverUrl: string, vendorUrl: string): string {
   return sandboxTenant(id, leverUrl).replace(
     'provider:\n  kind: sandbox\n',
-    `provider:\n  kind: greenhouse-partner\n  baseUrl: ${vendorUrl}\n  apiKey: { env: ${id.toUpperCase()}_VENDOR_KEY }\n`,
+    `provider:\n  kind: greenhouse-partner\n  baseUrl: ${vendorUrl}\n  apiKey: { env: ${tenantEnvPrefix(id)}VENDOR_KEY }\n`,
   );
 }

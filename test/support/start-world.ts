@@ -4,6 +4,7 @@
  * tenant with secrets of its own.
  */
 import { rm } from 'node:fs/promises';
+import { tenantEnvPrefix } from '../../src/config/resolve-secrets.js';
 import type { Stage } from '../../src/lever/types.js';
 import { type LeverSimulator, startLeverSimulator } from './lever-simulator.js';
 import { createWorkspace, partnerTenant } from './start-stagegate.js';
@@ -32,11 +33,11 @@ const defaultStages: ReadonlyArray<Stage> = [
 
 /** Secrets per tenant, distinct so a test can tell them apart in logs and at the wrong tenant. */
 export function tenantEnv(id: string): Record<string, string> {
-  const upper = id.toUpperCase();
+  const prefix = tenantEnvPrefix(id);
   return {
-    [`${upper}_LEVER_API_KEY`]: `lever-key-${id}-9f3c`,
-    [`${upper}_TOKEN`]: `webhook-token-${id}-77ab`,
-    [`${upper}_VENDOR_KEY`]: `vendor-key-${id}-41de`,
+    [`${prefix}LEVER_API_KEY`]: `lever-key-${id}-9f3c`,
+    [`${prefix}TOKEN`]: `webhook-token-${id}-77ab`,
+    [`${prefix}VENDOR_KEY`]: `vendor-key-${id}-41de`,
   };
 }
 
@@ -47,14 +48,14 @@ export async function startWorld(
 ): Promise<World> {
   const env = Object.assign({}, ...tenants.map(tenantEnv)) as Record<string, string>;
   const lever = await startLeverSimulator({
-    apiKeys: tenants.map((id) => tenantEnv(id)[`${id.toUpperCase()}_LEVER_API_KEY`] ?? ''),
+    apiKeys: tenants.map((id) => tenantEnv(id)[`${tenantEnvPrefix(id)}LEVER_API_KEY`] ?? ''),
     // The simulator's limit runs on real time; stagegate's own bucket is what is under test.
     rateLimit: false,
     ...(options.now === undefined ? {} : { now: options.now }),
   });
   for (const stage of options.stages ?? defaultStages) lever.addStage(stage);
   const vendor = await startVendorSimulator({
-    apiKeys: tenants.map((id) => tenantEnv(id)[`${id.toUpperCase()}_VENDOR_KEY`] ?? ''),
+    apiKeys: tenants.map((id) => tenantEnv(id)[`${tenantEnvPrefix(id)}VENDOR_KEY`] ?? ''),
     tests: [
       { id: 'sandbox-python', name: 'Backend - Python' },
       { id: 'sandbox-react', name: 'Frontend - React' },

@@ -11,11 +11,8 @@ export function checkSecrets(secrets: readonly ResolvedSecret[]): CheckResult[] 
     return {
       check: `secret ${secret.name}`,
       status: 'failed',
-      message: `${what} is ${secret.kind === 'env' ? 'not set' : 'missing, unreadable or empty'} (${secret.where})`,
-      fix:
-        secret.kind === 'env'
-          ? `set ${secret.name} in stagegate's environment`
-          : `create ${secret.name}, readable by stagegate, holding the secret`,
+      message: `${secret.problem ?? `${what} is not set`} (${secret.where})`,
+      fix: secret.fix ?? `set ${secret.name} in stagegate's environment`,
     };
   });
 }

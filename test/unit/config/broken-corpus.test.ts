@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Diagnostic, DiagnosticCode } from '../../../src/config/diagnostic.js';
 import { loadPack } from '../../../src/config/load-pack.js';
 import { loadTenant } from '../../../src/config/load-tenant.js';
+import { envSecretSources, tenantEnvPrefix } from '../../../src/config/resolve-secrets.js';
 
 // One broken file per kind of mistake an account manager makes, each with the exact place the
 // loader must point at. Paths are given relative to the repository, as `stagegate validate` prints them.
@@ -14,10 +15,17 @@ const read = (path: string) => readFileSync(join(root, path), 'utf8');
 const lifecycle = loadPack('rules/assessment-lifecycle.yaml', read('rules/assessment-lifecycle.yaml'));
 const findPack = (name: string) => (name === lifecycle.name ? lifecycle : undefined);
 // Every secret the fixtures name is set, so that only the mistake under test is reported.
-const secrets = {
-  env: { LEVER_API_KEY: 'lever-key-1', LEVER_STAGE_TOKEN: 'stage-token-1' },
-  readFile: () => undefined,
-};
+const tenantIds = readdirSync(join(root, corpus))
+  .filter((name) => name.endsWith('.yaml'))
+  .map((name) => name.replace(/\.yaml$/, ''));
+const secrets = envSecretSources(
+  Object.fromEntries(
+    tenantIds.flatMap((id) => [
+      [`${tenantEnvPrefix(id)}LEVER_API_KEY`, 'lever-key-1'],
+      [`${tenantEnvPrefix(id)}LEVER_STAGE_TOKEN`, 'stage-token-1'],
+    ]),
+  ),
+);
 
 interface Expected {
   code: DiagnosticCode;

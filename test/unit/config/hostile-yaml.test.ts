@@ -5,6 +5,8 @@ import type { DiagnosticCode } from '../../../src/config/diagnostic.js';
 import { loadPack } from '../../../src/config/load-pack.js';
 import { loadTenant, type TenantLoad } from '../../../src/config/load-tenant.js';
 import { yamlLimits } from '../../../src/config/read-yaml.js';
+import { envSecretSources } from '../../../src/config/resolve-secrets.js';
+import { shippedAllowedHosts } from '../../support/load-shipped-tenant.js';
 
 // Files a careless generator or a hostile editor could save into tenants/. Each must come back as
 // diagnostics: no throw, no hang (vitest's per-test timeout is the hang guard). Big inputs are built
@@ -15,12 +17,12 @@ const lifecycle = loadPack('rules/assessment-lifecycle.yaml', read('rules/assess
 const acme = read('tenants/acme.yaml');
 const acmeEnv = Object.fromEntries(
   [
-    'ACME_LEVER_API_KEY',
-    'ACME_LEVER_STAGE_TOKEN',
-    'ACME_LEVER_ARCHIVE_TOKEN',
-    'ACME_LEVER_HIRED_TOKEN',
-    'ACME_LEVER_DELETED_TOKEN',
-    'ACME_VENDOR_KEY',
+    'ACME__LEVER_API_KEY',
+    'ACME__LEVER_STAGE_TOKEN',
+    'ACME__LEVER_ARCHIVE_TOKEN',
+    'ACME__LEVER_HIRED_TOKEN',
+    'ACME__LEVER_DELETED_TOKEN',
+    'ACME__VENDOR_KEY',
   ].map((name) => [name, `value-of-${name}`]),
 );
 
@@ -29,7 +31,8 @@ function load(text: string, file = 'tenants/hostile.yaml'): TenantLoad {
     file,
     text,
     findPack: (name) => (name === lifecycle.name ? lifecycle : undefined),
-    secrets: { env: acmeEnv, readFile: () => undefined },
+    secrets: envSecretSources(acmeEnv),
+    allowedHosts: shippedAllowedHosts,
   });
 }
 

@@ -4,7 +4,9 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { type LoadedPack, loadPack } from '../../../src/config/load-pack.js';
 import { loadTenant } from '../../../src/config/load-tenant.js';
+import { envSecretSources } from '../../../src/config/resolve-secrets.js';
 import type { TenantSnapshot } from '../../../src/config/types.js';
+import { shippedAllowedHosts } from '../../support/load-shipped-tenant.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
@@ -13,12 +15,12 @@ const lifecycle = loadPack('rules/assessment-lifecycle.yaml', lifecycleText);
 const acme = read('tenants/acme.yaml');
 
 const acmeSecrets = {
-  ACME_LEVER_API_KEY: 'lever-key-4f1c',
-  ACME_LEVER_STAGE_TOKEN: 'stage-token-9a2e',
-  ACME_LEVER_ARCHIVE_TOKEN: 'archive-token-77b0',
-  ACME_LEVER_HIRED_TOKEN: 'hired-token-c3d5',
-  ACME_LEVER_DELETED_TOKEN: 'deleted-token-0e8f',
-  ACME_VENDOR_KEY: 'vendor-key-61aa',
+  ACME__LEVER_API_KEY: 'lever-key-4f1c',
+  ACME__LEVER_STAGE_TOKEN: 'stage-token-9a2e',
+  ACME__LEVER_ARCHIVE_TOKEN: 'archive-token-77b0',
+  ACME__LEVER_HIRED_TOKEN: 'hired-token-c3d5',
+  ACME__LEVER_DELETED_TOKEN: 'deleted-token-0e8f',
+  ACME__VENDOR_KEY: 'vendor-key-61aa',
 };
 
 function loadAcme(
@@ -29,7 +31,8 @@ function loadAcme(
     file: 'tenants/acme.yaml',
     text: options.text ?? acme,
     findPack: (name) => packs.find((pack) => pack.name === name),
-    secrets: { env: options.env ?? acmeSecrets, readFile: () => undefined },
+    secrets: envSecretSources(options.env ?? acmeSecrets),
+    allowedHosts: shippedAllowedHosts,
   });
 }
 
@@ -48,7 +51,7 @@ function unfrozenPaths(value: unknown, path: string, out: string[] = []): string
 
 describe('loadTenant: secrets', () => {
   it('makes the tenant not ready while a secret is missing, with a warning naming the variable', () => {
-    const { ACME_VENDOR_KEY: _unset, ...env } = acmeSecrets;
+    const { ACME__VENDOR_KEY: _unset, ...env } = acmeSecrets;
     const load = loadAcme({ env });
     expect(load.status).toBe('not-ready');
     expect(snapshotOf(load).secrets).toBeNull();
@@ -60,8 +63,8 @@ describe('loadTenant: secrets', () => {
         code: 'missing-secret',
         severity: 'warning',
         path: 'provider.apiKey',
-        message: 'the environment variable ACME_VENDOR_KEY is not set',
-        hint: "set ACME_VENDOR_KEY in stagegate's environment",
+        message: 'the environment variable ACME__VENDOR_KEY is not set',
+        hint: "set ACME__VENDOR_KEY in stagegate's environment",
       },
     ]);
   });
@@ -76,10 +79,10 @@ describe('loadTenant: secrets', () => {
   });
 
   it('treats a blank variable as missing', () => {
-    const load = loadAcme({ env: { ...acmeSecrets, ACME_LEVER_API_KEY: '  ' } });
+    const load = loadAcme({ env: { ...acmeSecrets, ACME__LEVER_API_KEY: '  ' } });
     expect(load.status).toBe('not-ready');
     expect(load.diagnostics.map((d) => d.message)).toEqual([
-      'the environment variable ACME_LEVER_API_KEY is not set',
+      'the environment variable ACME__LEVER_API_KEY is not set',
     ]);
   });
 
@@ -95,27 +98,29 @@ describe('loadTenant: secrets', () => {
     ]);
   });
 
-  it('reads a file secret from the path it names, trimmed', () => {
+  it("reads a file secret from the tenant's own secrets directory, trimmed", () => {
     const asked: string[] = [];
     const load = loadTenant({
       file: 'tenants/globex.yaml',
       text: read('tenants/globex.yaml'),
       findPack: (name) => (name === lifecycle.name ? lifecycle : undefined),
+      allowedHosts: shippedAllowedHosts,
       secrets: {
         env: {
-          GLOBEX_LEVER_API_KEY: 'g-1',
-          GLOBEX_LEVER_STAGE_TOKEN: 'g-2',
-          GLOBEX_LEVER_STAGE_TOKEN_OLD: 'g-3',
-          GLOBEX_LEVER_HIRED_TOKEN: 'g-4',
+          GLOBEX__LEVER_API_KEY: 'g-1',
+          GLOBEX__LEVER_STAGE_TOKEN: 'g-2',
+          GLOBEX__LEVER_STAGE_TOKEN_OLD: 'g-3',
+          GLOBEX__LEVER_HIRED_TOKEN: 'g-4',
         },
-        readFile: (path) => {
-          asked.push(path);
-          return 'globex-vendor-key-5b\n';
+        secretsDir: '/run/stagegate-secrets',
+        readFile: (tenant, name) => {
+          asked.push(`${tenant}/${name}`);
+          return { kind: 'read', text: 'globex-vendor-key-5b\n' };
         },
       },
     });
     expect(load.status).toBe('ready');
-    expect(asked).toEqual(['/run/secrets/globex-vendor-key']);
+    expect(asked).toEqual(['globex/vendor-key']);
     expect(snapshotOf(load).secrets?.providerApiKey?.reveal()).toBe('globex-vendor-key-5b');
   });
 
@@ -156,7 +161,9 @@ describe('loadTenant: the snapshot', () => {
     expect(first).toMatch(/^[0-9a-f]{12}$/);
     expect(snapshotOf(loadAcme()).version).toBe(first);
     // Secrets are not part of the version: rotating one does not make a new configuration.
-    expect(snapshotOf(loadAcme({ env: { ...acmeSecrets, ACME_VENDOR_KEY: 'rotated' } })).version).toBe(first);
+    expect(snapshotOf(loadAcme({ env: { ...acmeSecrets, ACME__VENDOR_KEY: 'rotated' } })).version).toBe(
+      first,
+    );
     // A pack the tenant does not use may change freely.
     const other = (text: string) => loadPack('rules/interview-kit.yaml', text);
     const before = snapshotOf(

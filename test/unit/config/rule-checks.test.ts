@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type LoadedPack, loadPack } from '../../../src/config/load-pack.js';
 import { loadTenant } from '../../../src/config/load-tenant.js';
+import { envSecretSources } from '../../../src/config/resolve-secrets.js';
 import { repoRoot } from '../../support/load-shipped-tenant.js';
 
 const lifecycle = loadPack(
@@ -13,9 +14,9 @@ const lifecycle = loadPack(
 // Lines 1-8; what a test appends starts at line 9.
 const base = `tenant: acme
 lever:
-  apiKey: { env: K }
+  apiKey: { env: ACME__K }
   webhookTokens:
-    candidateStageChange: [{ env: T }]
+    candidateStageChange: [{ env: ACME__T }]
 provider: { kind: sandbox }
 tests: { "Backend - Python": { providerTestId: t-101 } }
 triggers: [{ stage: Technical Screen, defaultTest: "Backend - Python" }]
@@ -26,7 +27,7 @@ function errors(text: string, packs: LoadedPack[] = [lifecycle]) {
     file: 'tenants/acme.yaml',
     text,
     findPack: (name) => packs.find((pack) => pack.name === name),
-    secrets: { env: { K: 'k', T: 't' }, readFile: () => undefined },
+    secrets: envSecretSources({ ACME__K: 'k', ACME__T: 't' }),
   });
   return load.diagnostics.filter((d) => d.severity === 'error');
 }

@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPack } from '../../../src/config/load-pack.js';
 import { loadTenant } from '../../../src/config/load-tenant.js';
-import { repoRoot } from '../../support/load-shipped-tenant.js';
+import { envSecretSources } from '../../../src/config/resolve-secrets.js';
+import { repoRoot, shippedAllowedHosts } from '../../support/load-shipped-tenant.js';
 
 const pack = loadPack(
   'rules/assessment-lifecycle.yaml',
@@ -15,7 +16,8 @@ const load = (text: string) =>
     file: 'tenants/acme.yaml',
     text,
     findPack: (name) => (name === pack.name ? pack : undefined),
-    secrets: { env: {}, readFile: () => undefined },
+    secrets: envSecretSources({}),
+    allowedHosts: shippedAllowedHosts,
   });
 
 const rule = (name: string, extra = '') => `  - name: ${name}

@@ -3,6 +3,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPack } from '../../../src/config/load-pack.js';
 import { loadTenant } from '../../../src/config/load-tenant.js';
+import { envSecretSources } from '../../../src/config/resolve-secrets.js';
+import { shippedAllowedHosts } from '../../support/load-shipped-tenant.js';
 
 // What ships in the package (tenants/, rules/) must load, and must tell an editor which schema it
 // follows, so that account managers get completion and errors as they type.
@@ -35,7 +37,8 @@ describe('shipped configuration', () => {
       file: path,
       text: read(path),
       findPack: (name) => packs.get(name),
-      secrets: { env: {}, readFile: () => undefined },
+      secrets: envSecretSources({}),
+      allowedHosts: shippedAllowedHosts,
     });
     expect(load.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     expect(load.status).toBe('not-ready');

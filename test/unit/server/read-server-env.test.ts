@@ -32,6 +32,30 @@ describe('readServerEnv', () => {
     });
   });
 
+  it('refuses an admin token under 32 characters, without repeating it; unset keeps the admin API off', () => {
+    expect(readServerEnv({}, '/').adminToken).toBeNull();
+    const long = 'a'.repeat(32);
+    expect(readServerEnv({ STAGEGATE_ADMIN_TOKEN: long }, '/').adminToken).toBe(long);
+    const problems = problemsOf({ STAGEGATE_ADMIN_TOKEN: 'short-canary-token' });
+    expect(problems).toEqual([
+      'STAGEGATE_ADMIN_TOKEN must be at least 32 characters, got 18 (make one with: openssl rand -hex 32; leave it unset to keep the admin API off)',
+    ]);
+    expect(problems.join()).not.toContain('short-canary-token');
+  });
+
+  it('reads the allowed hosts and the secrets directory', () => {
+    const env = readServerEnv(
+      { STAGEGATE_ALLOWED_HOSTS: 'vendor.example, 127.0.0.1', STAGEGATE_SECRETS_DIR: 'secrets' },
+      '/srv/stagegate',
+    );
+    expect(env).toMatchObject({
+      allowedHosts: ['vendor.example', '127.0.0.1'],
+      secretsDir: '/srv/stagegate/secrets',
+    });
+    expect(readServerEnv({}, '/').secretsDir).toBeNull();
+    expect(problemsOf({ STAGEGATE_ALLOWED_HOSTS: 'https://vendor.example' })).toHaveLength(1);
+  });
+
   it('reads the Lever rate, and refuses one that is not a positive number', () => {
     expect(readServerEnv({ STAGEGATE_LEVER_RATE: '5' }, '/').leverRatePerSecond).toBe(5);
     expect(problemsOf({ STAGEGATE_LEVER_RATE: '0' })).toEqual([

@@ -390,7 +390,7 @@ describe('Lever client: retries', () => {
     const { client, sleeps } = setup({ baseUrl: closedUrl, retry: { attempts: 2 } });
     const error = await caught(client.listStages());
     expect(error.code).toBe('LEVER_UNREACHABLE');
-    expect(error.details).toMatchObject({ reason: 'network', attempts: 2 });
+    expect(error.details).toMatchObject({ reason: 'refused', failureClass: 'retry-safe', attempts: 2 });
     expect(error.cause).toBeInstanceOf(Error);
     expect(sleeps).toEqual([125]);
     lever = await startLeverSimulator({ apiKeys: [API_KEY] });

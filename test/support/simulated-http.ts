@@ -3,7 +3,7 @@
  * records every request, applies the first fault that matches it (latency, a reset, a hang, or an
  * answer the simulator renders in its own error format), and hands the rest to the simulator.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface RecordedRequest {
@@ -38,6 +38,11 @@ export interface SimulatedFault {
   timeout?: boolean;
   /** Carry the request out, then destroy the socket: the effect happened, the answer is lost. */
   lostAnswer?: boolean;
+  /**
+   * Carry the request out, then answer the fault's `status` instead of the real answer: a backend
+   * that acted and then failed, or a gateway in front of it that gave up (500, 502, 504).
+   */
+  acted?: boolean;
 }
 
 export interface Answer {
@@ -51,6 +56,7 @@ export interface Received {
   request: RecordedRequest;
   /** The body as sent. */
   text: string;
+  headers: IncomingHttpHeaders;
   /** False when the URL is outside the base URL (the recorded path is then the whole pathname). */
   underBase: boolean;
 }
@@ -139,13 +145,16 @@ export async function startSimulatedHttp<F extends SimulatedFault>(
       return;
     }
     if (fault?.lostAnswer === true) {
-      options.route({ request, text, underBase });
+      options.route({ request, text, underBase, headers: req.headers });
       request.unanswered = 'reset';
       req.socket.destroy();
       return;
     }
     const injected = fault === undefined ? undefined : options.faultAnswer(fault);
-    answer(injected ?? options.route({ request, text, underBase }));
+    const received: Received = { request, text, underBase, headers: req.headers };
+    // The effect happens; the injected answer replaces the real one.
+    if (fault?.acted === true && injected !== undefined) options.route(received);
+    answer(injected ?? options.route(received));
   }
 
   const server = createServer((req, res) => {

@@ -20,7 +20,9 @@ export const cancelInvitations: ActionHandler<Of<'invitation.cancel'>> = async (
       notFound.push(id);
       continue;
     }
-    if (invitation.status !== 'completed') await store.updateInvitation(id, { status: 'cancelled' });
+    // A completed one has its result: nothing left to cancel.
+    if (invitation.status === 'completed') continue;
+    await store.updateInvitation(id, { status: 'cancelled' });
     cancelled.push(id);
   }
   if (notFound.length > 0) {

@@ -53,7 +53,7 @@ describe('invitation.cancel', () => {
       contextOf('acme'),
     );
     expect(result).toEqual({
-      cancelled: ['inv-acme', 'inv-acme-done'],
+      cancelled: ['inv-acme'],
       notFound: ['inv-globex', 'inv-none'],
     });
     expect((await store.getInvitation('inv-acme'))?.status).toBe('cancelled');

@@ -200,7 +200,7 @@ describe('Lever client against the simulator: happy paths', () => {
       lever.clearRequests();
       lever.fault({ path: /notes/, method: 'POST', times: 1, ...fault });
       const error = await caught(client.addNote('opp-1', 'maybe added'));
-      expect(error.details.attempts).toBe(1);
+      expect(error.details).toMatchObject({ attempts: 1, failureClass: 'in-doubt' });
       expect(lever.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
     }
     // A lost answer: Lever did add it; the others: it did not.

@@ -43,20 +43,20 @@ export const sendAssessment: ActionHandler<SendAction> = async (action, context)
     createdAt: existing?.createdAt ?? now,
     updatedAt: now,
   });
+  const invitation = {
+    invitationId: id,
+    providerTestId: action.providerTestId,
+    candidate: {
+      firstName,
+      lastName: rest.join(' '),
+      email: candidate.email,
+      profileUrl: profileUrl(opportunityId),
+    },
+    callbackUrl: context.callbackUrl(id),
+  };
+  let vendorInvitationId: string;
   try {
-    const { vendorInvitationId } = await provider.sendTest({
-      invitationId: id,
-      providerTestId: action.providerTestId,
-      candidate: {
-        firstName,
-        lastName: rest.join(' '),
-        email: candidate.email,
-        profileUrl: profileUrl(opportunityId),
-      },
-      callbackUrl: context.callbackUrl(id),
-    });
-    await store.updateInvitation(id, { status: 'sent', vendorInvitationId });
-    return { invitationId: id, vendorInvitationId };
+    ({ vendorInvitationId } = await provider.sendTest(invitation));
   } catch (error) {
     // The invitation stays `sending` when in doubt: that is what the operator's retry looks for.
     if (classifyFailure(error, { idempotent: false }) === 'in-doubt') {
@@ -71,6 +71,10 @@ export const sendAssessment: ActionHandler<SendAction> = async (action, context)
     await store.updateInvitation(id, { status: 'failed' });
     throw error;
   }
+  // Outside the catch: the vendor has it. Should this write fail, the invitation stays `sending`
+  // and the retry fails in doubt; it never marks it failed, which would send it again.
+  await store.updateInvitation(id, { status: 'sent', vendorInvitationId });
+  return { invitationId: id, vendorInvitationId };
 };
 
 /** The failure of a send the vendor may have: final for the executor, with what the operator does. */

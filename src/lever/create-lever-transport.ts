@@ -62,8 +62,8 @@ type AttemptOutcome =
  * The one door to Lever: every call takes a token from the API key's bucket, carries a timeout,
  * and is retried with exponential backoff and full jitter while its failure is retry-safe (429,
  * 503, no connection; and for a call that is not `once`, other 5xx, timeouts and broken
- * connections too). Other 4xx answers are final. Every error carries `details.failureClass`. The API key goes into the Authorization header only, never
- * into a log line or an error.
+ * connections too). Other 4xx answers are final. Every error carries `details.failureClass`. The
+ * API key goes into the Authorization header only, never into a log line or an error.
  */
 export function createLeverTransport(options: LeverTransportOptions): SendLeverRequest {
   const { clock, sleep, log } = options;

@@ -5,6 +5,7 @@ import type { LeverCache } from '../enrich/create-lever-cache.js';
 import { enrichDelivery } from '../enrich/enrich-delivery.js';
 import type { Clock } from '../kernel/clock.js';
 import { StagegateError, toStagegateError } from '../kernel/errors.js';
+import { classifyFailure } from '../kernel/failure-class.js';
 import type { LeverClient } from '../lever/create-lever-client.js';
 import { credentialRefusal } from '../lever/credential-refusal.js';
 import type { ActionRecord, InboxItem, Store } from '../store/types.js';
@@ -191,7 +192,8 @@ export function createInboxWorker(options: InboxWorkerOptions): InboxWorker {
         const waitedMs = clock.now() - since;
         const refusal = credentialRefusal(failure);
         let giveUp: string | undefined;
-        if (refusal === undefined && !isPassing(failure)) giveUp = failure.message;
+        if (refusal === undefined && classifyFailure(failure, { idempotent: true }) !== 'retry-safe')
+          giveUp = failure.message;
         else if (waitedMs >= retryForMs) {
           giveUp = `gave up after ${attempt} attempts over ${formatHours(waitedMs)}: ${refusal ?? failure.message}`;
         }
@@ -267,21 +269,6 @@ export function createInboxWorker(options: InboxWorkerOptions): InboxWorker {
       await Promise.allSettled([...chains.values()]);
     },
   };
-}
-
-/** A failure that passes on its own: worth waiting for rather than dropping the delivery. */
-function isPassing(failure: StagegateError): boolean {
-  const status = failure.details.status;
-  switch (failure.code) {
-    case 'LEVER_UNREACHABLE':
-    case 'TENANT_NOT_READY':
-    case 'STORE_FAILED':
-      return true;
-    case 'LEVER_API':
-      return typeof status === 'number' && (status === 429 || status >= 500);
-    default:
-      return false;
-  }
 }
 
 function formatHours(ms: number): string {

@@ -7,7 +7,7 @@ import { captureIo } from '../support/capture-io.js';
 import { startStagegate } from '../support/start-stagegate.js';
 import { startWorld, type World } from '../support/start-world.js';
 
-const adminToken = 'admin-token-in-doubt';
+const adminToken = 'admin-token-in-doubt-0123456789abcdef0123';
 let world: World | undefined;
 
 afterEach(async () => {

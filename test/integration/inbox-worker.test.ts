@@ -106,7 +106,14 @@ describe('the inbox worker: delivery -> facts from Lever -> decision -> outbox',
     const moves: number[] = [];
     const server = await startServer({
       cwd: root,
-      env: { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent', STAGEGATE_STORE: testStoreKind, ...env },
+      env: {
+        HOST: '127.0.0.1',
+        PORT: '0',
+        LOG_LEVEL: 'silent',
+        STAGEGATE_STORE: testStoreKind,
+        STAGEGATE_ALLOWED_HOSTS: '127.0.0.1',
+        ...env,
+      },
       clock,
       // The first wait is the worker's, before its second read: Lever has the move by then.
       sleep: async (ms) => {

@@ -11,7 +11,7 @@ import { createWorkspace, sandboxTenant, startStagegate } from '../support/start
 
 const apiKey = 'acme-lever-key-for-tests';
 const token = 'acme-webhook-token-for-tests';
-const env = { ACME_LEVER_API_KEY: apiKey, ACME_TOKEN: token };
+const env = { ACME__LEVER_API_KEY: apiKey, ACME__TOKEN: token };
 
 /** The sandbox tenant, plus a posting that names a test and a trigger stage without a default test. */
 function tenantFile(leverUrl: string): string {

@@ -6,6 +6,7 @@ import { testStoreKind } from '../support/open-store.js';
 import { sandboxTenant } from '../support/start-stagegate.js';
 import { startWorld, type World } from '../support/start-world.js';
 
+const adminToken = 'admin-token-for-public-url-tests-0123456789';
 let world: World;
 let server: RunningServer | undefined;
 
@@ -28,8 +29,10 @@ async function start(env: Record<string, string>): Promise<RunningServer> {
       PORT: '0',
       LOG_LEVEL: 'silent',
       STAGEGATE_STORE: testStoreKind,
-      DEMO_LEVER_API_KEY: 'demo-key',
-      DEMO_TOKEN: 'demo-token',
+      DEMO__LEVER_API_KEY: 'demo-key',
+      DEMO__TOKEN: 'demo-token',
+      STAGEGATE_ALLOWED_HOSTS: '127.0.0.1',
+      STAGEGATE_ADMIN_TOKEN: adminToken,
       ...world.env,
       ...env,
     },
@@ -39,12 +42,13 @@ async function start(env: Record<string, string>): Promise<RunningServer> {
 }
 
 async function readiness(url: string) {
-  const response = await fetch(`${url}/readyz`);
+  // Which tenants, and what they miss, is the operator's view.
+  const response = await fetch(`${url}/readyz`, { headers: { authorization: `Bearer ${adminToken}` } });
   const body = (await response.json()) as {
     ready: boolean;
-    tenants: { id: string; status: string; missing: string[] }[];
+    detail: { id: string; status: string; missing: string[] }[];
   };
-  return { status: response.status, ...body, byId: Object.fromEntries(body.tenants.map((t) => [t.id, t])) };
+  return { status: response.status, ...body, byId: Object.fromEntries(body.detail.map((t) => [t.id, t])) };
 }
 
 const deliver = (url: string) =>
@@ -52,7 +56,7 @@ const deliver = (url: string) =>
     url: `${url}/webhooks/lever/acme`,
     event: 'candidateStageChange',
     data: { opportunityId: 'opp-1', toStageId: 'stage-tech', fromStageId: 'stage-phone' },
-    signatureToken: world.env.ACME_TOKEN ?? '',
+    signatureToken: world.env.ACME__TOKEN ?? '',
   });
 
 describe('STAGEGATE_PUBLIC_URL: the address a vendor calls back', () => {

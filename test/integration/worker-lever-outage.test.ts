@@ -116,9 +116,9 @@ interface TenantReadiness {
 }
 
 async function readiness(url: string): Promise<{ status: number; acme: TenantReadiness | undefined }> {
-  const response = await fetch(`${url}/readyz`);
-  const body = (await response.json()) as { tenants: TenantReadiness[] };
-  return { status: response.status, acme: body.tenants.find((tenant) => tenant.id === 'acme') };
+  const response = await fetch(`${url}/readyz`, { headers: { authorization: `Bearer ${adminToken}` } });
+  const body = (await response.json()) as { detail: TenantReadiness[] };
+  return { status: response.status, acme: body.detail.find((tenant) => tenant.id === 'acme') };
 }
 
 const deliver = (url: string, opportunityId: string) =>
@@ -442,11 +442,14 @@ describe('a tenant whose Lever key Lever refuses', () => {
   it('tries again at once when the tenant reloads with a new key, not at the end of its backoff', async () => {
     const opportunity = lever.addOpportunity({ stageId: 'stage-tech', emails: ['ada@example.com'] });
     const file = join(root, 'tenants', 'acme.yaml');
-    await writeFile(file, (await readFile(file, 'utf8')).replace('ACME_LEVER_API_KEY', 'ACME_OLD_LEVER_KEY'));
+    await writeFile(
+      file,
+      (await readFile(file, 'utf8')).replace('ACME__LEVER_API_KEY', 'ACME__OLD_LEVER_KEY'),
+    );
     const retrying = deferred();
     const decided = deferred();
     const server = await start(
-      { ACME_OLD_LEVER_KEY: 'a-revoked-lever-key' },
+      { ACME__OLD_LEVER_KEY: 'a-revoked-lever-key' },
       (line) => {
         if (line.msg === 'delivery failed: will retry') retrying.resolve();
         if (line.msg === 'delivery decided') decided.resolve();
@@ -463,7 +466,7 @@ describe('a tenant whose Lever key Lever refuses', () => {
 
       await writeFile(
         file,
-        (await readFile(file, 'utf8')).replace('ACME_OLD_LEVER_KEY', 'ACME_LEVER_API_KEY'),
+        (await readFile(file, 'utf8')).replace('ACME__OLD_LEVER_KEY', 'ACME__LEVER_API_KEY'),
       );
       await decided.promise;
 

@@ -1,0 +1,145 @@
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { createPostgresStore } from '../../src/store/postgres/create-postgres-store.js';
+import { migrations } from '../../src/store/postgres/migrations.js';
+import type { Store } from '../../src/store/types.js';
+import { postgresRequired, schemaForDir, usePostgresDatabase } from '../support/postgres-test-database.js';
+import { describeStoreContract, type OnDisk, type StoreBackend } from './store-contract.js';
+import { clock, decisionFor, delivery, useStoreTestbed } from './store-testbed.js';
+
+const database = await usePostgresDatabase('store-postgres.test.ts');
+const tables = ['inbox', 'decisions', 'actions', 'invitations', 'dedupe', 'tombstones', 'probe'] as const;
+
+/** A connection of its own to the test's schema: what another process reads, only what is committed. */
+async function withSchema<T>(dir: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({
+    connectionString: database?.url,
+    options: `-c search_path=${schemaForDir(dir)}`,
+  });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+const records = async <T>(client: pg.Client, table: string): Promise<T[]> =>
+  (await client.query(`SELECT record FROM ${table} ORDER BY seq`)).rows.map((row) => row.record as T);
+
+const postgres: StoreBackend = {
+  name: 'postgres',
+  open: (dir) => createPostgresStore({ url: database?.url ?? '', schema: schemaForDir(dir), clock }),
+  acmeFile: () => {
+    throw new Error('the postgres store keeps no files');
+  },
+  readDisk: (dir) =>
+    withSchema(
+      dir,
+      async (client): Promise<OnDisk> => ({
+        inbox: await records(client, 'inbox'),
+        decisions: await records(client, 'decisions'),
+        actions: await records(client, 'actions'),
+        invitations: await records(client, 'invitations'),
+        dedupeTokens: (
+          await client.query('SELECT token FROM dedupe ORDER BY tenant COLLATE "C", token COLLATE "C"')
+        ).rows.map((row) => row.token as string),
+      }),
+    ),
+  // Every live row's version (xmin) and place (ctid): any insert, update or delete changes it.
+  writeMark: (dir) =>
+    withSchema(dir, async (client) => {
+      const marks: unknown[] = [];
+      for (const table of tables) {
+        const { rows } = await client.query(
+          `SELECT string_agg(xmin::text || '@' || ctid::text, ',' ORDER BY ctid) AS mark FROM ${table}`,
+        );
+        marks.push(rows[0]?.mark);
+      }
+      return marks;
+    }),
+  readAll: (dir) =>
+    withSchema(dir, async (client) => {
+      const texts: string[] = [];
+      for (const table of tables) {
+        const { rows } = await client.query(`SELECT t::text AS row FROM ${table} t`);
+        texts.push(...rows.map((row) => row.row as string));
+      }
+      return texts.join('\n');
+    }),
+};
+
+if (database === undefined) {
+  describe.skip(`postgres store (no PostgreSQL${postgresRequired ? '' : '; set STAGEGATE_TEST_POSTGRES=required to fail instead'})`, () => {
+    it('runs the store contract on PostgreSQL', () => {});
+  });
+} else {
+  describeStoreContract(postgres);
+
+  describe('postgres store: instances on one database', () => {
+    const bed = useStoreTestbed();
+
+    async function openStore(): Promise<Store> {
+      return bed.track(await postgres.open(bed.dir));
+    }
+
+    it('dedupes a token once across two instances, even when both get it at once', async () => {
+      const [a, b] = [await openStore(), await openStore()];
+      const firsts = await Promise.all([a.acceptDelivery(delivery()), b.acceptDelivery(delivery())]);
+      // A Lever retry landing on the other instance later is a duplicate too.
+      const retry = await b.acceptDelivery(delivery({ token: 'token-2' }));
+      const retried = await a.acceptDelivery(delivery({ token: 'token-2' }));
+
+      expect(firsts.map((accepted) => accepted.duplicate).sort()).toEqual([false, true]);
+      expect(firsts[0]?.item).toEqual(firsts[1]?.item);
+      expect(retried).toEqual({ duplicate: true, item: retry.item });
+      expect((await postgres.readDisk(bed.dir)).inbox).toHaveLength(2);
+      expect(await a.pendingInbox()).toEqual(await b.pendingInbox());
+    });
+
+    it('completes an inbox item once when two instances complete it at once', async () => {
+      const [a, b] = [await openStore(), await openStore()];
+      const { item } = await a.acceptDelivery(delivery());
+      const decision = decisionFor(item);
+      const [first, second] = await Promise.allSettled([
+        a.completeInbox(item.id, { decision, actions: [] }),
+        b.completeInbox(item.id, { skipped: 'the other instance' }),
+      ]);
+
+      expect([first.status, second.status]).toEqual(['fulfilled', 'fulfilled']);
+      const done = await b.getInboxItem(item.id);
+      expect(first).toMatchObject({ value: done });
+      expect(second).toMatchObject({ value: done });
+      expect((await postgres.readDisk(bed.dir)).decisions.length).toBe(done?.status === 'done' ? 1 : 0);
+    });
+
+    it('migrates once when instances start together, and records the version', async () => {
+      await Promise.all([openStore(), openStore(), openStore()]);
+      const versions = await withSchema(bed.dir, async (client) =>
+        (await client.query('SELECT version FROM schema_migrations ORDER BY version')).rows.map(
+          (row) => row.version as number,
+        ),
+      );
+      expect(versions).toEqual(migrations.map((migration) => migration.version));
+    });
+
+    it('refuses a database of a newer schema, and one it cannot reach, without the password', async () => {
+      await (await openStore()).close();
+      await withSchema(bed.dir, (client) =>
+        client.query("INSERT INTO schema_migrations (version, name) VALUES (999, 'from the future')"),
+      );
+      const newer = await postgres.open(bed.dir).then(bed.track, (error: unknown) => error);
+      expect(newer).toMatchObject({ code: 'STORE_FAILED', details: { version: 999 } });
+
+      const unreachable = await createPostgresStore({
+        url: 'postgres://stagegate:s3cret-pw@127.0.0.1:1/nowhere',
+        clock,
+      }).then(bed.track, (error: unknown) => error);
+      expect(unreachable).toMatchObject({
+        code: 'STORE_FAILED',
+        details: { database: 'postgres://stagegate@127.0.0.1:1/nowhere' },
+      });
+      expect((unreachable as Error).message).not.toContain('s3cret-pw');
+    });
+  });
+}

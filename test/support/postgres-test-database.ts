@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll } from 'vitest';
+import { describeDatabase } from '../../src/store/postgres/describe-database.js';
 
 export { schemaForDir } from './schema-for-dir.js';
 
@@ -51,10 +52,12 @@ export async function usePostgresDatabase(file: string): Promise<TestDatabase | 
   if (problem !== undefined) {
     if (postgresRequired) {
       throw new Error(
-        `STAGEGATE_TEST_POSTGRES=required, but PostgreSQL at ${postgresAdminUrl} is not reachable: ${problem}`,
+        `STAGEGATE_TEST_POSTGRES=required, but PostgreSQL at ${describeDatabase(postgresAdminUrl)} is not reachable: ${problem}`,
       );
     }
-    console.warn(`[${file}] PostgreSQL suites skipped: no PostgreSQL at ${postgresAdminUrl} (${problem}).`);
+    console.warn(
+      `[${file}] PostgreSQL suites skipped: no PostgreSQL at ${describeDatabase(postgresAdminUrl)} (${problem}).`,
+    );
     return undefined;
   }
   const name = `stagegate_test_${randomBytes(6).toString('hex')}`;

@@ -19,7 +19,10 @@ export interface PostgresStoreOptions {
   clock: Clock;
   log?: Logger;
   retention?: Partial<Retention>;
-  /** The schema the tables live in (default public); tests give each store one of its own. */
+  /**
+   * The schema the tables live in: else the first of `search_path` in the URL's `options` parameter
+   * (`?options=-c search_path=stagegate`), else public. Tests give each store one of its own.
+   */
   schema?: string;
   /** Connections in the pool (default 10). */
   poolSize?: number;
@@ -31,7 +34,7 @@ export interface PostgresStoreOptions {
  * token is new once in the whole database.
  */
 export async function createPostgresStore(options: PostgresStoreOptions): Promise<Store> {
-  const schema = options.schema ?? 'public';
+  const schema = options.schema ?? schemaOfUrl(options.url) ?? 'public';
   const database = describeDatabase(options.url);
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
     throw new StagegateError('INTERNAL', `Not a schema name: ${JSON.stringify(schema)}.`);
@@ -127,4 +130,13 @@ function assembleStore(options: PostgresStoreOptions, pool: pg.Pool, database: s
       await pool.end();
     },
   };
+}
+
+function schemaOfUrl(url: string): string | undefined {
+  try {
+    const found = /search_path\s*=\s*"?([^",\s]+)/.exec(new URL(url).searchParams.get('options') ?? '');
+    return found?.[1];
+  } catch {
+    return undefined;
+  }
 }

@@ -56,7 +56,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     decisionsMs: config.retentionMs,
     dedupeMs: config.replayWindowMs + allowedClockSkewMs,
   };
-  const store = await openConfiguredStore(config, { clock, log, retention });
+  const { store, singletons } = await openConfiguredStore(config, { clock, log, retention });
   const closers: (() => Promise<void>)[] = [() => store.close()];
   const close = async () => {
     for (const closer of closers.splice(0).reverse()) await closer();
@@ -84,6 +84,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     let listeningUrl = '';
     const pipeline = createPipeline({
       store,
+      singletons,
       registry,
       clock,
       sleep,

@@ -4,6 +4,7 @@ import type { Clock } from '../kernel/clock.js';
 import { createLowdbStore } from '../store/lowdb/create-lowdb-store.js';
 import { createPostgresStore } from '../store/postgres/create-postgres-store.js';
 import { describeDatabase } from '../store/postgres/describe-database.js';
+import { localSingletons, type Singletons } from '../store/singletons.js';
 import { createSqliteStore } from '../store/sqlite/create-sqlite-store.js';
 import type { Retention, Store } from '../store/types.js';
 import type { ServerEnv } from './read-server-env.js';
@@ -14,11 +15,17 @@ export interface StoreSettings {
   retention: Retention;
 }
 
+export interface OpenedStore {
+  store: Store;
+  /** What keeps the poller and retention to one instance (on the embedded stores, this process). */
+  singletons: Singletons;
+}
+
 /** The store STAGEGATE_STORE names: sqlite or lowdb in the data directory, or PostgreSQL at DATABASE_URL. */
 export async function openConfiguredStore(
   config: Pick<ServerEnv, 'store' | 'dataDir' | 'databaseUrl'>,
   settings: StoreSettings,
-): Promise<Store> {
+): Promise<OpenedStore> {
   const { clock, log, retention } = settings;
   if (config.store === 'postgres') {
     const url = config.databaseUrl ?? '';
@@ -26,8 +33,10 @@ export async function openConfiguredStore(
     await mkdir(config.dataDir, { recursive: true });
     const store = await createPostgresStore({ url, clock, log, retention });
     log.info({ database: describeDatabase(url) }, 'store opened on PostgreSQL');
-    return store;
+    return { store, singletons: store.singletons };
   }
   const options = { dir: config.dataDir, clock, log, retention };
-  return config.store === 'sqlite' ? createSqliteStore(options) : createLowdbStore(options);
+  const store =
+    config.store === 'sqlite' ? await createSqliteStore(options) : await createLowdbStore(options);
+  return { store, singletons: localSingletons };
 }

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { createPostgresStore } from '../../src/store/postgres/create-postgres-store.js';
+import { createPostgresStore, type PostgresStore } from '../../src/store/postgres/create-postgres-store.js';
 import { migrations } from '../../src/store/postgres/migrations.js';
 import type { Store } from '../../src/store/types.js';
 import { postgresRequired, schemaForDir, usePostgresDatabase } from '../support/postgres-test-database.js';
@@ -83,6 +83,16 @@ if (database === undefined) {
       return bed.track(await postgres.open(bed.dir));
     }
 
+    async function openPostgres(): Promise<PostgresStore> {
+      const store = await createPostgresStore({
+        url: database?.url ?? '',
+        schema: schemaForDir(bed.dir),
+        clock,
+      });
+      bed.track(store);
+      return store;
+    }
+
     it('dedupes a token once across two instances, even when both get it at once', async () => {
       const [a, b] = [await openStore(), await openStore()];
       const firsts = await Promise.all([a.acceptDelivery(delivery()), b.acceptDelivery(delivery())]);
@@ -111,6 +121,37 @@ if (database === undefined) {
       expect(first).toMatchObject({ value: done });
       expect(second).toMatchObject({ value: done });
       expect((await postgres.readDisk(bed.dir)).decisions.length).toBe(done?.status === 'done' ? 1 : 0);
+    });
+
+    it('runs a singleton on one instance at a time, and moves it when that instance dies', async () => {
+      const [a, b] = [await openPostgres(), await openPostgres()];
+      const ran: string[] = [];
+      const job = (who: string) => async () => {
+        ran.push(who);
+      };
+
+      expect(await a.singletons.run('poller', job('a'))).toBe(true);
+      expect(await b.singletons.run('poller', job('b'))).toBe(false);
+      expect(await a.singletons.run('poller', job('a'))).toBe(true);
+      // Another job has a lease of its own.
+      expect(await b.singletons.run('retention', job('b-retention'))).toBe(true);
+
+      // The leader's connection dies (a crash, a network cut): PostgreSQL releases its lock.
+      await withSchema(bed.dir, (client) =>
+        client.query(
+          `SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN pg_stat_activity s ON s.pid = l.pid
+           WHERE l.locktype = 'advisory' AND s.datname = current_database()
+             AND l.objid = hashtext($1)::oid`,
+          [`${schemaForDir(bed.dir)}:poller`],
+        ),
+      );
+      expect(await b.singletons.run('poller', job('b'))).toBe(true);
+      expect(await a.singletons.run('poller', job('a'))).toBe(false);
+      expect(ran).toEqual(['a', 'a', 'b-retention', 'b']);
+
+      // A leader that closes hands the job on.
+      await b.close();
+      expect(await a.singletons.run('poller', job('a'))).toBe(true);
     });
 
     it('migrates once when instances start together, and records the version', async () => {

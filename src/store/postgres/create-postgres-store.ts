@@ -3,12 +3,14 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../kernel/clock.js';
 import { StagegateError } from '../../kernel/errors.js';
 import { defaultRetention } from '../default-retention.js';
+import type { Singletons } from '../singletons.js';
 import type { Retention, Store } from '../types.js';
 import { createActionOperations } from './create-action-operations.js';
 import { clientSql, createBatchCommit, storeFailed } from './create-batch-commit.js';
 import { createInboxOperations } from './create-inbox-operations.js';
 import { createInvitationOperations } from './create-invitation-operations.js';
 import { createRetentionOperations } from './create-retention-operations.js';
+import { createPostgresSingletons } from './create-singletons.js';
 import { describeDatabase } from './describe-database.js';
 import { migrate } from './migrate.js';
 import type { PostgresContext, Sql } from './postgres-context.js';
@@ -28,12 +30,17 @@ export interface PostgresStoreOptions {
   poolSize?: number;
 }
 
+/** The store, and the leases that keep the poller and retention to one instance of all that share it. */
+export interface PostgresStore extends Store {
+  readonly singletons: Singletons;
+}
+
 /**
  * The PostgreSQL store: any number of them (instances) may share one database. Every change resolves
  * once the transaction that carries it is committed; dedupe tokens are rows with a unique key, so a
  * token is new once in the whole database.
  */
-export async function createPostgresStore(options: PostgresStoreOptions): Promise<Store> {
+export async function createPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
   const schema = options.schema ?? schemaOfUrl(options.url) ?? 'public';
   const database = describeDatabase(options.url);
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
@@ -61,11 +68,17 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     await pool.end().catch(() => {});
     throw storeFailed('Could not open the PostgreSQL store', error, database);
   }
-  return assembleStore(options, pool, database);
+  return assembleStore(options, pool, database, schema);
 }
 
-function assembleStore(options: PostgresStoreOptions, pool: pg.Pool, database: string): Store {
+function assembleStore(
+  options: PostgresStoreOptions,
+  pool: pg.Pool,
+  database: string,
+  schema: string,
+): PostgresStore {
   const { log } = options;
+  const singletons = createPostgresSingletons({ pool, schema, database, ...(log ? { log } : {}) });
   let closed = false;
   const batch = createBatchCommit({
     pool,
@@ -110,6 +123,13 @@ function assembleStore(options: PostgresStoreOptions, pool: pg.Pool, database: s
     ...createActionOperations(context),
     ...createInvitationOperations(context),
     ...createRetentionOperations(context),
+    singletons: {
+      run(name, work) {
+        assertOpen();
+        return singletons.run(name, work);
+      },
+      close: () => singletons.close(),
+    },
 
     async checkWritable() {
       assertOpen();
@@ -127,6 +147,7 @@ function assembleStore(options: PostgresStoreOptions, pool: pg.Pool, database: s
       // What is queued still commits; then nothing more is taken.
       closed = true;
       await batch.drain();
+      await singletons.close();
       await pool.end();
     },
   };

@@ -5,7 +5,7 @@ import { migrations } from '../../src/store/postgres/migrations.js';
 import type { Store } from '../../src/store/types.js';
 import { postgresRequired, schemaForDir, usePostgresDatabase } from '../support/postgres-test-database.js';
 import { describeStoreContract, type OnDisk, type StoreBackend } from './store-contract.js';
-import { clock, decisionFor, delivery, useStoreTestbed } from './store-testbed.js';
+import { actionsFor, clock, decisionFor, delivery, useStoreTestbed } from './store-testbed.js';
 
 const database = await usePostgresDatabase('store-postgres.test.ts');
 const tables = ['inbox', 'decisions', 'actions', 'invitations', 'dedupe', 'tombstones', 'probe'] as const;
@@ -152,6 +152,43 @@ if (database === undefined) {
       // A leader that closes hands the job on.
       await b.close();
       expect(await a.singletons.run('poller', job('a'))).toBe(true);
+    });
+
+    it('hands the due actions of an opportunity to one instance at a time, until its claim runs out', async () => {
+      const [a, b] = [await openPostgres(), await openPostgres()];
+      // Which actions, in id order (the order they are due in is the contract's to check).
+      const ids = async (store: Store) =>
+        (await store.dueActions(clock.now(), 10)).map((action) => action.id).sort();
+      for (const [token, opportunityId] of [
+        ['t-1', 'opp-1'],
+        ['t-2', 'opp-2'],
+      ] as const) {
+        const { item } = await a.acceptDelivery(delivery({ token, opportunityId }));
+        const decision = decisionFor(item, `dec-${opportunityId}`);
+        await a.completeInbox(item.id, { decision, actions: actionsFor(decision, 2) });
+      }
+      const all = ['dec-opp-1:0', 'dec-opp-1:1', 'dec-opp-2:0', 'dec-opp-2:1'];
+
+      // Asked at once: each action goes to one of them, and an opportunity's actions stay together.
+      const [fromA, fromB] = await Promise.all([ids(a), ids(b)]);
+      expect([...fromA, ...fromB].sort()).toEqual(all);
+      for (const opportunity of ['dec-opp-1', 'dec-opp-2']) {
+        const holders = [fromA, fromB].filter((list) => list.some((id) => id.startsWith(opportunity)));
+        expect(holders).toHaveLength(1);
+      }
+      const [holder, other] = fromA.length > 0 ? [a, b] : [b, a];
+      const held = fromA.length > 0 ? fromA : fromB;
+      expect(await ids(holder)).toEqual(held);
+      expect(await ids(other)).toEqual(all.filter((id) => !held.includes(id)));
+
+      // The holder renews its claims while it lives; once it stops, they run out and move.
+      clock.advance(59_000);
+      expect(await ids(holder)).toEqual(held);
+      clock.advance(59_000);
+      expect(await ids(other)).toEqual(all.filter((id) => !held.includes(id)));
+      clock.advance(61_000);
+      expect(await ids(other)).toEqual(all);
+      expect(await ids(holder)).toEqual([]);
     });
 
     it('migrates once when instances start together, and records the version', async () => {

@@ -2,6 +2,7 @@ import { actionPatchKeys } from '../patch-keys.js';
 import { pickPatch } from '../pick-patch.js';
 import { scrubFinishedAction } from '../scrub-personal-data.js';
 import type { ActionRecord, DecisionRecord, Store } from '../types.js';
+import { claimDueActions } from './claim-due-actions.js';
 import {
   findRecord,
   isPurged,
@@ -43,13 +44,12 @@ export function createActionOperations(context: PostgresContext): ActionOperatio
     },
 
     async dueActions(now, limit) {
-      // Reads see only committed transactions: an action handed out here is in the database.
-      const rows = await context.read.rows<{ record: ActionRecord }>(
-        `SELECT record FROM actions WHERE status = 'pending' AND next_attempt_at <= $1
-         ORDER BY created_at, idx, seq LIMIT $2`,
-        [now, Math.max(0, Math.floor(limit))],
+      // Claimed in a transaction of the batch, so handed out once committed; another instance is
+      // not handed the same opportunity's actions while this one's claim lives.
+      const { owner, claimLeaseMs: leaseMs } = context;
+      return context.write((sql) =>
+        claimDueActions(sql, now, Math.max(0, Math.floor(limit)), { owner, now: clock.now(), leaseMs }),
       );
-      return rows.map((row) => row.record);
     },
 
     async updateAction(id, patch) {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Clock } from '../../kernel/clock.js';
@@ -28,6 +29,8 @@ export interface PostgresStoreOptions {
   schema?: string;
   /** Connections in the pool (default 10). */
   poolSize?: number;
+  /** How long a claim on an opportunity's actions lasts unless renewed (default 60 s). */
+  claimLeaseMs?: number;
 }
 
 /** The store, and the leases that keep the poller and retention to one instance of all that share it. */
@@ -111,6 +114,8 @@ function assembleStore(
     clock: options.clock,
     log,
     retention: { ...defaultRetention, ...options.retention },
+    owner: randomUUID(),
+    claimLeaseMs: options.claimLeaseMs ?? 60_000,
     write(change) {
       assertOpen();
       return batch.run(change);

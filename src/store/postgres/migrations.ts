@@ -96,4 +96,21 @@ CREATE TABLE tombstones (
 CREATE TABLE probe (id integer PRIMARY KEY CHECK (id = 1), at double precision NOT NULL);
 `,
   },
+  {
+    version: 2,
+    name: 'claims on opportunities, with leases',
+    sql: `
+-- An instance that is handed an opportunity's due actions holds it until the lease runs out: the
+-- others are not handed that opportunity's actions meanwhile. The key is the opportunity, or for an
+-- action without one, '#' and its decision.
+CREATE TABLE claims (
+  tenant text NOT NULL,
+  key text NOT NULL,
+  owner text NOT NULL,
+  until double precision NOT NULL,
+  PRIMARY KEY (tenant, key)
+);
+CREATE INDEX claims_by_owner ON claims (owner);
+`,
+  },
 ];

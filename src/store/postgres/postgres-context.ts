@@ -24,6 +24,10 @@ export interface PostgresContext {
   readonly clock: Clock;
   readonly log: Logger | undefined;
   readonly retention: Retention;
+  /** This store among the instances on the database: the owner of its claims. */
+  readonly owner: string;
+  /** How long a claim on an opportunity lasts unless renewed (each executor tick renews it). */
+  readonly claimLeaseMs: number;
   /** Runs the change in the next batch transaction; resolves once that is committed. */
   write<T>(change: (sql: Sql) => Promise<T>): Promise<T>;
   /** Reads on the pool. Throws STORE_FAILED once the store is closed. */

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../src/kernel/clock.js';
 import { type RunningServer, startServer } from '../../src/main.js';
 import { type LeverSimulator, startLeverSimulator } from '../support/lever-simulator.js';
-import { testStoreKind } from '../support/open-store.js';
+import { testStoreEnv } from '../support/open-store.js';
 import { createWorkspace, sandboxTenant } from '../support/start-stagegate.js';
 
 const apiKey = 'acme-lever-key-for-metrics';
@@ -40,7 +40,7 @@ beforeEach(async () => {
   root = await createWorkspace({ acme: sandboxTenant('acme', lever.baseUrl) });
   server = await startServer({
     cwd: root,
-    env: { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent', STAGEGATE_STORE: testStoreKind, ...env },
+    env: { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent', ...testStoreEnv(root), ...env },
     logDestination: new Writable({ write: (_chunk, _encoding, callback) => callback() }),
     clock,
     sleep: async (ms) => {

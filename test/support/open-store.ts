@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { systemClock } from '../../src/kernel/clock.js';
 import { createLowdbStore } from '../../src/store/lowdb/create-lowdb-store.js';
 import { createPostgresStore } from '../../src/store/postgres/create-postgres-store.js';
@@ -24,6 +25,13 @@ export function testDatabaseUrl(dir: string): string {
     );
   }
   return databaseUrlForDir(base, dir);
+}
+
+/** The environment that puts a service in workspace `root` on the test backend (its data directory: root/data). */
+export function testStoreEnv(root: string): Record<string, string> {
+  return testStoreKind === 'postgres'
+    ? { STAGEGATE_STORE: 'postgres', DATABASE_URL: testDatabaseUrl(join(root, 'data')) }
+    : { STAGEGATE_STORE: testStoreKind };
 }
 
 /** Opens a service's data directory the way the service does, to seed or inspect it while it is down. */

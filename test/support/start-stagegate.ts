@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import type { Clock } from '../../src/kernel/clock.js';
 import { type RunningServer, startServer } from '../../src/main.js';
-import { testDatabaseUrl, testStoreKind } from './open-store.js';
+import { testStoreEnv } from './open-store.js';
 
 /** A temp workspace with tenants/ (the given files), rules/ (the shipped pack) and data/. */
 export async function createWorkspace(tenants: Record<string, string>): Promise<string> {
@@ -39,8 +39,7 @@ export async function startStagegate(
       HOST: '127.0.0.1',
       PORT: '0',
       LOG_LEVEL: 'debug',
-      STAGEGATE_STORE: testStoreKind,
-      ...(testStoreKind === 'postgres' ? { DATABASE_URL: testDatabaseUrl(join(root, 'data')) } : {}),
+      ...testStoreEnv(root),
       ...env,
     },
     logDestination: sink,

@@ -1,7 +1,8 @@
 /**
  * The schema, as an ordered list of migrations: version n is applied once, after n - 1, in one
  * transaction with its row in `schema_migrations`. A new version is appended here; a shipped one is
- * never edited. Each record is its JSON in `record` (jsonb); the columns the queries filter or sort
+ * never edited. Each record is its JSON in `record` (`json`, not `jsonb`: jsonb reorders keys, and a record
+ * must come back as it was written); the columns the queries filter or sort
  * on are generated from it, so they cannot drift from what is returned. `seq` is arrival order.
  */
 export interface Migration {
@@ -21,7 +22,7 @@ export const migrations: readonly Migration[] = [
     sql: `
 CREATE TABLE inbox (
   seq bigserial PRIMARY KEY,
-  record jsonb NOT NULL,
+  record json NOT NULL,
   id ${text('id')} NOT NULL,
   tenant ${text('tenant')},
   status ${text('status')},
@@ -46,7 +47,7 @@ CREATE INDEX dedupe_by_at ON dedupe (at);
 
 CREATE TABLE decisions (
   seq bigserial PRIMARY KEY,
-  record jsonb NOT NULL,
+  record json NOT NULL,
   id ${text('id')} NOT NULL,
   tenant ${text('tenant')},
   opportunity_id ${text('opportunityId')},
@@ -60,7 +61,7 @@ CREATE INDEX decisions_by_created ON decisions (created_at);
 
 CREATE TABLE actions (
   seq bigserial PRIMARY KEY,
-  record jsonb NOT NULL,
+  record json NOT NULL,
   id ${text('id')} NOT NULL,
   tenant ${text('tenant')},
   opportunity_id ${text('opportunityId')},
@@ -77,7 +78,7 @@ CREATE INDEX actions_by_opportunity ON actions (tenant, opportunity_id);
 
 CREATE TABLE invitations (
   seq bigserial PRIMARY KEY,
-  record jsonb NOT NULL,
+  record json NOT NULL,
   id ${text('id')} NOT NULL,
   tenant ${text('tenant')},
   opportunity_id ${text('opportunityId')},

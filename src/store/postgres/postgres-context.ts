@@ -66,12 +66,12 @@ export async function readRecords<T, K extends RecordTable>(
 }
 
 export async function insertRecord(sql: Sql, table: RecordTable, record: unknown): Promise<void> {
-  await sql.run(`INSERT INTO ${table} (record) VALUES ($1::jsonb)`, [JSON.stringify(record)]);
+  await sql.run(`INSERT INTO ${table} (record) VALUES ($1::json)`, [JSON.stringify(record)]);
 }
 
 /** Rewrites the record with the same id in place: it keeps its place in arrival order. */
 export async function replaceRecord(sql: Sql, table: RecordTable, record: { id: string }): Promise<void> {
-  await sql.run(`UPDATE ${table} SET record = $1::jsonb WHERE id = $2`, [JSON.stringify(record), record.id]);
+  await sql.run(`UPDATE ${table} SET record = $1::json WHERE id = $2`, [JSON.stringify(record), record.id]);
 }
 
 export async function isPurged(sql: Sql, tenant: string, opportunityId: string | null): Promise<boolean> {

@@ -29,7 +29,7 @@ export interface PostgresStoreOptions {
   schema?: string;
   /** Connections in the pool (default 10). */
   poolSize?: number;
-  /** How long a claim on an opportunity's actions lasts unless renewed (default 60 s). */
+  /** How long a claim on an opportunity's actions lasts unless renewed (default 15 s; the executor renews it every second). */
   claimLeaseMs?: number;
 }
 
@@ -115,7 +115,7 @@ function assembleStore(
     log,
     retention: { ...defaultRetention, ...options.retention },
     owner: randomUUID(),
-    claimLeaseMs: options.claimLeaseMs ?? 60_000,
+    claimLeaseMs: options.claimLeaseMs ?? 15_000,
     write(change) {
       assertOpen();
       return batch.run(change);

@@ -12,6 +12,7 @@ import { createApp } from './intake/create-app.js';
 import { createMetrics } from './intake/create-metrics.js';
 import { describeReadiness } from './intake/describe-readiness.js';
 import { type Clock, systemClock } from './kernel/clock.js';
+import { callbackBase, checkPublicUrl } from './server/check-public-url.js';
 import { createFsConfigFiles, createSecretSources } from './server/create-fs-config-files.js';
 import { createLogger } from './server/create-logger.js';
 import { createPipeline, type Pipeline } from './server/create-pipeline.js';
@@ -70,6 +71,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       secrets: createSecretSources(options.env),
       clock,
       log,
+      publicUrlProblem: checkPublicUrl(config),
     });
     registry.onReload(({ tenant, outcome }) => metrics.configReloads.inc({ tenant, outcome }));
     let tenantsLoaded = false;
@@ -91,7 +93,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       log,
       metrics,
       callbackSecret,
-      publicUrl: () => config.publicUrl ?? listeningUrl,
+      publicUrl: () => callbackBase(config, listeningUrl),
       retrySchedule: config.retrySchedule,
       leverRatePerSecond: config.leverRatePerSecond,
       httpTimeoutMs: config.httpTimeoutMs,
@@ -117,6 +119,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           clock,
           accepted: pipeline.accepted,
         }),
+        replay: { worker: pipeline.worker, clock },
+        degraded: pipeline.degraded,
         log,
       }),
       registry,
@@ -126,6 +130,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       metrics,
       replayWindowMs: config.replayWindowMs,
       tenantsLoaded: () => tenantsLoaded,
+      degraded: (tenant) => pipeline.degraded.get(tenant),
     });
     const server = createServer(app);
     await new Promise<void>((resolve, reject) => {

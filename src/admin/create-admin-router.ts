@@ -4,12 +4,14 @@ import type { TenantRegistry } from '../config/tenant-registry.js';
 import type { Backfill } from '../decide/create-backfill.js';
 import type { Executor } from '../execute/create-executor.js';
 import { StagegateError } from '../kernel/errors.js';
+import type { DegradedTenants } from '../lever/create-degraded-tenants.js';
 import type { Store } from '../store/types.js';
 import { addActionRoutes } from './action-routes.js';
 import { answerAdminError } from './answer-admin-error.js';
 import { authenticateAdmin } from './authenticate-admin.js';
 import { addBackfillRoutes } from './backfill-routes.js';
 import { addDecisionRoutes } from './decision-routes.js';
+import { addInboxRoutes, type InboxReplay } from './inbox-routes.js';
 import { addSandboxRoutes, type CompleteSandbox } from './sandbox-routes.js';
 import { addStatusRoutes } from './status-routes.js';
 
@@ -23,6 +25,10 @@ export interface AdminRouterOptions {
   completeSandbox?: CompleteSandbox;
   /** Queues the candidates already in a tenant's trigger stages (POST /backfill); absent: 404. */
   backfill?: Backfill;
+  /** Replays skipped deliveries (POST /inbox/.../replay); absent: those routes 404. */
+  replay?: InboxReplay;
+  /** Tenants whose Lever key Lever refuses now, for GET /status. */
+  degraded?: Pick<DegradedTenants, 'get'>;
   log?: Logger;
 }
 
@@ -43,6 +49,7 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
   addActionRoutes(router, options);
   addDecisionRoutes(router, options);
   addStatusRoutes(router, options);
+  addInboxRoutes(router, options);
   addSandboxRoutes(router, { completeSandbox: options.completeSandbox });
   addBackfillRoutes(router, { backfill: options.backfill });
   router.use((_req, _res, next) => {

@@ -23,6 +23,8 @@ export const diagnosticCatalog = {
   'unknown-fact': 'A rule or template reads a fact that does not exist.',
   'bad-action': 'An action in `then:` lacks a field its type needs, or has one it does not take.',
   'missing-secret': 'A referenced secret (environment variable or file) is not set; the tenant is not ready.',
+  'public-url':
+    "The tenant's vendor calls back, and STAGEGATE_PUBLIC_URL is unset or not https; the tenant is not ready.",
   'unreadable-file': 'The file could not be read.',
 } as const;
 

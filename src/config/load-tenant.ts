@@ -29,10 +29,15 @@ export interface LoadTenantInput {
   text: string;
   findPack(name: string): LoadedPack | undefined;
   secrets: SecretSources;
+  /**
+   * Why a vendor could not call this service back (STAGEGATE_PUBLIC_URL unset or not https), from the
+   * server; a tenant whose vendor calls back is then not ready. Absent for the CLI's checks.
+   */
+  publicUrlProblem?: string | null;
 }
 
 /** YAML -> schema -> checks -> compiled rules -> a frozen, versioned snapshot. Never throws. */
-export function loadTenant({ file, text, findPack, secrets }: LoadTenantInput): TenantLoad {
+export function loadTenant({ file, text, findPack, secrets, publicUrlProblem }: LoadTenantInput): TenantLoad {
   const tenant = basename(file).replace(/\.ya?ml$/, '');
   const yaml = readYaml(file, text);
   const diagnostics = [...yaml.diagnostics];
@@ -68,6 +73,20 @@ export function loadTenant({ file, text, findPack, secrets }: LoadTenantInput): 
   const resolved = resolveSecrets(data, yaml, secrets);
   for (const d of resolved.diagnostics) diagnostics.push(d);
   if (diagnostics.some((d) => d.severity === 'error')) return invalid(wanted);
+  const callsBack = data.provider.kind !== 'sandbox';
+  const unreachable = callsBack && publicUrlProblem !== undefined && publicUrlProblem !== null;
+  if (unreachable) {
+    diagnostics.push({
+      file: yaml.file,
+      ...yaml.locate(['provider', 'kind']),
+      code: 'public-url',
+      message: publicUrlProblem,
+      path: 'provider.kind',
+      severity: 'warning',
+      hint: 'this vendor calls back; the sandbox provider does not need STAGEGATE_PUBLIC_URL',
+    });
+  }
+  const served = unreachable ? null : resolved.secrets;
 
   const snapshot: TenantSnapshot = deepFreeze({
     id: data.tenant,
@@ -75,13 +94,13 @@ export function loadTenant({ file, text, findPack, secrets }: LoadTenantInput): 
     version: versionOf(text, assembled.packs),
     settings: settingsOf(data),
     rules: assembled.rules,
-    secrets: resolved.secrets,
+    secrets: served,
     packs: packNames,
   });
   return {
     tenant,
     file,
-    status: resolved.secrets ? 'ready' : 'not-ready',
+    status: served ? 'ready' : 'not-ready',
     snapshot,
     diagnostics,
     packs: packNames,

@@ -53,8 +53,11 @@ export function createTenantRegistry(options: {
   secrets: SecretSources;
   clock: Clock;
   log: Logger;
+  /** See LoadTenantInput.publicUrlProblem. */
+  publicUrlProblem?: string | null;
 }): TenantRegistry {
   const { tenantsDir, rulesDir, files, secrets, clock, log } = options;
+  const publicUrlProblem = options.publicUrlProblem ?? null;
   const packs = new Map<string, LoadedPack>();
   const tenants = new Map<string, TenantEntry>();
   const packUsers = new Map<string, Set<string>>();
@@ -87,7 +90,13 @@ export function createTenantRegistry(options: {
       }
       return;
     }
-    const load = loadTenant({ file: path, text, findPack: (name) => packs.get(name), secrets });
+    const load = loadTenant({
+      file: path,
+      text,
+      findPack: (name) => packs.get(name),
+      secrets,
+      publicUrlProblem,
+    });
     for (const name of load.packs) {
       const users = packUsers.get(name) ?? new Set<string>();
       users.add(id);

@@ -10,8 +10,8 @@ import type { DeliveryInput, InboxItem, Store } from '../store/types.js';
 import { decide } from './decide.js';
 
 /**
- * queued: accepted into the inbox now; duplicate: an earlier backfill already queued it (within the
- * store's dedupe window); wouldQueue: a dry run would queue it; archived: left alone, as Lever would
+ * queued: accepted into the inbox now; duplicate: an earlier backfill already queued it, and the
+ * store still has that delivery pending or its decision (kept for the retention period); wouldQueue: a dry run would queue it; archived: left alone, as Lever would
  * send no stage change for it.
  */
 export type BackfillOutcome = 'queued' | 'duplicate' | 'wouldQueue' | 'archived';
@@ -57,7 +57,9 @@ const batchSize = 50;
  * Candidates already sitting in a trigger stage when a tenant is onboarded never get a stage-change
  * webhook: each is accepted into the inbox as a synthetic `candidateStageChange`, so it goes through
  * enrichment and the rules like a live one. The token `backfill:<stageId>:<opportunityId>` makes a
- * second run a no-op while the store remembers the first.
+ * second run a no-op while the store remembers the first: its dedupe token for the replay window,
+ * its decision after that (the decision id comes from the token, so deciding it again would only
+ * collide with the stored one).
  */
 export async function backfillStages(options: BackfillOptions): Promise<BackfillReport> {
   const { tenant, lever, dryRun } = options;
@@ -67,11 +69,12 @@ export async function backfillStages(options: BackfillOptions): Promise<Backfill
   const resolved = wanted.map((name) => ({ name, stage: findStage(name, stages, tenant.id) }));
 
   const report: BackfillReport = { tenant: tenant.id, dryRun, stages: [] };
+  const seen = await seenTokens(options);
   for (const { name, stage } of resolved) {
     const opportunities: BackfilledOpportunity[] = [];
     let batch: Opportunity[] = [];
     const flush = async () => {
-      opportunities.push(...(await backfillBatch(options, stage.id, batch)));
+      opportunities.push(...(await backfillBatch(options, stage.id, batch, seen)));
       batch = [];
     };
     for await (const opportunity of lever.listOpportunities({ stageId: stage.id })) {
@@ -88,6 +91,7 @@ async function backfillBatch(
   options: BackfillOptions,
   stageId: string,
   batch: readonly Opportunity[],
+  seen: ReadonlySet<string>,
 ): Promise<BackfilledOpportunity[]> {
   const { tenant, store, now } = options;
   const input = (opportunity: Opportunity): DeliveryInput => ({
@@ -106,7 +110,6 @@ async function backfillBatch(
   });
 
   if (options.dryRun) {
-    const seen = await seenTokens(options);
     const previews = new Map<string, BackfilledOpportunity['preview']>();
     if (options.explain === true) {
       const cache = createLeverCache();
@@ -127,8 +130,14 @@ async function backfillBatch(
     });
   }
 
-  const accepted = await Promise.all(live.map((opportunity) => store.acceptDelivery(input(opportunity))));
-  const outcomes = new Map<string, BackfillOutcome>();
+  // Decided before: the store may have forgotten the token, not the decision.
+  const fresh = live.filter((opportunity) => !seen.has(input(opportunity).token));
+  const accepted = await Promise.all(fresh.map((opportunity) => store.acceptDelivery(input(opportunity))));
+  const outcomes = new Map<string, BackfillOutcome>(
+    live
+      .filter((opportunity) => !fresh.includes(opportunity))
+      .map((opportunity) => [opportunity.id, 'duplicate']),
+  );
   for (const { duplicate, item } of accepted) {
     if (item.opportunityId !== null) outcomes.set(item.opportunityId, duplicate ? 'duplicate' : 'queued');
     if (!duplicate) options.accepted(item);
@@ -160,6 +169,8 @@ async function preview(
   const item: InboxItem = { ...input, id: `preview:${input.token}`, receivedAt: now, status: 'pending' };
   const enrichment = await enrichDelivery({ item, lever, cache, store, now });
   if ('skip' in enrichment) return { skip: enrichment.skip };
+  // The worker would read Lever again for a while first; a preview says what it would then record.
+  if ('stale' in enrichment) return { skip: enrichment.stale };
   const facts = computeFacts(tenant, enrichment.input);
   const decision = await decide(tenant, { ...facts.event, opportunityId: item.opportunityId }, facts);
   return { actions: decision.actions, reasons: decision.reasons };

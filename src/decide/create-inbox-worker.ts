@@ -6,6 +6,7 @@ import { enrichDelivery } from '../enrich/enrich-delivery.js';
 import type { Clock } from '../kernel/clock.js';
 import { StagegateError, toStagegateError } from '../kernel/errors.js';
 import type { LeverClient } from '../lever/create-lever-client.js';
+import { credentialRefusal } from '../lever/credential-refusal.js';
 import type { ActionRecord, InboxItem, Store } from '../store/types.js';
 import { decide } from './decide.js';
 import type { Decision } from './types.js';
@@ -19,6 +20,11 @@ export interface InboxWorker {
   idle(): Promise<void>;
   /** How many deliveries are queued or running. */
   depth(): number;
+  /**
+   * Ends the waits of the tenant's deliveries that are retrying (a new version of the tenant loaded,
+   * perhaps with a new Lever key): they try again now instead of at the end of their backoff.
+   */
+  retryNow(tenant: string): void;
   /** Stops taking up work; what is not decided stays pending in the inbox for the next start. */
   stop(): Promise<void>;
 }
@@ -33,15 +39,21 @@ export interface InboxWorkerOptions {
   sleep(ms: number): Promise<void>;
   log: Logger;
   /**
-   * How long after its arrival a delivery that keeps failing on a passing problem (Lever 429, 5xx
-   * or unreachable) is still retried; then it is recorded as skipped with the last error. The replay
-   * window (72 h by default): Lever outages of hours must not drop webhooks.
+   * How long after its arrival (or replay) a delivery that keeps failing on a passing problem (Lever
+   * 429, 5xx or unreachable, or refusing the tenant's key) is still retried; then it is recorded as
+   * skipped with the last error. The replay window (72 h by default): Lever outages of hours must
+   * not drop webhooks.
    */
   retryForMs?: number;
   /** The first wait between tries; it doubles up to retryMaxMs. */
   retryBaseMs?: number;
   /** The longest wait between tries (15 min by default), so a delivery goes soon after Lever is back. */
   retryMaxMs?: number;
+  /**
+   * How long after its arrival a delivery whose payload disagrees with Lever (stage, archived) is
+   * read again, with backoff from 1 s, before it is skipped: Lever's reads may lag its webhooks.
+   */
+  staleForMs?: number;
   onDecision?(decision: Decision, elapsedMs: number): void;
   onOutcome?(item: InboxItem, outcome: 'decided' | 'skipped' | 'retry'): void;
 }
@@ -52,17 +64,21 @@ export interface InboxWorkerOptions {
  * opportunities run in parallel. The decision and its actions are written in the same commit that
  * marks the delivery done.
  *
- * A passing failure (Lever rate limiting, down or unreachable; a missing secret; the store) is
- * retried with capped backoff until `retryForMs` after the delivery arrived, counted from its
- * durable `receivedAt`, so a restart neither loses the retry (the item stays pending and recover()
- * queues it) nor extends the deadline. Any other failure is recorded as skipped at once, with its reason.
+ * A passing failure (Lever rate limiting, down or unreachable; Lever refusing the tenant's key, which
+ * degrades the tenant; a missing secret; the store) is retried with capped backoff until `retryForMs`
+ * after the delivery arrived, counted from its durable `receivedAt` (or `replayedAt`, after an
+ * operator's replay), so a restart neither loses the retry (the item stays pending and recover()
+ * queues it) nor extends the deadline. Any other failure is recorded as skipped at once, with its
+ * reason. A payload that disagrees with Lever is read again until `staleForMs`, then skipped.
  */
 export function createInboxWorker(options: InboxWorkerOptions): InboxWorker {
   const { store, clock, sleep, log } = options;
   const retryForMs = options.retryForMs ?? 72 * 60 * 60 * 1000;
   const baseMs = options.retryBaseMs ?? 1_000;
   const maxMs = options.retryMaxMs ?? 15 * 60 * 1000;
+  const staleForMs = options.staleForMs ?? 60 * 1000;
   const chains = new Map<string, Promise<void>>();
+  const waiting = new Map<string, Set<() => void>>();
   const queued = new Set<string>();
   let stopped = false;
   let wake: () => void = () => {};
@@ -70,7 +86,8 @@ export function createInboxWorker(options: InboxWorkerOptions): InboxWorker {
     wake = resolve;
   });
 
-  const processOnce = async (item: InboxItem): Promise<'decided' | 'skipped'> => {
+  /** Decided, skipped, or (payload and Lever disagree) the reason to read Lever again. */
+  const processOnce = async (item: InboxItem): Promise<'decided' | 'skipped' | { stale: string }> => {
     const snapshot = options.tenant(item.tenant);
     if (!snapshot) {
       await store.completeInbox(item.id, {
@@ -96,9 +113,19 @@ export function createInboxWorker(options: InboxWorkerOptions): InboxWorker {
       await store.completeInbox(item.id, { skipped: enrichment.skip });
       return 'skipped';
     }
+    if ('stale' in enrichment) return enrichment;
     const facts = computeFacts(snapshot, enrichment.input);
     const decision = await decide(snapshot, { ...facts.event, opportunityId: item.opportunityId }, facts);
     const now = clock.now();
+    // The same event decided before, through another inbox item (a backfill run again once the
+    // dedupe window had passed, a replay of an old skip): its decision stands, this one is a repeat.
+    const earlier = await store.getDecision(decision.id);
+    if (earlier !== undefined && earlier.inboxId !== item.id) {
+      await store.completeInbox(item.id, {
+        skipped: `the same event was decided already: decision ${decision.id} (inbox item ${earlier.inboxId ?? '?'})`,
+      });
+      return 'skipped';
+    }
     const actions: ActionRecord[] = decision.actions.map((action, index) => ({
       id: `${decision.id}:${index}`,
       tenant: item.tenant,
@@ -134,19 +161,39 @@ export function createInboxWorker(options: InboxWorkerOptions): InboxWorker {
       token: item.token,
       opportunityId: item.opportunityId,
     });
-    for (let attempt = 1; !stopped; attempt++) {
+    // Retry windows count from the replay when an operator replayed the item: a fresh deadline.
+    const since = item.replayedAt ?? item.receivedAt;
+    let staleReads = 0;
+    for (let attempt = 1; !stopped; ) {
+      let delay: number;
       try {
         const outcome = await processOnce(item);
-        itemLog.info({ outcome }, outcome === 'decided' ? 'delivery decided' : 'delivery skipped');
-        options.onOutcome?.(item, outcome);
-        return;
+        if (typeof outcome === 'string') {
+          itemLog.info({ outcome }, outcome === 'decided' ? 'delivery decided' : 'delivery skipped');
+          options.onOutcome?.(item, outcome);
+          return;
+        }
+        const leftMs = since + staleForMs - clock.now();
+        if (leftMs <= 0) {
+          await store.completeInbox(item.id, { skipped: outcome.stale });
+          itemLog.info({ outcome: 'skipped', staleReads }, 'delivery skipped');
+          options.onOutcome?.(item, 'skipped');
+          return;
+        }
+        staleReads += 1;
+        delay = Math.min(leftMs, 1_000 * 2 ** Math.min(staleReads - 1, 30));
+        itemLog.info(
+          { reason: outcome.stale, staleReads, retryInMs: delay },
+          'delivery disagrees with Lever: reading again',
+        );
       } catch (error) {
         const failure = toStagegateError(error);
-        const waitedMs = clock.now() - item.receivedAt;
+        const waitedMs = clock.now() - since;
+        const refusal = credentialRefusal(failure);
         let giveUp: string | undefined;
-        if (!isPassing(failure)) giveUp = failure.message;
+        if (refusal === undefined && !isPassing(failure)) giveUp = failure.message;
         else if (waitedMs >= retryForMs) {
-          giveUp = `gave up after ${attempt} attempts over ${formatHours(waitedMs)}: ${failure.message}`;
+          giveUp = `gave up after ${attempt} attempts over ${formatHours(waitedMs)}: ${refusal ?? failure.message}`;
         }
         if (giveUp !== undefined) {
           itemLog.error({ err: failure, attempt }, 'delivery failed for good: recorded as skipped');
@@ -160,14 +207,35 @@ export function createInboxWorker(options: InboxWorkerOptions): InboxWorker {
         }
         // Lever's Retry-After, when it asked for longer than its client would wait, is honoured here.
         const retryAfterMs = failure.details.retryAfterMs;
-        const delay = Math.max(
+        delay = Math.max(
           Math.min(maxMs, baseMs * 2 ** Math.min(attempt - 1, 30)),
           typeof retryAfterMs === 'number' ? retryAfterMs : 0,
         );
-        itemLog.warn({ err: failure, attempt, retryInMs: delay }, 'delivery failed: will retry');
+        itemLog.warn(
+          { err: failure, attempt, retryInMs: delay, ...(refusal === undefined ? {} : { degraded: true }) },
+          'delivery failed: will retry',
+        );
         options.onOutcome?.(item, 'retry');
-        await Promise.race([sleep(delay), stopping]);
+        attempt += 1;
       }
+      await waitOrWake(item.tenant, delay);
+    }
+  };
+
+  /** Sleeps, unless the worker stops or retryNow(tenant) ends the wait first. */
+  const waitOrWake = async (tenant: string, ms: number) => {
+    let wakeUp: () => void = () => {};
+    const woken = new Promise<void>((resolve) => {
+      wakeUp = resolve;
+    });
+    const waiters = waiting.get(tenant) ?? new Set<() => void>();
+    waiting.set(tenant, waiters);
+    waiters.add(wakeUp);
+    try {
+      await Promise.race([sleep(ms), stopping, woken]);
+    } finally {
+      waiters.delete(wakeUp);
+      if (waiters.size === 0) waiting.delete(tenant);
     }
   };
 
@@ -190,6 +258,9 @@ export function createInboxWorker(options: InboxWorkerOptions): InboxWorker {
       while (chains.size > 0) await Promise.allSettled([...chains.values()]);
     },
     depth: () => queued.size,
+    retryNow(tenant) {
+      for (const wakeUp of waiting.get(tenant) ?? []) wakeUp();
+    },
     async stop() {
       stopped = true;
       wake();

@@ -6,7 +6,11 @@ import type { InboxItem, Store } from '../store/types.js';
 import type { FactInput } from './compute-facts.js';
 import type { LeverCache } from './create-lever-cache.js';
 
-export type Enrichment = { input: FactInput } | { skip: string };
+/**
+ * `stale`: the payload disagrees with what Lever says now (stage, archived). Lever's reads can lag its
+ * webhooks, so the worker reads again for a while before it records the reason as a skip.
+ */
+export type Enrichment = { input: FactInput } | { skip: string } | { stale: string };
 
 interface LeverPayload {
   data?: {
@@ -25,7 +29,7 @@ interface LeverPayload {
 /**
  * Gathers what a decision needs about a delivery. Lever's signature does not cover `data`, so the
  * payload is only a hint: the candidate's stage, tags and e-mail come from Lever itself, and an
- * event whose payload disagrees with Lever is skipped with the reason.
+ * event whose payload disagrees with Lever is `stale` (read again, then skipped with the reason).
  */
 export async function enrichDelivery(options: {
   item: InboxItem;
@@ -109,7 +113,7 @@ export async function enrichDelivery(options: {
     data.toStageId !== stageId
   ) {
     return {
-      skip: `the payload says stage ${data.toStageId} but Lever says ${stageId}: the candidate has moved since; the later event decides`,
+      stale: `the payload says stage ${data.toStageId} but Lever says ${stageId}: the candidate has moved since; the later event decides`,
     };
   }
   const archived = opportunity.archived !== null;
@@ -119,7 +123,7 @@ export async function enrichDelivery(options: {
     (data.toArchived !== null) !== archived
   ) {
     return {
-      skip: `the payload says archived=${data.toArchived !== null} but Lever says archived=${archived}`,
+      stale: `the payload says archived=${data.toArchived !== null} but Lever says archived=${archived}`,
     };
   }
   const fromName =

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { TenantRegistry } from '../config/tenant-registry.js';
 import type { Clock } from '../kernel/clock.js';
 import { StagegateError } from '../kernel/errors.js';
+import type { TenantDegraded } from '../lever/create-degraded-tenants.js';
 import type { InboxItem, InvitationRecord, Store } from '../store/types.js';
 import type { IntakeMetrics } from './create-metrics.js';
 import { describeReadiness } from './describe-readiness.js';
@@ -30,6 +31,8 @@ export interface CreateAppOptions {
   replayWindowMs?: number;
   /** False until the first load of every tenant finished; /readyz answers 503 meanwhile. */
   tenantsLoaded?: () => boolean;
+  /** Tenants whose Lever key Lever refuses now; shown per tenant in /readyz. */
+  degraded?: (tenant: string) => TenantDegraded | null;
   onAccepted?: (item: InboxItem) => void;
   /** Vendor callbacks: the secret their URL tokens are made with, and what to do with a checked one. */
   callbacks?: { secret: string; onCallback(invitation: InvitationRecord): void };
@@ -104,7 +107,12 @@ export function createApp(options: CreateAppOptions): Express {
     res.json({ status: 'up' });
   });
   app.get('/readyz', async (_req, res) => {
-    const readiness = await describeReadiness({ registry, store, tenantsLoaded });
+    const readiness = await describeReadiness({
+      registry,
+      store,
+      tenantsLoaded,
+      ...(options.degraded === undefined ? {} : { degraded: options.degraded }),
+    });
     res.status(readiness.ready ? 200 : 503).json(readiness);
   });
   app.get('/metrics', async (_req, res) => {

@@ -1,4 +1,5 @@
 import type { TenantRegistry } from '../config/tenant-registry.js';
+import type { TenantDegraded } from '../lever/create-degraded-tenants.js';
 import type { Store } from '../store/types.js';
 
 export interface TenantReadiness {
@@ -6,8 +7,10 @@ export interface TenantReadiness {
   status: string;
   version: string | null;
   lastError: string | null;
-  /** For a tenant that is not ready: what to set, one line per missing secret, naming it. */
+  /** For a tenant that is not ready: what to set, one line per missing secret (or STAGEGATE_PUBLIC_URL), naming it. */
   missing: string[];
+  /** Lever refuses the tenant's API key (revoked or rotated): its deliveries wait. Not a readiness failure. */
+  degraded: TenantDegraded | null;
 }
 
 export interface Readiness {
@@ -21,6 +24,7 @@ export async function describeReadiness(options: {
   registry: TenantRegistry;
   store: Store;
   tenantsLoaded: () => boolean;
+  degraded?: (tenant: string) => TenantDegraded | null;
 }): Promise<Readiness> {
   const writable = await options.store.checkWritable().then(
     () => true,
@@ -31,7 +35,10 @@ export async function describeReadiness(options: {
     status: entry.status,
     version: entry.snapshot?.version ?? null,
     lastError: entry.lastError,
-    missing: entry.diagnostics.filter((d) => d.code === 'missing-secret').map((d) => d.message),
+    missing: entry.diagnostics
+      .filter((d) => d.code === 'missing-secret' || d.code === 'public-url')
+      .map((d) => d.message),
+    degraded: options.degraded?.(entry.id) ?? null,
   }));
   return { ready: writable && options.tenantsLoaded(), store: writable ? 'writable' : 'failing', tenants };
 }

@@ -13,6 +13,11 @@ import type { Action } from '../kernel/actions.js';
 import type { Clock } from '../kernel/clock.js';
 import { StagegateError } from '../kernel/errors.js';
 import { createBucketRegistry } from '../lever/create-bucket-registry.js';
+import {
+  createDegradedTenants,
+  type DegradedTenants,
+  watchCredential,
+} from '../lever/create-degraded-tenants.js';
 import { createLeverClient, type LeverClient } from '../lever/create-lever-client.js';
 import { createGreenhousePartnerProvider } from '../providers/greenhouse-partner/create-greenhouse-partner-provider.js';
 import { createSandboxProvider, type SandboxProvider } from '../providers/sandbox/create-sandbox-provider.js';
@@ -25,6 +30,8 @@ export interface Pipeline {
   /** The Lever client of a tenant version (one token bucket per API key). */
   lever(tenant: TenantSnapshot): LeverClient;
   executor: Executor;
+  /** The tenants whose Lever key Lever refuses now (for /readyz and the admin status). */
+  degraded: DegradedTenants;
   /** A delivery is durable: decide it, then carry out its actions. */
   accepted(item: InboxItem): void;
   /** A vendor called back about an invitation: check it now. */
@@ -62,7 +69,11 @@ export function createPipeline(options: {
   log: Logger;
   metrics: IntakeMetrics;
   callbackSecret: string;
-  publicUrl(): string;
+  /**
+   * The address vendors call back, without a trailing slash; null when there is none to give (then
+   * every tenant whose vendor calls back is not ready, and only the sandbox sends).
+   */
+  publicUrl(): string | null;
   retrySchedule: readonly number[] | null;
   /** Lever requests per second per API key; 9.6 unless the operator sets STAGEGATE_LEVER_RATE. */
   leverRatePerSecond?: number;
@@ -86,19 +97,28 @@ export function createPipeline(options: {
     capacity: Math.max(1, Math.min(10, Math.floor(ratePerSecond))),
   });
   const clients = new WeakMap<TenantSnapshot, LeverClient>();
+  const degraded = createDegradedTenants({ clock, log });
+  // A new version of a tenant (a rotated key put in, say) ends its deliveries' backoff at once.
+  registry.onReload(({ tenant, outcome }) => {
+    if (outcome === 'loaded') worker.retryNow(tenant);
+  });
   const lever = (tenant: TenantSnapshot) => {
     let client = clients.get(tenant);
     if (!client) {
       if (!tenant.secrets) throw new StagegateError('TENANT_NOT_READY', `tenant ${tenant.id} is not ready`);
-      client = createLeverClient({
-        baseUrl: tenant.settings.lever.baseUrl,
-        apiKey: tenant.secrets.leverApiKey.reveal(),
-        clock,
-        sleep,
-        buckets,
-        ...timeout,
-        log: log.child({ tenant: tenant.id, component: 'lever' }),
-      });
+      client = watchCredential(
+        createLeverClient({
+          baseUrl: tenant.settings.lever.baseUrl,
+          apiKey: tenant.secrets.leverApiKey.reveal(),
+          clock,
+          sleep,
+          buckets,
+          ...timeout,
+          log: log.child({ tenant: tenant.id, component: 'lever' }),
+        }),
+        tenant.id,
+        degraded,
+      );
       clients.set(tenant, client);
     }
     return client;
@@ -153,8 +173,10 @@ export function createPipeline(options: {
     clock,
     log: log.child({ component: 'executor' }),
     schedule: options.retrySchedule ?? defaultRetrySchedule,
+    // Without a public address the path alone: the sandbox never calls it, and a tenant whose vendor
+    // calls back is not ready then (see checkPublicUrl), so no vendor is handed it.
     callbackUrl: (tenant, invitationId) =>
-      `${options.publicUrl()}/callbacks/assessments/${encodeURIComponent(tenant)}/${invitationId}/${callbackToken(options.callbackSecret, tenant, invitationId)}`,
+      `${options.publicUrl() ?? ''}/callbacks/assessments/${encodeURIComponent(tenant)}/${invitationId}/${callbackToken(options.callbackSecret, tenant, invitationId)}`,
     onOutcome: (record, outcome) =>
       metrics.actions.inc({ tenant: record.tenant, type: (record.action as Action).type, outcome }),
   });
@@ -243,6 +265,7 @@ export function createPipeline(options: {
   return {
     worker,
     executor,
+    degraded,
     lever,
     accepted,
     callback(invitation) {

@@ -21,6 +21,21 @@ export interface InboxItem {
   /** Why it was skipped. */
   reason?: string;
   decisionId?: string;
+  /**
+   * When an operator last put it back from skipped to pending (`stagegate inbox replay`). The
+   * worker's retry windows count from here, not from receivedAt, which stays the arrival time.
+   */
+  replayedAt?: number;
+}
+
+/** Which inbox items listInbox returns; every field given must match. */
+export interface InboxFilter {
+  tenant?: string;
+  status?: InboxStatus;
+  /** Received at or after this time. */
+  since?: number;
+  /** At most this many, the oldest first. */
+  limit?: number;
 }
 
 export interface DecisionRecord {
@@ -126,6 +141,13 @@ export interface Store {
   getInboxItem(id: string): Promise<InboxItem | undefined>;
   /** Marks the item done (with its decision and actions) or skipped, in one commit; a second call is a no-op. */
   completeInbox(id: string, outcome: InboxOutcome): Promise<InboxItem>;
+  /** Inbox items in arrival order (receivedAt, then arrival), filtered. */
+  listInbox(filter?: InboxFilter): Promise<InboxItem[]>;
+  /**
+   * Puts a skipped item back to pending, with `replayedAt: now` and no reason, keeping its place in
+   * arrival order. Its dedupe token is not consulted. A pending or done item is refused (CONFLICT).
+   */
+  replayInbox(id: string, now: number): Promise<InboxItem>;
 
   getDecision(id: string): Promise<DecisionRecord | undefined>;
   listDecisions(filter?: { tenant?: string; opportunityId?: string }): Promise<DecisionRecord[]>;

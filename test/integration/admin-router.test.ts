@@ -158,16 +158,17 @@ describe('admin router: decisions, status, sandbox', () => {
       status: 200,
       body: {
         tenants: [
-          { id: 'acme', status: 'ready', version: 'v7', lastError: null },
+          { id: 'acme', status: 'ready', version: 'v7', lastError: null, degraded: null },
           {
             id: 'globex',
             status: 'invalid',
             version: null,
             lastError: 'tenants/globex.yaml:3:1 unknown key',
+            degraded: null,
           },
         ],
         actions: { pending: 1, running: 0, failed: 1, done: 0 },
-        inbox: { pending: 1 },
+        inbox: { pending: 1, skipped: 0 },
       },
     });
   });

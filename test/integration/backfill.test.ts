@@ -13,6 +13,8 @@ import { loadTenant } from '../../src/config/load-tenant.js';
 import type { TenantSnapshot } from '../../src/config/types.js';
 import { type BackfillReport, backfillStages } from '../../src/decide/backfill-stage.js';
 import { createBackfill } from '../../src/decide/create-backfill.js';
+import { createInboxWorker } from '../../src/decide/create-inbox-worker.js';
+import { createLeverCache } from '../../src/enrich/create-lever-cache.js';
 import { createManualClock } from '../../src/kernel/clock.js';
 import { createBucketRegistry } from '../../src/lever/create-bucket-registry.js';
 import { createLeverClient, type LeverClient } from '../../src/lever/create-lever-client.js';
@@ -198,6 +200,70 @@ describe('backfillStages', () => {
       accepted: () => {},
     });
     expect(outcomes(dry)[0]?.[1]).toContain('opp-a:duplicate');
+  });
+
+  it('run again after the replay window, leaves the decided alone instead of colliding with their decisions', async () => {
+    lever.addOpportunity({ id: 'opp-a', stageId: 'stage-screen', emails: ['a@example.com'] });
+    lever.addOpportunity({ id: 'opp-b', stageId: 'stage-screen', emails: ['b@example.com'] });
+    const worker = createInboxWorker({
+      store,
+      tenant: (id) => (id === 'acme' ? tenant : undefined),
+      lever: () => client,
+      cache: createLeverCache(),
+      clock,
+      sleep: async () => {},
+      log,
+    });
+    const run = () =>
+      backfillStages({
+        tenant,
+        lever: client,
+        store,
+        stage: 'Technical Screen',
+        dryRun: false,
+        now: clock.now(),
+        accepted: (item) => worker.enqueue(item),
+      });
+    try {
+      await run();
+      await worker.idle();
+      expect(await store.listDecisions({ tenant: 'acme' })).toHaveLength(2);
+
+      // Past the dedupe window (72 h and 5 min): the store has forgotten the tokens, not the decisions.
+      clock.advance(80 * 60 * 60 * 1000);
+      await store.prune(clock.now());
+      lever.addOpportunity({ id: 'opp-c', stageId: 'stage-screen', emails: ['c@example.com'] });
+      expect(outcomes(await run())).toEqual([
+        ['Technical Screen', ['opp-a:duplicate', 'opp-b:duplicate', 'opp-c:queued']],
+      ]);
+      await worker.idle();
+      expect(await store.listInbox({ status: 'skipped' })).toEqual([]);
+      expect(await store.listDecisions({ tenant: 'acme' })).toHaveLength(3);
+
+      // The same event reaching the worker through another item is recorded as a repeat, not an INTERNAL error.
+      const { item } = await store.acceptDelivery({
+        tenant: 'acme',
+        token: 'backfill:stage-screen:opp-a',
+        event: 'candidateStageChange',
+        triggeredAt: start,
+        opportunityId: 'opp-a',
+        payload: {
+          event: 'candidateStageChange',
+          data: { opportunityId: 'opp-a', toStageId: 'stage-screen' },
+        },
+      });
+      worker.enqueue(item);
+      await worker.idle();
+      expect(await store.getInboxItem(item.id)).toMatchObject({
+        status: 'skipped',
+        reason: expect.stringMatching(
+          /^the same event was decided already: decision dec_\w+ \(inbox item inb_/,
+        ),
+      });
+      expect(await store.listDecisions({ tenant: 'acme' })).toHaveLength(3);
+    } finally {
+      await worker.stop();
+    }
   });
 
   it('pages through a stage of more than one page (Lever pages by 100)', async () => {

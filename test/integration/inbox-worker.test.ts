@@ -2,8 +2,10 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Decision } from '../../src/decide/types.js';
+import { createManualClock } from '../../src/kernel/clock.js';
+import { startServer } from '../../src/main.js';
 import { type LeverSimulator, startLeverSimulator } from '../support/lever-simulator.js';
-import { openStore } from '../support/open-store.js';
+import { openStore, testStoreKind } from '../support/open-store.js';
 import { createWorkspace, sandboxTenant, startStagegate } from '../support/start-stagegate.js';
 
 const apiKey = 'acme-lever-key-for-tests';
@@ -68,24 +70,74 @@ describe('the inbox worker: delivery -> facts from Lever -> decision -> outbox',
     }
   });
 
-  it('skips a delivery whose payload disagrees with Lever, and records why', async () => {
+  it('reads Lever again for a minute while it disagrees with the payload, then skips, and records why', async () => {
     const opportunity = lever.addOpportunity({ stageId: 'stage-phone', emails: ['ada@example.com'] });
-    const server = await startStagegate(root, env);
+    const clock = createManualClock(Date.now());
+    const server = await startStagegate(root, env, [], clock);
     try {
-      // The payload claims Technical Screen; Lever says the candidate is in Phone Screen.
-      await deliver(server.url, 'candidateStageChange', {
+      const acceptedAt = clock.now();
+      // The payload claims Technical Screen; Lever keeps saying Phone Screen.
+      const answer = await deliver(server.url, 'candidateStageChange', {
         opportunityId: opportunity.id,
         toStageId: 'stage-tech',
       });
       await server.idle();
       expect(await server.store.listDecisions({ tenant: 'acme' })).toEqual([]);
-      expect(await server.store.pendingInbox()).toEqual([]);
-      const logged = server.lines.map((line) => JSON.parse(line) as { msg: string; outcome?: string });
-      expect(logged.some((line) => line.msg === 'delivery skipped')).toBe(true);
-      const [inboxId] = logged.flatMap((line) => ('inboxId' in line ? [String(line.inboxId)] : []));
-      const item = await server.store.getInboxItem(inboxId ?? '');
+      const item = await server.store.getInboxItem((answer.body as { id: string }).id);
       expect(item?.status).toBe('skipped');
       expect(item?.reason).toMatch(/payload says stage stage-tech but Lever says stage-phone/);
+      // Read at 0, 1, 3, 7, 15, 31 s and at the minute: then given up, not before.
+      const reads = lever.requests.filter((r) => r.path === `/opportunities/${opportunity.id}`);
+      expect(reads).toHaveLength(7);
+      expect(server.sleeps).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, 29_000]);
+      expect(clock.now() - acceptedAt).toBe(60_000);
+      const logged = server.lines.map((line) => JSON.parse(line) as { msg: string });
+      expect(
+        logged.filter((line) => line.msg === 'delivery disagrees with Lever: reading again'),
+      ).toHaveLength(6);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('decides once Lever catches up with the payload (its read lagged the webhook)', async () => {
+    const opportunity = lever.addOpportunity({ stageId: 'stage-phone', emails: ['ada@example.com'] });
+    const clock = createManualClock(Date.now());
+    const moves: number[] = [];
+    const server = await startServer({
+      cwd: root,
+      env: { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent', STAGEGATE_STORE: testStoreKind, ...env },
+      clock,
+      // The first wait is the worker's, before its second read: Lever has the move by then.
+      sleep: async (ms) => {
+        clock.advance(ms);
+        if (moves.length === 0) {
+          moves.push(ms);
+          const response = await fetch(`${lever.baseUrl}/opportunities/${opportunity.id}/stage`, {
+            method: 'PUT',
+            headers: {
+              authorization: `Basic ${Buffer.from(`${apiKey}:`).toString('base64')}`,
+              'content-type': 'application/json',
+            },
+            body: JSON.stringify({ stage: 'stage-tech' }),
+          });
+          expect(response.status).toBe(200);
+        }
+      },
+    });
+    try {
+      await deliver(server.url, 'candidateStageChange', {
+        opportunityId: opportunity.id,
+        toStageId: 'stage-tech',
+        fromStageId: 'stage-phone',
+      });
+      await server.idle();
+      expect(moves).toEqual([1_000]);
+      const [record] = await server.store.listDecisions({ tenant: 'acme' });
+      expect((record?.decision as Decision | undefined)?.facts.stage.name).toBe('Technical Screen');
+      expect(lever.getOpportunity(opportunity.id)?.tags).toContain('Hired Assessments - Sent');
+      const reads = lever.requests.filter((r) => r.path === `/opportunities/${opportunity.id}`);
+      expect(reads.length).toBeGreaterThanOrEqual(2);
     } finally {
       await server.close();
     }

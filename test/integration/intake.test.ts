@@ -234,6 +234,7 @@ describe('health, readiness and metrics', () => {
         version: null,
         lastError: expect.stringMatching(/invalid\.yaml:\d+:\d+: .*defaultTset.*\[unknown-key\]/),
         missing: [],
+        degraded: null,
       },
       {
         id: 'pending',
@@ -241,8 +242,16 @@ describe('health, readiness and metrics', () => {
         version: expect.any(String),
         lastError: expect.any(String),
         missing: [expect.stringContaining('PENDING_LEVER_API_KEY')],
+        degraded: null,
       },
-      { id: 'sandbox', status: 'ready', version: expect.any(String), lastError: null, missing: [] },
+      {
+        id: 'sandbox',
+        status: 'ready',
+        version: expect.any(String),
+        lastError: null,
+        missing: [],
+        degraded: null,
+      },
     ]);
   });
 

@@ -254,6 +254,99 @@ export function describeStoreContract(backend: StoreBackend): void {
       });
     });
 
+    describe('listing and replaying the inbox', () => {
+      /** Four deliveries an hour apart: acme a (skipped), globex b (pending), acme c (skipped), acme d (done). */
+      async function seedInbox(store: Store): Promise<InboxItem[]> {
+        const items: InboxItem[] = [];
+        for (const [token, tenant] of [
+          ['a', 'acme'],
+          ['b', 'globex'],
+          ['c', 'acme'],
+          ['d', 'acme'],
+        ] as const) {
+          items.push((await store.acceptDelivery(delivery({ token, tenant }))).item);
+          clock.advance(hour);
+        }
+        const [a, , c, d] = items as [InboxItem, InboxItem, InboxItem, InboxItem];
+        await store.completeInbox(a.id, { skipped: 'Lever refused the key' });
+        await store.completeInbox(c.id, { skipped: 'the payload says stage x but Lever says y' });
+        const decision = decisionFor(d);
+        await store.completeInbox(d.id, { decision, actions: actionsFor(decision, 1) });
+        return items;
+      }
+
+      it('lists by tenant, status and arrival time, oldest first, up to a limit', async () => {
+        const store = await openStore();
+        const [a, b, c, d] = (await seedInbox(store)).map((item) => item.id);
+        const ids = async (filter: Parameters<Store['listInbox']>[0]) =>
+          (await store.listInbox(filter)).map((item) => item.id);
+
+        expect(await ids({})).toEqual([a, b, c, d]);
+        expect(await ids({ tenant: 'acme', status: 'skipped' })).toEqual([a, c]);
+        expect(await ids({ status: 'pending' })).toEqual([b]);
+        expect(await ids({ tenant: 'acme', since: start + hour })).toEqual([c, d]);
+        expect(await ids({ since: start + hour, limit: 1 })).toEqual([b]);
+        expect(await ids({ tenant: 'nobody' })).toEqual([]);
+        const [skipped] = await store.listInbox({ status: 'skipped' });
+        expect(skipped).toMatchObject({
+          status: 'skipped',
+          reason: 'Lever refused the key',
+          receivedAt: start,
+        });
+      });
+
+      it('replays a skipped item: pending again, durable, its place and arrival time kept, its token not asked', async () => {
+        const store = await openStore();
+        const [a, , c] = await seedInbox(store);
+        const replayedAt = clock.now();
+
+        const replayed = await store.replayInbox(c?.id ?? '', replayedAt);
+
+        expect(replayed).toMatchObject({
+          id: c?.id,
+          status: 'pending',
+          receivedAt: start + 2 * hour,
+          replayedAt,
+        });
+        expect(replayed.reason).toBeUndefined();
+        expect((await readDisk()).inbox.find((item) => item.id === c?.id)).toEqual(replayed);
+        // Arrival order: the globex delivery b came first across tenants, then c.
+        expect((await store.pendingInbox()).map((item) => item.token)).toEqual(['b', 'c']);
+        // Its token is still remembered for intake: a redelivery is a duplicate of the replayed item.
+        expect(await store.acceptDelivery(delivery({ token: 'c' }))).toMatchObject({
+          duplicate: true,
+          item: { id: c?.id },
+        });
+
+        await store.close();
+        const reopened = await openStore();
+        expect((await reopened.pendingInbox('acme')).map((item) => item.id)).toEqual([c?.id]);
+        expect((await reopened.getInboxItem(a?.id ?? ''))?.status).toBe('skipped');
+      });
+
+      it('refuses to replay a decided or a pending item (CONFLICT) and an unknown one (NOT_FOUND), writing nothing', async () => {
+        const store = await openStore();
+        const [, b, c, d] = await seedInbox(store);
+        await store.replayInbox(c?.id ?? '', clock.now());
+        const mark = await backend.writeMark(bed.dir);
+
+        await expect(store.replayInbox(d?.id ?? '', clock.now())).rejects.toMatchObject({
+          code: 'CONFLICT',
+          message: expect.stringContaining('was decided'),
+        });
+        await expect(store.replayInbox(b?.id ?? '', clock.now())).rejects.toMatchObject({
+          code: 'CONFLICT',
+          message: expect.stringContaining('pending already'),
+        });
+        await expect(store.replayInbox(c?.id ?? '', clock.now())).rejects.toMatchObject({ code: 'CONFLICT' });
+        await expect(store.replayInbox('inb_missing', clock.now())).rejects.toMatchObject({
+          code: 'NOT_FOUND',
+        });
+        expect(await backend.writeMark(bed.dir)).toEqual(mark);
+        expect((await store.getInboxItem(d?.id ?? ''))?.status).toBe('done');
+      });
+    });
+
     describe('actions', () => {
       it('gives due actions oldest first, by createdAt then index, up to the limit', async () => {
         const store = await openStore();

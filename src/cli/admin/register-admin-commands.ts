@@ -4,6 +4,7 @@ import { actionStatuses, listActionsCommand, retryActionsCommand } from './actio
 import { backfillCommand } from './backfill-command.js';
 import { defaultServiceUrl } from './call-admin.js';
 import { showDecisionCommand } from './decisions-command.js';
+import { inboxStatuses, listInboxCommand, replayInboxCommand } from './inbox-command.js';
 import { completeSandboxCommand } from './sandbox-command.js';
 import { statusCommand } from './status-command.js';
 
@@ -42,6 +43,34 @@ export function registerAdminCommands(program: Command, io: CliIo, setCode: (cod
     .option(...urlOption)
     .action(async (id: string | undefined, options: Parameters<typeof retryActionsCommand>[2]) => {
       setCode(await retryActionsCommand(io, id, options));
+    });
+
+  const inbox = program.command('inbox').description('list and replay the deliveries of the running service');
+  inbox
+    .command('list')
+    .description('list deliveries: id, tenant, event, opportunity, received, status, and why one was skipped')
+    .option('--tenant <id>', 'only this tenant')
+    .addOption(new Option('--status <status>', 'only deliveries in this status').choices(inboxStatuses))
+    .option(
+      '--since <time>',
+      'only those received since: an ISO time, or a duration back (90s, 30m, 24h, 7d)',
+    )
+    .option('--limit <n>', 'at most this many, the oldest first (default 100)')
+    .option('--json', 'print the deliveries as JSON')
+    .option(...urlOption)
+    .action(async (options: Parameters<typeof listInboxCommand>[1]) => {
+      setCode(await listInboxCommand(io, options));
+    });
+  inbox
+    .command('replay')
+    .description('put a skipped delivery (or every skipped one of a tenant since a time) back to the worker')
+    .argument('[id]', 'the inbox item id')
+    .option('--all-skipped', 'replay every skipped delivery of --tenant received since --since')
+    .option('--tenant <id>', 'with --all-skipped: the tenant')
+    .option('--since <time>', 'with --all-skipped: an ISO time, or a duration back (90s, 30m, 24h, 7d)')
+    .option(...urlOption)
+    .action(async (id: string | undefined, options: Parameters<typeof replayInboxCommand>[2]) => {
+      setCode(await replayInboxCommand(io, id, options));
     });
 
   program

@@ -14,17 +14,26 @@ export async function statusCommand(io: CliIo, options: AdminTarget & { json?: b
   }
   const rows = tenants.map((t) => [
     t.id,
-    t.status,
+    t.degraded ? `${t.status}, degraded` : t.status,
     t.version ?? '-',
     t.lastError === null ? '' : clip(t.lastError, 80),
   ]);
+  const degraded = tenants.flatMap((t) =>
+    t.degraded
+      ? [
+          `  ${paint(io, 'red', t.id)}: degraded since ${new Date(t.degraded.since).toISOString()}: ${clip(t.degraded.reason, 100)}\n    its deliveries wait in the inbox until Lever accepts its API key again (put the new key in, the tenant reloads)\n`,
+        ]
+      : [],
+  );
   const failed = actions.failed > 0 ? paint(io, 'red', String(actions.failed)) : String(actions.failed);
   io.stdout.write(
     [
       paint(io, 'bold', 'tenants'),
-      rows.length === 0 ? '  (none loaded)\n' : formatTable(['ID', 'STATUS', 'VERSION', 'LAST ERROR'], rows),
+      (rows.length === 0
+        ? '  (none loaded)\n'
+        : formatTable(['ID', 'STATUS', 'VERSION', 'LAST ERROR'], rows)) + degraded.join(''),
       `${paint(io, 'bold', 'actions')}  pending ${actions.pending}  running ${actions.running}  failed ${failed}  done ${actions.done}`,
-      `${paint(io, 'bold', 'inbox')}    pending ${inbox.pending}`,
+      `${paint(io, 'bold', 'inbox')}    pending ${inbox.pending}  skipped ${inbox.skipped}${inbox.skipped > 0 ? '  (stagegate inbox list --status skipped)' : ''}`,
       '',
     ].join('\n'),
   );

@@ -2,10 +2,14 @@ import { StagegateError } from '../../kernel/errors.js';
 import { checkInboxOutcome } from '../check-inbox-outcome.js';
 import { copyJson } from '../copy-json.js';
 import { createInboxItem } from '../create-inbox-item.js';
+import { replayInboxItem } from '../replay-inbox-item.js';
 import type { Store } from '../types.js';
 import { findRecord, matches, readRecord, readRecords, type StoreContext } from './store-context.js';
 
-type InboxOperations = Pick<Store, 'acceptDelivery' | 'pendingInbox' | 'getInboxItem' | 'completeInbox'>;
+type InboxOperations = Pick<
+  Store,
+  'acceptDelivery' | 'pendingInbox' | 'getInboxItem' | 'completeInbox' | 'listInbox' | 'replayInbox'
+>;
 
 export function createInboxOperations(context: StoreContext): InboxOperations {
   const { clock, index, retention } = context;
@@ -46,6 +50,28 @@ export function createInboxOperations(context: StoreContext): InboxOperations {
 
     async getInboxItem(id) {
       return readRecord(context, index.inbox.get(id));
+    },
+
+    async listInbox(filter = {}) {
+      const found = readRecords(
+        context,
+        index.inbox.values(),
+        (item) =>
+          matches(item.tenant, filter.tenant) &&
+          matches(item.status, filter.status) &&
+          (filter.since === undefined || item.receivedAt >= filter.since),
+      ).sort((a, b) => a.receivedAt - b.receivedAt);
+      return filter.limit === undefined ? found : found.slice(0, Math.max(0, Math.floor(filter.limit)));
+    },
+
+    async replayInbox(id, now) {
+      const item = findRecord(context, index.inbox, id, 'inbox item');
+      const partition = context.partitionFor(item.tenant);
+      // A skip still on its way to disk must be there before it is undone.
+      if (item.status === 'skipped') await partition.commit.settle();
+      replayInboxItem(item, now);
+      await partition.commit.commit();
+      return copyJson(item);
     },
 
     async completeInbox(id, outcome) {

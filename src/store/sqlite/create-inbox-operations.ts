@@ -3,6 +3,7 @@ import { checkInboxOutcome } from '../check-inbox-outcome.js';
 import { checkTenant } from '../check-tenant.js';
 import { copyJson } from '../copy-json.js';
 import { createInboxItem } from '../create-inbox-item.js';
+import { replayInboxItem } from '../replay-inbox-item.js';
 import type { InboxItem, Store } from '../types.js';
 import {
   findRecord,
@@ -13,7 +14,10 @@ import {
   type SqliteContext,
 } from './sqlite-context.js';
 
-type InboxOperations = Pick<Store, 'acceptDelivery' | 'pendingInbox' | 'getInboxItem' | 'completeInbox'>;
+type InboxOperations = Pick<
+  Store,
+  'acceptDelivery' | 'pendingInbox' | 'getInboxItem' | 'completeInbox' | 'listInbox' | 'replayInbox'
+>;
 
 export function createInboxOperations(context: SqliteContext): InboxOperations {
   const { clock, retention } = context;
@@ -56,6 +60,34 @@ export function createInboxOperations(context: SqliteContext): InboxOperations {
 
     async getInboxItem(id) {
       return readRecord(context, 'inbox', id);
+    },
+
+    async listInbox(filter = {}) {
+      const conditions: [string, string | number | undefined][] = [
+        ['tenant = ?', filter.tenant],
+        ['status = ?', filter.status],
+        ['received_at >= ?', filter.since],
+      ];
+      const wanted = conditions.filter(([, value]) => value !== undefined);
+      const where = wanted.map(([condition]) => condition);
+      const values = wanted.map(([, value]) => value);
+      const limit = filter.limit === undefined ? '' : ` LIMIT ${Math.max(0, Math.floor(filter.limit))}`;
+      const texts = context
+        .query(
+          `SELECT record FROM inbox${where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`} ORDER BY received_at, seq${limit}`,
+        )
+        .pluck()
+        .all(...values);
+      return texts.map((text) => JSON.parse(text as string) as InboxItem);
+    },
+
+    async replayInbox(id, now) {
+      return context.write(() => {
+        const item = findRecord<InboxItem>(context, 'inbox', id, 'inbox item');
+        replayInboxItem(item, now);
+        replaceRecord(context, 'inbox', item);
+        return item;
+      });
     },
 
     async completeInbox(id, outcome) {

@@ -1,0 +1,89 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../kernel/clock.js';
+import { StagegateError } from '../kernel/errors.js';
+import type { LeverClient } from './create-lever-client.js';
+import { credentialRefusal } from './credential-refusal.js';
+
+/** Why a tenant is degraded, and since when. */
+export interface TenantDegraded {
+  reason: string;
+  since: number;
+}
+
+/**
+ * Which tenants' Lever keys Lever refuses now (see credentialRefusal). In memory, per process: a
+ * restart forgets it, and the first call of the new process finds it again. A degraded tenant stays
+ * ready: its webhooks are still accepted and wait in the inbox until the key works again.
+ */
+export interface DegradedTenants {
+  get(tenant: string): TenantDegraded | null;
+  /** Marks the tenant degraded; logged when it becomes so, not on every refused call. */
+  refused(tenant: string, reason: string): void;
+  /** A call with the tenant's key succeeded: no longer degraded (logged when it changes). */
+  accepted(tenant: string): void;
+}
+
+export function createDegradedTenants(options: { clock: Clock; log: Logger }): DegradedTenants {
+  const { clock, log } = options;
+  const degraded = new Map<string, TenantDegraded>();
+  return {
+    get: (tenant) => degraded.get(tenant) ?? null,
+    refused(tenant, reason) {
+      const current = degraded.get(tenant);
+      if (current !== undefined) {
+        current.reason = reason;
+        return;
+      }
+      degraded.set(tenant, { reason, since: clock.now() });
+      log.error(
+        { tenant, reason },
+        `tenant ${tenant} is degraded: Lever refuses its API key (revoked or rotated?); its deliveries wait in the inbox until the key works again`,
+      );
+    },
+    accepted(tenant) {
+      const current = degraded.get(tenant);
+      if (current === undefined) return;
+      degraded.delete(tenant);
+      log.warn(
+        { tenant, degradedForMs: clock.now() - current.since },
+        `tenant ${tenant} is no longer degraded: Lever accepts its API key again`,
+      );
+    },
+  };
+}
+
+/**
+ * The tenant's Lever client, reporting every call's outcome to `degraded`: a refused key marks the
+ * tenant; a success, or an answer about the request itself (404, 400), clears it. 429s, 5xx and
+ * unreachable say nothing about the key. The worker and the executor share the client, so both count.
+ */
+export function watchCredential(client: LeverClient, tenant: string, degraded: DegradedTenants): LeverClient {
+  const observe = (result: unknown) => {
+    if (!(result instanceof Promise)) return;
+    result.then(
+      () => degraded.accepted(tenant),
+      (error: unknown) => {
+        const refusal = credentialRefusal(error);
+        if (refusal !== undefined) degraded.refused(tenant, refusal);
+        else if (keyWorked(error)) degraded.accepted(tenant);
+      },
+    );
+  };
+  return new Proxy(client, {
+    get(target, key, receiver) {
+      const value: unknown = Reflect.get(target, key, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        const result: unknown = value.apply(target, args);
+        observe(result);
+        return result;
+      };
+    },
+  });
+}
+
+/** Lever looked at the request with the key and answered about the request (a 404, a 400, ...). */
+function keyWorked(error: unknown): boolean {
+  const status = error instanceof StagegateError ? error.details.status : undefined;
+  return typeof status === 'number' && status >= 400 && status < 500 && status !== 429;
+}

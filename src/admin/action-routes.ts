@@ -2,10 +2,24 @@ import express, { type Router } from 'express';
 import type { Executor } from '../execute/create-executor.js';
 import type { RetryOptions } from '../execute/retry-action.js';
 import { StagegateError, toStagegateError } from '../kernel/errors.js';
+import { type FailureClass, failureClasses, readFailureClass } from '../kernel/failure-class.js';
 import type { ActionStatus, Store } from '../store/types.js';
 import { readQuery } from './read-query.js';
+import { type InDoubtOutcome, retryInDoubt } from './retry-in-doubt.js';
 
 const statuses: readonly ActionStatus[] = ['pending', 'running', 'done', 'failed'];
+
+function readClass(value: string | undefined): FailureClass | undefined {
+  if (value === undefined) return undefined;
+  const failureClass = readFailureClass(value);
+  if (failureClass === undefined) {
+    throw new StagegateError(
+      'BAD_JSON',
+      `failureClass must be one of ${failureClasses.join(', ')}; got '${value}'`,
+    );
+  }
+  return failureClass;
+}
 
 function readStatus(value: string | undefined): ActionStatus | undefined {
   if (value === undefined) return undefined;
@@ -43,7 +57,11 @@ function readRetryOptions(body: unknown): RetryOptions {
   };
 }
 
-/** GET /actions, POST /actions/retry-failed, POST /actions/:id/retry. */
+/**
+ * GET /actions (`?tenant`, `?status`, `?failureClass`: `?status=failed&failureClass=in-doubt` are
+ * the sends an operator must check at the vendor), POST /actions/retry-failed,
+ * POST /actions/retry-in-doubt, POST /actions/:id/retry.
+ */
 export function addActionRoutes(
   router: Router,
   options: { store: Store; executor: Pick<Executor, 'retry'> },
@@ -53,11 +71,14 @@ export function addActionRoutes(
   router.get('/actions', async (req, res) => {
     const tenant = readQuery(req, 'tenant');
     const status = readStatus(readQuery(req, 'status'));
+    const failureClass = readClass(readQuery(req, 'failureClass'));
     const actions = await store.listActions({
       ...(tenant === undefined ? {} : { tenant }),
       ...(status === undefined ? {} : { status }),
     });
-    res.json({ actions });
+    res.json({
+      actions: failureClass === undefined ? actions : actions.filter((a) => a.failureClass === failureClass),
+    });
   });
 
   /**
@@ -86,6 +107,12 @@ export function addActionRoutes(
       }
     }
     res.json({ retried, ...(skipped.length > 0 ? { skipped } : {}) });
+  });
+
+  router.post('/actions/retry-in-doubt', express.json({ limit: '1kb' }), async (req, res) => {
+    const tenant = readQuery(req, 'tenant');
+    const actions: InDoubtOutcome[] = await retryInDoubt({ store, executor }, tenant, req.body);
+    res.json({ actions });
   });
 
   router.post('/actions/:id/retry', express.json({ limit: '1kb' }), async (req, res) => {

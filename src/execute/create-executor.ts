@@ -4,12 +4,13 @@ import type { Decision } from '../decide/types.js';
 import type { Action } from '../kernel/actions.js';
 import type { Clock } from '../kernel/clock.js';
 import { StagegateError, toStagegateError } from '../kernel/errors.js';
+import { classifyFailure } from '../kernel/failure-class.js';
 import type { LeverClient } from '../lever/create-lever-client.js';
 import type { AssessmentProvider } from '../providers/types.js';
 import type { ActionRecord, Store } from '../store/types.js';
 import { reportFailure } from './report-failure.js';
 import { type RetriedAction, type RetryOptions, retryAction } from './retry-action.js';
-import { defaultRetrySchedule, isRetryable, nextRetryDelay } from './retry-schedule.js';
+import { defaultRetrySchedule, nextRetryDelay } from './retry-schedule.js';
 import { runAction } from './run-action.js';
 import type { ActionContext } from './types.js';
 
@@ -53,9 +54,11 @@ export interface ExecutorOptions {
 
 /**
  * outbox -> the world. Every action has an idempotency key (decision id + index) and runs until it
- * is done; a completed action is never run again. A retryable failure waits its turn in the retry
- * schedule and holds the opportunity's later actions; a permanent one (or retries run out) is
- * dead-lettered, the rest of its decision is dropped, and the failure is shown on the candidate.
+ * is done; a completed action is never run again. A retry-safe failure (src/kernel/failure-class.ts)
+ * waits its turn in the retry schedule and holds the opportunity's later actions; a final or
+ * in-doubt one (or retries run out) is dead-lettered with its class, the rest of its decision is
+ * dropped, and the failure is shown on the candidate. The executor never repeats what may have
+ * happened: an in-doubt failure is retried only when the handler says its next try looks first.
  */
 export function createExecutor(options: ExecutorOptions): Executor {
   const { store, clock, log } = options;
@@ -96,6 +99,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
       await finish(record, 'failed', {
         status: 'failed',
         lastError: 'its decision is gone (purged or pruned)',
+        failureClass: 'final',
       });
       return true;
     }
@@ -119,22 +123,27 @@ export function createExecutor(options: ExecutorOptions): Executor {
       return true;
     } catch (error) {
       const failure = toStagegateError(error);
-      const delay = isRetryable(failure) ? nextRetryDelay(schedule, attempts, random) : undefined;
+      const failureClass = classifyFailure(failure, { idempotent: false });
+      const delay = failureClass === 'retry-safe' ? nextRetryDelay(schedule, attempts, random) : undefined;
       if (delay !== undefined) {
-        actionLog.warn({ err: failure, attempts, retryInMs: delay }, 'action failed: will retry');
+        actionLog.warn(
+          { err: failure, attempts, failureClass, retryInMs: delay },
+          'action failed: will retry',
+        );
         await finish(record, 'retry', {
           status: 'pending',
           nextAttemptAt: clock.now() + delay,
           lastError: failure.message,
+          failureClass,
         });
         return false;
       }
-      actionLog.error({ err: failure, attempts }, 'action failed for good');
+      actionLog.error({ err: failure, attempts, failureClass }, 'action failed for good');
       // Shown on the candidate first, then recorded: a crash in between shows it again (the note
       // once, found by its reference), never not at all. The rest of the decision is dropped by runOpportunity, which
       // derives it from this record, so that survives a crash too.
       await reportFailure(action, failure, context);
-      await finish(record, 'failed', { status: 'failed', lastError: failure.message });
+      await finish(record, 'failed', { status: 'failed', lastError: failure.message, failureClass });
       return true;
     }
   };
@@ -168,6 +177,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
         await finish(current, 'failed', {
           status: 'failed',
           lastError: `not run: action ${failedAt} of this decision failed`,
+          failureClass: 'final',
         });
         continue;
       }

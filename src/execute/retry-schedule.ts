@@ -2,7 +2,8 @@ import { StagegateError } from '../kernel/errors.js';
 
 /**
  * The default wait before each retry of a failed action: quick at first, then hours; about 72 h in
- * all, after which the action is dead-lettered (failed) with its last error.
+ * all, after which the action is dead-lettered (failed) with its last error. Which failures are
+ * retried at all is src/kernel/failure-class.ts's to say: the retry-safe ones.
  */
 export const defaultRetrySchedule: readonly number[] = [
   30e3, 60e3, 120e3, 300e3, 600e3, 1_800e3, 3_600e3, 7_200e3, 14_400e3, 28_800e3, 43_200e3, 43_200e3,
@@ -31,13 +32,4 @@ export function nextRetryDelay(
 ): number | undefined {
   const base = schedule[attempt - 1];
   return base === undefined ? undefined : Math.round(base * (0.8 + 0.4 * random()));
-}
-
-/** Whether an error is worth retrying: rate limits, vendor or Lever outages, timeouts, lost connections. */
-export function isRetryable(error: unknown): boolean {
-  if (!(error instanceof StagegateError)) return false;
-  if (typeof error.details.retryable === 'boolean') return error.details.retryable;
-  if (error.code === 'LEVER_UNREACHABLE') return true;
-  const status = error.details.status;
-  return error.code === 'LEVER_API' && typeof status === 'number' && (status === 429 || status >= 500);
 }

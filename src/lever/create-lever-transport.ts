@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../kernel/clock.js';
 import { type ErrorCode, StagegateError } from '../kernel/errors.js';
+import { classifyFacts } from '../kernel/failure-class.js';
 import { fetchWithTimeout } from '../kernel/fetch-with-timeout.js';
 import { computeRetryDelay } from './compute-retry-delay.js';
 import type { BucketRegistry } from './create-bucket-registry.js';
@@ -15,9 +16,10 @@ export interface LeverRequest {
   query?: Readonly<LeverQuery>;
   body?: unknown;
   /**
-   * Not idempotent (a note): sent again only after an answer that proves Lever did not carry it
-   * out (429, 503). After a timeout, a lost connection or another 5xx it may have, so the error
-   * goes to the caller, which can look before it tries again.
+   * Not idempotent (a note): sent again only after a retry-safe failure (429, 503, no connection
+   * made; see src/kernel/failure-class.ts). After a timeout, a lost connection or another 5xx Lever
+   * may have carried it out, so the error (failureClass `in-doubt`) goes to the caller, which can
+   * look before it tries again.
    */
   once?: boolean;
 }
@@ -54,7 +56,6 @@ type AttemptOutcome =
       kind: 'failed';
       code: ErrorCode;
       message: string;
-      retryable: boolean;
       details: Record<string, unknown>;
       retryAfterMs?: number;
       cause?: unknown;
@@ -62,9 +63,10 @@ type AttemptOutcome =
 
 /**
  * The one door to Lever: every call takes a token from the API key's bucket, carries a timeout,
- * and is retried with exponential backoff and full jitter on 429, 5xx, timeouts and network
- * errors. Other 4xx answers are final. The API key goes into the Authorization header only, never
- * into a log line or an error.
+ * and is retried with exponential backoff and full jitter while its failure is retry-safe (429,
+ * 503, no connection; and for a call that is not `once`, other 5xx, timeouts and broken
+ * connections too). Other 4xx answers are final. Every error carries `details.failureClass`. The
+ * API key goes into the Authorization header only, never into a log line or an error.
  */
 export function createLeverTransport(options: LeverTransportOptions): SendLeverRequest {
   const { clock, sleep, log } = options;
@@ -93,7 +95,8 @@ export function createLeverTransport(options: LeverTransportOptions): SendLeverR
       timeoutMs,
     );
     if (answer.kind === 'unreachable') {
-      const { reason, cause } = answer;
+      const { cause } = answer;
+      const reason = answer.neverConnected ? 'refused' : answer.reason;
       return {
         kind: 'failed',
         code: 'LEVER_UNREACHABLE',
@@ -101,7 +104,6 @@ export function createLeverTransport(options: LeverTransportOptions): SendLeverR
           reason === 'timeout'
             ? `Lever did not answer ${method} ${path} within ${timeoutMs} ms`
             : `Could not reach Lever for ${method} ${path}: ${answer.why}`,
-        retryable: true,
         details: { method, path, reason },
         cause,
       };
@@ -115,8 +117,7 @@ export function createLeverTransport(options: LeverTransportOptions): SendLeverR
         kind: 'failed',
         code: 'LEVER_API',
         message: `Lever answered ${status} to ${method} ${path} without a {data} envelope`,
-        retryable: false,
-        details: { status, method, path },
+        details: { status, method, path, reason: 'malformed' },
       };
     }
 
@@ -128,7 +129,6 @@ export function createLeverTransport(options: LeverTransportOptions): SendLeverR
       kind: 'failed',
       code: 'LEVER_API',
       message: `Lever answered ${status}${leverCode === undefined ? '' : ` ${leverCode}`} to ${method} ${path}: ${leverMessage}`,
-      retryable: status === 429 || status >= 500,
       details: { status, leverCode, leverMessage, method, path },
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
     };
@@ -150,14 +150,16 @@ export function createLeverTransport(options: LeverTransportOptions): SendLeverR
         return outcome.envelope as LeverEnvelope<T>;
       }
 
+      const failureClass = classifyFacts(
+        { code: outcome.code, status: outcome.details.status, reason: outcome.details.reason },
+        { idempotent: request.once !== true },
+      );
       const fail = (extra: Record<string, unknown> = {}) =>
         new StagegateError(outcome.code, outcome.message, {
-          details: { ...outcome.details, attempts: tried, ...extra },
+          details: { ...outcome.details, failureClass, attempts: tried, ...extra },
           ...(outcome.cause === undefined ? {} : { cause: outcome.cause }),
         });
-      const status = outcome.details.status;
-      const maybeDone = request.once === true && status !== 429 && status !== 503;
-      if (!outcome.retryable || maybeDone || tried >= attempts) throw fail();
+      if (failureClass !== 'retry-safe' || tried >= attempts) throw fail();
 
       let delayMs = computeRetryDelay(tried, schedule, random);
       if (outcome.retryAfterMs !== undefined) {

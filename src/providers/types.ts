@@ -1,3 +1,5 @@
+import type { FailureClass, NoAnswerReason } from '../kernel/failure-class.js';
+
 /** One test the vendor offers, as stagegate names it. */
 export interface ProviderTest {
   id: string;
@@ -35,7 +37,9 @@ export interface ProviderStatus {
 
 /**
  * The one interface an assessment vendor is reached through. Each call is one attempt: failures
- * are StagegateError('PROVIDER_API') with `details.retryable`, and the outbox decides when to retry.
+ * are StagegateError('PROVIDER_API') with `details.failureClass`, and the outbox decides when to
+ * retry. `sendTest` is not idempotent: a failure after which the vendor may have the invitation is
+ * `in-doubt`, never `retry-safe`.
  */
 export interface AssessmentProvider {
   listTests(): Promise<ProviderTest[]>;
@@ -47,11 +51,12 @@ export interface AssessmentProvider {
 export interface ProviderErrorDetails {
   /** The vendor's HTTP status; null when there was no answer (timeout, network). */
   status: number | null;
-  retryable: boolean;
+  /** Whether trying again is safe, in doubt or pointless: src/kernel/failure-class.ts. */
+  failureClass: FailureClass;
   /** The vendor's own error texts, when it gave any. */
   vendorErrors?: string[];
   method: string;
   path: string;
   /** Why there was no usable answer, when there was none. */
-  reason?: 'timeout' | 'network' | 'malformed';
+  reason?: NoAnswerReason;
 }

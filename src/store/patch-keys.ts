@@ -6,6 +6,7 @@ export const actionPatchKeys = [
   'attempts',
   'nextAttemptAt',
   'lastError',
+  'failureClass',
   'result',
   'updatedAt',
 ] as const satisfies readonly (keyof ActionPatch)[];

@@ -1,3 +1,5 @@
+import type { FailureClass } from '../kernel/failure-class.js';
+
 /**
  * The durable store behind one interface. Every record is JSON: what goes in comes back after a
  * restart exactly as JSON.stringify/parse would give it. Times are milliseconds since the epoch.
@@ -61,6 +63,11 @@ export interface ActionRecord {
   attempts: number;
   nextAttemptAt: number;
   lastError?: string;
+  /**
+   * The class of `lastError` (src/kernel/failure-class.ts). A failed action `in-doubt` is a send the
+   * vendor may have: `stagegate actions list --in-doubt` lists them for an operator to resolve.
+   */
+  failureClass?: FailureClass;
   result?: unknown;
   createdAt: number;
   updatedAt: number;
@@ -106,7 +113,10 @@ export type InboxOutcome = { decision: DecisionRecord; actions: ActionRecord[] }
 
 /** What the executor may change on an action; the store sets `updatedAt` unless given. */
 export type ActionPatch = Partial<
-  Pick<ActionRecord, 'status' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'result' | 'updatedAt'>
+  Pick<
+    ActionRecord,
+    'status' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'failureClass' | 'result' | 'updatedAt'
+  >
 >;
 
 /** What may change on an invitation; the store sets `updatedAt` unless given. */

@@ -71,13 +71,15 @@ describe('end to end: Lever -> stagegate -> vendor -> stagegate -> Lever', () =>
     }
   });
 
-  it('retries a vendor that answers 500 three times, then succeeds, with no second invitation', async () => {
+  it('retries a vendor that answers 503 and 429 (not processed) three times, then succeeds, with no second invitation', async () => {
     const candidate = world.lever.addOpportunity({
       name: 'Grace Hopper',
       stageId: 'stage-tech',
       emails: ['grace@example.com'],
     });
-    world.vendor.fault({ times: 3, status: 500, path: /send_test/ });
+    world.vendor.fault({ times: 1, status: 503, path: /send_test/ });
+    world.vendor.fault({ times: 1, status: 429, path: /send_test/ });
+    world.vendor.fault({ times: 1, status: 503, path: /send_test/ });
     const clock = createManualClock(Date.now());
     const server = await startStagegate(world.root, world.env, [], clock);
     try {
@@ -88,7 +90,7 @@ describe('end to end: Lever -> stagegate -> vendor -> stagegate -> Lever', () =>
       }
       await server.idle();
       expect(world.vendor.requests.filter((r) => r.path === '/send_test').map((r) => r.status)).toEqual([
-        500, 500, 500, 200,
+        503, 429, 503, 200,
       ]);
       expect(world.vendor.sends()).toHaveLength(1);
       expect(world.lever.getOpportunity(candidate.id)?.tags).toEqual([`${prefix} - Sent`]);
@@ -96,6 +98,54 @@ describe('end to end: Lever -> stagegate -> vendor -> stagegate -> Lever', () =>
       await server.close();
     }
   });
+
+  // The defect of issue 10: a 5xx can come after the vendor (or its gateway) created the invitation.
+  it.each([
+    [502, { status: 502, acted: true }],
+    [500, { status: 500, acted: true }],
+    [504, { status: 504, acted: true }],
+    ['a dropped connection', { lostAnswer: true }],
+  ] as const)(
+    'a vendor that creates the invitation, then answers %s, is not sent a second one: the send fails in doubt',
+    async (_what, fault) => {
+      const candidate = world.lever.addOpportunity({
+        name: 'Katherine Johnson',
+        stageId: 'stage-tech',
+        emails: ['katherine@example.com'],
+      });
+      world.vendor.fault({ times: 1, path: /send_test/, ...fault });
+      const clock = createManualClock(Date.now());
+      const server = await startStagegate(world.root, world.env, [], clock);
+      try {
+        await moveToTechnicalScreen(server.url, candidate.id);
+        for (let i = 0; i < 4; i++) {
+          await server.idle();
+          clock.advance(10 * 60_000); // past any retry
+        }
+        await server.idle();
+
+        expect(world.vendor.sends()).toHaveLength(1);
+        expect(world.vendor.requests.filter((r) => r.path === '/send_test')).toHaveLength(1);
+        const [send] = await server.store.listActions({ tenant: 'acme', opportunityId: candidate.id });
+        if (send === undefined) throw new Error('no send was decided');
+        const commands = [
+          `stagegate actions retry ${send.id} --at-vendor <vendor invitation id>`,
+          `stagegate actions retry ${send.id} --not-at-vendor`,
+        ];
+        expect(send).toMatchObject({ status: 'failed', attempts: 1, failureClass: 'in-doubt' });
+        expect(send.lastError).toMatch(/^stagegate cannot tell whether the vendor received the invitation/);
+        for (const command of commands) expect(send.lastError).toContain(command);
+        expect(world.lever.getOpportunity(candidate.id)?.tags).toEqual([`${prefix} - Error`]);
+        const notes = world.lever.notes(candidate.id).map((note) => note.value);
+        expect(notes).toHaveLength(1);
+        for (const command of commands) expect(notes[0]).toContain(command);
+        const [invitation] = await server.store.listInvitations({ tenant: 'acme' });
+        expect(invitation?.status).toBe('sending');
+      } finally {
+        await server.close();
+      }
+    },
+  );
 
   it('shows a permanent vendor failure on the candidate: Error tag and a note saying why', async () => {
     const candidate = world.lever.addOpportunity({

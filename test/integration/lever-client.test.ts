@@ -202,7 +202,7 @@ describe('Lever client against the simulator: happy paths', () => {
       lever.clearRequests();
       lever.fault({ path: /notes/, method: 'POST', times: 1, ...fault });
       const error = await caught(client.addNote('opp-1', 'maybe added'));
-      expect(error.details.attempts).toBe(1);
+      expect(error.details).toMatchObject({ attempts: 1, failureClass: 'in-doubt' });
       expect(lever.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
     }
     // A lost answer: Lever did add it; the others: it did not.
@@ -392,7 +392,7 @@ describe('Lever client: retries', () => {
     const { client, sleeps } = setup({ baseUrl: closedUrl, retry: { attempts: 2 } });
     const error = await caught(client.listStages());
     expect(error.code).toBe('LEVER_UNREACHABLE');
-    expect(error.details).toMatchObject({ reason: 'network', attempts: 2 });
+    expect(error.details).toMatchObject({ reason: 'refused', failureClass: 'retry-safe', attempts: 2 });
     expect(error.cause).toBeInstanceOf(Error);
     expect(sleeps).toEqual([125]);
     lever = await startLeverSimulator({ apiKeys: [API_KEY] });

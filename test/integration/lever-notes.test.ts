@@ -12,11 +12,17 @@ afterEach(async () => {
 });
 
 describe('notes in Lever, which have no idempotency key', () => {
-  it('adds a note once when Lever took it but the answer was lost', async () => {
+  // Lever took the note, then the answer was lost, or a gateway answered 502 or 504 after it: in
+  // doubt for the client, which does not resend; the action's retry looks first and finds it.
+  it.each([
+    ['the answer was lost', { lostAnswer: true }],
+    ['a 502 came back', { status: 502, acted: true }],
+    ['a 504 came back', { status: 504, acted: true }],
+  ] as const)('adds a note once when Lever took it but %s', async (_what, fault) => {
     world = await startWorld(['acme']);
     // No e-mail: nothing can be sent, so the rules add the Error tag and a note saying why.
     world.lever.addOpportunity({ id: 'opp-1', stageId: 'stage-tech', emails: [] });
-    world.lever.fault({ path: /notes$/, method: 'POST', lostAnswer: true, times: 1 });
+    world.lever.fault({ path: /notes$/, method: 'POST', times: 1, ...fault });
     const clock = createManualClock(Date.now());
     const server = await startStagegate(world.root, world.env, [], clock);
     try {
@@ -26,7 +32,7 @@ describe('notes in Lever, which have no idempotency key', () => {
       const [note] = await server.store
         .listActions({ tenant: 'acme', opportunityId: 'opp-1' })
         .then((all) => all.filter((a) => (a.action as { type: string }).type === 'lever.addNote'));
-      expect(note).toMatchObject({ status: 'pending', attempts: 1 });
+      expect(note).toMatchObject({ status: 'pending', attempts: 1, failureClass: 'retry-safe' });
       expect(world.lever.notes('opp-1')).toHaveLength(1);
 
       clock.advance(60_000); // past the first retry's wait

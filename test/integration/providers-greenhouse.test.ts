@@ -8,7 +8,7 @@ import {
   type GreenhousePartnerProviderOptions,
 } from '../../src/providers/greenhouse-partner/create-greenhouse-partner-provider.js';
 import type { ProviderInvitation } from '../../src/providers/types.js';
-import { startVendorSimulator, type VendorSimulator } from '../support/vendor-simulator.js';
+import { startVendorSimulator, type VendorFault, type VendorSimulator } from '../support/vendor-simulator.js';
 
 const API_KEY = 'vendor-key-5b21e8';
 const TESTS = [
@@ -146,7 +146,7 @@ describe('createGreenhousePartnerProvider against the vendor simulator', () => {
     expect(error.code).toBe('PROVIDER_API');
     expect(error.details).toMatchObject({
       status: 401,
-      retryable: false,
+      failureClass: 'final',
       method: 'GET',
       path: '/list_tests',
     });
@@ -161,7 +161,7 @@ describe('createGreenhousePartnerProvider against the vendor simulator', () => {
     const error = await caught(provider.sendTest(invitation({ providerTestId: 'ts-nope' })));
     expect(error.details).toMatchObject({
       status: 404,
-      retryable: false,
+      failureClass: 'final',
       method: 'POST',
       path: '/send_test',
     });
@@ -171,7 +171,7 @@ describe('createGreenhousePartnerProvider against the vendor simulator', () => {
   it('an unknown interview is a final 404', async () => {
     const { provider } = setup();
     const error = await caught(provider.getStatus('pi-404'));
-    expect(error.details).toMatchObject({ status: 404, retryable: false, path: '/test_status' });
+    expect(error.details).toMatchObject({ status: 404, failureClass: 'final', path: '/test_status' });
   });
 
   it("an invalid email is a final 400 whose message carries the vendor's words", async () => {
@@ -181,49 +181,53 @@ describe('createGreenhousePartnerProvider against the vendor simulator', () => {
       provider.sendTest({ ...bad, candidate: { ...bad.candidate, email: 'ada.candidates.example' } }),
     );
     expect(error.code).toBe('PROVIDER_API');
-    expect(error.details).toMatchObject({ status: 400, retryable: false, vendorErrors: ['invalid email'] });
+    expect(error.details).toMatchObject({
+      status: 400,
+      failureClass: 'final',
+      vendorErrors: ['invalid email'],
+    });
     expect(error.message).toContain('the vendor rejected the request: invalid email');
   });
 
-  it('a 500 is retryable, and the provider itself does not retry', async () => {
+  it('a 500 on send_test is in doubt (the vendor may have acted), and the provider itself does not retry', async () => {
     vendor.fault({ path: /^\/send_test$/, status: 500, errors: ['database unavailable'] });
     const { provider } = setup();
     const error = await caught(provider.sendTest(invitation()));
     expect(error.details).toMatchObject({
       status: 500,
-      retryable: true,
+      failureClass: 'in-doubt',
       vendorErrors: ['database unavailable'],
     });
     expect(error.message).toContain('database unavailable');
     expect(vendor.requests).toHaveLength(1);
   });
 
-  it('a 429 is retryable', async () => {
+  it('a 429 is retry-safe', async () => {
     vendor.fault({ status: 429 });
     const { provider } = setup();
     const error = await caught(provider.listTests());
-    expect(error.details).toMatchObject({ status: 429, retryable: true });
+    expect(error.details).toMatchObject({ status: 429, failureClass: 'retry-safe' });
   });
 
-  it('a vendor that does not answer in time is a retryable timeout', async () => {
+  it('a GET the vendor does not answer in time is a retry-safe timeout', async () => {
     vendor.fault({ path: /^\/list_tests$/, timeout: true });
     const { provider } = setup({ timeoutMs: 50 });
     const error = await caught(provider.listTests());
     expect(error.code).toBe('PROVIDER_API');
     expect(error.details).toMatchObject({
       status: null,
-      retryable: true,
+      failureClass: 'retry-safe',
       reason: 'timeout',
       path: '/list_tests',
     });
     expect(error.message).toContain('within 50 ms');
   });
 
-  it('a dropped connection is a retryable network error', async () => {
+  it('a dropped connection on a GET is a retry-safe network error', async () => {
     vendor.fault({ reset: true });
     const { provider } = setup();
     const error = await caught(provider.listTests());
-    expect(error.details).toMatchObject({ status: null, retryable: true, reason: 'network' });
+    expect(error.details).toMatchObject({ status: null, failureClass: 'retry-safe', reason: 'network' });
   });
 
   it('a connection that was never made (nothing listens) is refused: the vendor got nothing', async () => {
@@ -234,7 +238,7 @@ describe('createGreenhousePartnerProvider against the vendor simulator', () => {
     expect(error.code).toBe('PROVIDER_API');
     expect(error.details).toMatchObject({
       status: null,
-      retryable: true,
+      failureClass: 'retry-safe',
       reason: 'refused',
       path: '/send_test',
     });
@@ -268,14 +272,14 @@ describe('createGreenhousePartnerProvider against the vendor simulator', () => {
     expect(await reasonFor(new Error('other side closed'))).toBe('network');
   });
 
-  it('a send_test answer without partner_interview_id is final and reported to the vendor', async () => {
+  it('a send_test answer without partner_interview_id is in doubt (a 2xx: the vendor acted) and reported to the vendor', async () => {
     vendor.fault({ path: /^\/send_test$/, body: { id: 'pi-7' } });
     const { provider } = setup();
     const error = await caught(provider.sendTest(invitation()));
     expect(error.code).toBe('PROVIDER_API');
     expect(error.details).toMatchObject({
       status: 200,
-      retryable: false,
+      failureClass: 'in-doubt',
       reason: 'malformed',
       path: '/send_test',
     });
@@ -301,7 +305,7 @@ describe('createGreenhousePartnerProvider against the vendor simulator', () => {
     });
     const { provider } = setup();
     const error = await caught(provider.getStatus('pi-3'));
-    expect(error.details).toMatchObject({ retryable: false, reason: 'malformed' });
+    expect(error.details).toMatchObject({ failureClass: 'final', reason: 'malformed' });
     expect(vendor.responseErrors()).toEqual([
       {
         api_call: 'test_status',
@@ -316,7 +320,7 @@ describe('createGreenhousePartnerProvider against the vendor simulator', () => {
     vendor.fault({ path: /^\/response_error$/, status: 503 });
     const { provider, logLines } = setup();
     const error = await caught(provider.listTests());
-    expect(error.details).toMatchObject({ retryable: false, reason: 'malformed' });
+    expect(error.details).toMatchObject({ failureClass: 'final', reason: 'malformed' });
     expect(vendor.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
       'GET /list_tests 200',
       'POST /response_error 503',
@@ -332,5 +336,44 @@ describe('createGreenhousePartnerProvider against the vendor simulator', () => {
     expect(() => createGreenhousePartnerProvider({ baseUrl: 'ftp://x', apiKey: API_KEY, log })).toThrow(
       RangeError,
     );
+  });
+});
+
+describe('the failure classes of vendor calls, against a vendor that fails before or after acting', () => {
+  const cases: Array<[string, VendorFault, 'retry-safe' | 'in-doubt', number]> = [
+    ['429 before acting', { status: 429 }, 'retry-safe', 0],
+    ['503 before acting', { status: 503 }, 'retry-safe', 0],
+    ['500 after acting', { status: 500, acted: true }, 'in-doubt', 1],
+    ['502 after acting', { status: 502, acted: true }, 'in-doubt', 1],
+    ['504 after acting', { status: 504, acted: true }, 'in-doubt', 1],
+    ['502 before acting (stagegate cannot tell the difference)', { status: 502 }, 'in-doubt', 0],
+    ['the connection dropped after acting', { lostAnswer: true }, 'in-doubt', 1],
+    ['the connection dropped before acting', { reset: true }, 'in-doubt', 0],
+  ];
+
+  it.each(cases)('send_test, %s: %s', async (_what, fault, failureClass, sendsAtVendor) => {
+    vendor.fault({ path: /^\/send_test$/, ...fault });
+    const { provider } = setup();
+    const error = await caught(provider.sendTest(invitation()));
+    expect(error.code).toBe('PROVIDER_API');
+    expect(error.details).toMatchObject({ failureClass, path: '/send_test' });
+    expect(vendor.sends()).toHaveLength(sendsAtVendor);
+    expect(vendor.requests.filter((r) => r.path === '/send_test')).toHaveLength(1);
+  });
+
+  it('a 502 or a dropped connection on test_status is retry-safe: asking again changes nothing', async () => {
+    const { provider } = setup();
+    await provider.sendTest(invitation());
+    vendor.fault({ path: /^\/test_status$/, status: 502, acted: true });
+    expect((await caught(provider.getStatus('pi-1'))).details).toMatchObject({
+      status: 502,
+      failureClass: 'retry-safe',
+    });
+    vendor.fault({ path: /^\/test_status$/, lostAnswer: true });
+    expect((await caught(provider.getStatus('pi-1'))).details).toMatchObject({
+      reason: 'network',
+      failureClass: 'retry-safe',
+    });
+    await expect(provider.getStatus('pi-1')).resolves.toMatchObject({ status: 'sent' });
   });
 });

@@ -1,7 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { startStagegate } from '../support/start-stagegate.js';
-import { type Delivery, emailOf, post, reactTag, sendsByEmail, sentTag, startWorld } from './world.js';
+import {
+  type Delivery,
+  emailOf,
+  errorTag,
+  post,
+  reactTag,
+  sendsByEmail,
+  sentTag,
+  startWorld,
+} from './world.js';
 
 /** One candidate: what Lever holds, and which distinct deliveries Lever makes about them. */
 const candidateArbitrary = fc.record({
@@ -113,6 +122,79 @@ describe('duplicates: Lever delivers each event 1 to 5 times, shuffled', () => {
     );
     console.info(
       `duplicates: ${runs} runs, ${posted} deliveries posted, ${duplicatesInjected} duplicates injected`,
+    );
+  }, 60_000);
+
+  // The vendor (or its gateway) carries some sends out and then answers 500, 502 or 504, or drops
+  // the connection, while Lever redelivers each move 1 to 5 times: never a second invitation.
+  it('sends at most one invitation per candidate when the vendor acts and then fails, under redeliveries', async () => {
+    const planArbitrary = fc.record({
+      candidates: fc.integer({ min: 2, max: 5 }),
+      copies: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 5, maxLength: 5 }),
+      faults: fc.array(
+        fc.oneof(
+          fc.record({ status: fc.constantFrom(500, 502, 504), acted: fc.constant(true) }),
+          fc.record({ lostAnswer: fc.constant(true) }),
+        ),
+        { minLength: 1, maxLength: 3 },
+      ),
+      seed: fc.integer(),
+    });
+    await fc.assert(
+      fc.asyncProperty(planArbitrary, async ({ candidates, copies, faults, seed }) => {
+        const world = await startWorld();
+        const ids = Array.from({ length: candidates }, (_, n) => `opp-${n}`);
+        for (const id of ids) world.lever.addOpportunity({ id, stageId: 'stage-tech' });
+        for (const fault of faults) world.vendor.fault({ path: /send_test/, ...fault });
+        const server = await startStagegate(world.root, world.env);
+        try {
+          const now = Date.now();
+          const deliveries: Delivery[] = ids.flatMap((opportunityId, n) =>
+            Array<Delivery>(copies[n] ?? 1).fill({
+              token: `stage-${opportunityId}`,
+              kind: 'stage',
+              opportunityId,
+              triggeredAt: now,
+            }),
+          );
+          // A fixed shuffle per seed, four in flight at a time.
+          const order = deliveries
+            .map((delivery, i) => ({ delivery, key: Math.sin(seed + i) }))
+            .sort((a, b) => a.key - b.key)
+            .map((entry) => entry.delivery);
+          for (let i = 0; i < order.length; i += 4) {
+            await Promise.all(
+              order.slice(i, i + 4).map((delivery) => post(world.lever, server.url, 'acme', delivery)),
+            );
+          }
+          await server.idle();
+
+          const sends = sendsByEmail(world.vendor);
+          const actions = await server.store.listActions({ tenant: 'acme' });
+          const invitations = await server.store.listInvitations({ tenant: 'acme' });
+          for (const id of ids) {
+            expect((sends.get(emailOf(id)) ?? []).length, id).toBeLessThanOrEqual(1);
+            const send = actions.find(
+              (a) => a.opportunityId === id && (a.action as { type: string }).type === 'assessment.send',
+            );
+            const recorded = invitations.find((i) => i.opportunityId === id)?.vendorInvitationId;
+            if (send?.status === 'done') {
+              expect(sends.get(emailOf(id)), id).toEqual(['sandbox-python']);
+              expect(recorded, id).toBeDefined();
+            } else {
+              // In doubt: failed for an operator to check, with the Error tag; the vendor may have it.
+              expect(send, id).toMatchObject({ status: 'failed', failureClass: 'in-doubt' });
+              expect(recorded, id).toBeUndefined();
+              expect(world.lever.getOpportunity(id)?.tags, id).toEqual([errorTag]);
+            }
+          }
+          expect(actions.filter((a) => a.status === 'pending' || a.status === 'running')).toEqual([]);
+        } finally {
+          await server.close();
+          await world.close();
+        }
+      }),
+      { numRuns: 8, verbose: 1 },
     );
   }, 60_000);
 

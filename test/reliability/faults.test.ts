@@ -11,7 +11,9 @@ import { emailOf, errorTag, post, sendsByEmail, sentTag, startWorld } from './wo
  * with STAGEGATE_HTTP_TIMEOUT_SECONDS at 0.2 s, so each one costs 0.2 s. They are kept few (one
  * fault of at most two requests per side) to keep the test short; injected latency stays well
  * under the timeout. A send_test that timed out is one stagegate cannot tell the vendor received
- * (here it did not): it must fail for good with that reason, and never be sent again.
+ * (here it did not): it must fail for good with that reason, and never be sent again. So must a
+ * send the vendor carried out before it answered 500, 502 or 504 or dropped the connection (the
+ * in-doubt class): at most one invitation per candidate at the vendor, whatever failed.
  */
 const httpTimeoutSeconds = '0.2';
 const faultArbitrary = fc.oneof(
@@ -20,20 +22,26 @@ const faultArbitrary = fc.oneof(
   fc.record({ reset: fc.constant(true), times: fc.integer({ min: 1, max: 3 }) }),
   fc.record({ latencyMs: fc.integer({ min: 5, max: 60 }), times: fc.integer({ min: 1, max: 3 }) }),
 );
+/** Faults after the vendor or Lever acted: the effect happened, the answer says otherwise or is lost. */
+const actedArbitrary = fc.oneof(
+  fc.record({
+    status: fc.constantFrom(500, 502, 504),
+    acted: fc.constant(true),
+    times: fc.integer({ min: 1, max: 2 }),
+  }),
+  fc.record({ lostAnswer: fc.constant(true), times: fc.integer({ min: 1, max: 2 }) }),
+);
 const planArbitrary = fc.record({
   candidates: fc.integer({ min: 3, max: 6 }),
-  // Lever may also carry a write out and lose its answer: a retry must not add a second note.
-  lever: fc.array(
-    fc.oneof(
-      faultArbitrary,
-      fc.record({ lostAnswer: fc.constant(true), times: fc.integer({ min: 1, max: 3 }) }),
+  // Lever may also carry a write out and then fail or lose its answer: a retry must not add a second note.
+  lever: fc.array(fc.oneof(faultArbitrary, actedArbitrary), { minLength: 1, maxLength: 4 }),
+  vendor: fc.array(
+    fc.tuple(
+      fc.oneof(faultArbitrary, actedArbitrary),
+      fc.constantFrom(/send_test/, /test_status/, undefined),
     ),
     { minLength: 1, maxLength: 4 },
   ),
-  vendor: fc.array(fc.tuple(faultArbitrary, fc.constantFrom(/send_test/, /test_status/, undefined)), {
-    minLength: 1,
-    maxLength: 4,
-  }),
   leverTimeouts: fc.option(fc.integer({ min: 1, max: 2 })),
   vendorTimeouts: fc.option(fc.integer({ min: 1, max: 2 })),
 });
@@ -43,6 +51,7 @@ let runs = 0;
 let faultsInjected = 0;
 const timeouts = { lever: 0, vendor: 0 };
 let interrupted = 0;
+let inDoubtAtVendor = 0;
 
 describe('faults: Lever and the vendor slow, rate limiting, failing, resetting and timing out', () => {
   it('ends every action done or failed with a reason, with no invitation sent twice', async () => {
@@ -101,7 +110,23 @@ describe('faults: Lever and the vendor slow, rate limiting, failing, resetting a
 
           const sends = sendsByEmail(world.vendor);
           const invitations = await server.store.listInvitations({ tenant: 'acme' });
-          expect(invitations.filter((i) => i.vendorInvitationId)).toHaveLength(world.vendor.sends().length);
+          const recorded = new Set(invitations.map((i) => i.vendorInvitationId).filter(Boolean));
+          expect(recorded.size).toBe(invitations.filter((i) => i.vendorInvitationId).length);
+          // Every invitation at the vendor is recorded, or its send failed in doubt for an operator.
+          for (const atVendor of world.vendor.sends()) {
+            if (recorded.has(atVendor.partnerInterviewId)) continue;
+            inDoubtAtVendor += 1;
+            const email = (atVendor.body.candidate as { email?: string }).email;
+            const id = ids.find((candidate) => emailOf(candidate) === email);
+            const send = actions.find(
+              (a) => a.opportunityId === id && (a.action as { type: string }).type === 'assessment.send',
+            );
+            expect(send, `${atVendor.partnerInterviewId} at the vendor`).toMatchObject({
+              status: 'failed',
+              failureClass: 'in-doubt',
+              lastError: expect.stringMatching(/^stagegate cannot tell whether the vendor received/),
+            });
+          }
           for (const id of ids) {
             const mine = actions.filter((a) => a.opportunityId === id);
             const send = mine.find((a) => (a.action as { type: string }).type === 'assessment.send');
@@ -134,6 +159,18 @@ describe('faults: Lever and the vendor slow, rate limiting, failing, resetting a
             expect(send?.lastError, id).toMatch(/cannot tell whether the vendor received/);
             expect(sends.get(email ?? ''), id).toBeUndefined();
           }
+          // A vendor that acted and then failed has the invitation; stagegate failed the send in doubt.
+          for (const acted of world.vendor.requests.filter(
+            (r) => r.path === '/send_test' && (r.unanswered === 'reset' || (r.status ?? 0) >= 500),
+          )) {
+            const email = (acted.body as { candidate?: { email?: string } } | undefined)?.candidate?.email;
+            const id = ids.find((candidate) => emailOf(candidate) === email);
+            const send = actions.find(
+              (a) => a.opportunityId === id && (a.action as { type: string }).type === 'assessment.send',
+            );
+            if (acted.status === 503) continue;
+            expect(send, id).toMatchObject({ status: 'failed', failureClass: 'in-doubt' });
+          }
           faultsInjected +=
             world.lever.requests.filter((r) => r.status === null || r.status >= 429).length +
             world.vendor.requests.filter((r) => r.status === null || r.status >= 429).length;
@@ -147,7 +184,7 @@ describe('faults: Lever and the vendor slow, rate limiting, failing, resetting a
       { numRuns: 8, verbose: 1 },
     );
     console.info(
-      `faults: ${runs} runs, ${faultsInjected} faults hit (${timeouts.lever + timeouts.vendor} of them timeouts: ${timeouts.lever} at Lever, ${timeouts.vendor} at the vendor), ${interrupted} sends failed for good (lost answers or retries exhausted)`,
+      `faults: ${runs} runs, ${faultsInjected} faults hit (${timeouts.lever + timeouts.vendor} of them timeouts: ${timeouts.lever} at Lever, ${timeouts.vendor} at the vendor), ${interrupted} sends failed for good (lost answers or retries exhausted), ${inDoubtAtVendor} of them at the vendor in doubt`,
     );
   }, 60_000);
 });

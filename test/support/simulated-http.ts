@@ -40,6 +40,11 @@ export interface SimulatedFault {
   timeout?: boolean;
   /** Carry the request out, then destroy the socket: the effect happened, the answer is lost. */
   lostAnswer?: boolean;
+  /**
+   * Carry the request out, then answer the fault's `status` instead of the real answer: a backend
+   * that acted and then failed, or a gateway in front of it that gave up (500, 502, 504).
+   */
+  acted?: boolean;
 }
 
 export interface Answer {
@@ -152,6 +157,8 @@ export async function startSimulatedHttp<F extends SimulatedFault>(
       return;
     }
     const injected = fault === undefined ? undefined : options.faultAnswer(fault);
+    // The effect happens; the injected answer replaces the real one.
+    if (fault?.acted === true && injected !== undefined) options.route(received);
     answer(injected ?? options.route(received));
   }
 

@@ -2,17 +2,28 @@ import type { ActionRecord, ActionStatus } from '../../store/types.js';
 import { type CliIo, exitCodes } from '../io.js';
 import { type AdminTarget, callAdmin } from './call-admin.js';
 import { clip, formatTable } from './format-table.js';
+import { type RetryInDoubtOptions, retryInDoubtCommand } from './retry-in-doubt-command.js';
 
 export const actionStatuses: readonly ActionStatus[] = ['pending', 'running', 'done', 'failed'];
 
-/** `stagegate actions list [--tenant ID] [--status S] [--json]`. */
+/**
+ * `stagegate actions list [--tenant ID] [--status S] [--in-doubt] [--json]`. `--in-doubt`: the
+ * failed sends the vendor may have, each waiting for an operator's check (--at-vendor / --not-at-vendor).
+ */
 export async function listActionsCommand(
   io: CliIo,
-  options: AdminTarget & { tenant?: string; status?: string; json?: boolean },
+  options: AdminTarget & { tenant?: string; status?: string; inDoubt?: boolean; json?: boolean },
 ): Promise<number> {
   const query = new URLSearchParams();
   if (options.tenant !== undefined) query.set('tenant', options.tenant);
-  if (options.status !== undefined) query.set('status', options.status);
+  if (options.inDoubt) {
+    if (options.status !== undefined && options.status !== 'failed') {
+      io.stderr.write('--in-doubt lists failed actions; it does not go with another --status\n');
+      return exitCodes.invalid;
+    }
+    query.set('status', 'failed');
+    query.set('failureClass', 'in-doubt');
+  } else if (options.status !== undefined) query.set('status', options.status);
   const search = query.size > 0 ? `?${query}` : '';
   const answer = await callAdmin<{ actions: ActionRecord[] }>(io, options, 'GET', `/actions${search}`);
   if (!answer.ok) return answer.code;
@@ -20,14 +31,14 @@ export async function listActionsCommand(
   if (options.json) {
     io.stdout.write(`${JSON.stringify(actions, null, 2)}\n`);
   } else if (actions.length === 0) {
-    io.stdout.write('no actions\n');
+    io.stdout.write(options.inDoubt ? 'no sends in doubt\n' : 'no actions\n');
   } else {
     const rows = actions.map((record) => [
       record.id,
       record.tenant,
       record.opportunityId ?? '-',
       actionType(record.action),
-      record.status,
+      record.status === 'failed' && record.failureClass === 'in-doubt' ? 'failed (in-doubt)' : record.status,
       String(record.attempts),
       record.lastError === undefined ? '' : clip(record.lastError, 80),
     ]);
@@ -44,23 +55,39 @@ interface RetryAnswer {
 }
 
 /**
- * `stagegate actions retry <id> [--not-at-vendor | --at-vendor <vendor id>]` or
- * `stagegate actions retry --all-failed [--tenant ID]`. The vendor flags are an operator's word, one
- * action at a time, about a send stagegate cannot tell the vendor received: it is not there (send it),
- * or it is there with this id (record it); so they never go with --all-failed.
+ * `stagegate actions retry <id> [--not-at-vendor | --at-vendor <vendor id>]`,
+ * `stagegate actions retry --all-failed [--tenant ID]` or
+ * `stagegate actions retry --all-in-doubt --tenant ID --not-at-vendor [--dry-run]`. The vendor flags
+ * are an operator's word about a send stagegate cannot tell the vendor received: it is not there
+ * (send it), or it is there with this id (record it). So they never go with --all-failed; and only
+ * --not-at-vendor goes with --all-in-doubt, for one tenant, after the operator checked every send.
  */
 export async function retryActionsCommand(
   io: CliIo,
   id: string | undefined,
-  options: AdminTarget & { allFailed?: boolean; tenant?: string; notAtVendor?: boolean; atVendor?: string },
+  options: AdminTarget & {
+    allFailed?: boolean;
+    allInDoubt?: boolean;
+    tenant?: string;
+    notAtVendor?: boolean;
+    atVendor?: string;
+    dryRun?: boolean;
+  },
 ): Promise<number> {
   const usage = (message: string) => {
     io.stderr.write(
-      `${message}\nusage: stagegate actions retry <id> [--not-at-vendor | --at-vendor <vendor invitation id>] | --all-failed [--tenant ID]\n`,
+      `${message}\nusage: stagegate actions retry <id> [--not-at-vendor | --at-vendor <vendor invitation id>] | --all-failed [--tenant ID] | --all-in-doubt --tenant ID (--not-at-vendor | --dry-run)\n`,
     );
     return exitCodes.invalid;
   };
   const atVendor = options.atVendor?.trim();
+  if (options.allInDoubt) {
+    if (id !== undefined) return usage('give an action id or --all-in-doubt, not both');
+    if (options.allFailed) return usage('give --all-failed or --all-in-doubt, not both');
+    const { allFailed: _allFailed, allInDoubt: _allInDoubt, ...rest } = options;
+    return retryInDoubtCommand(io, rest satisfies RetryInDoubtOptions, usage);
+  }
+  if (options.dryRun) return usage('--dry-run goes with --all-in-doubt');
   if (options.allFailed) {
     if (id !== undefined) return usage('give an action id or --all-failed, not both');
     if (options.notAtVendor) return usage('--not-at-vendor goes with one action id, checked at the vendor');

@@ -24,6 +24,7 @@ export function registerAdminCommands(program: Command, io: CliIo, setCode: (cod
     .description('list actions: id, tenant, opportunity, type, status, attempts, last error')
     .option('--tenant <id>', 'only this tenant')
     .addOption(new Option('--status <status>', 'only actions in this status').choices(actionStatuses))
+    .option('--in-doubt', 'only failed sends the vendor may have: each waits for a check at the vendor')
     .option('--json', 'print the actions as JSON')
     .option(...urlOption)
     .action(async (options: Parameters<typeof listActionsCommand>[1]) => {
@@ -34,7 +35,12 @@ export function registerAdminCommands(program: Command, io: CliIo, setCode: (cod
     .description('put a failed action (or every failed one) back to pending, due now')
     .argument('[id]', 'the action id')
     .option('--all-failed', 'retry every failed action')
-    .option('--tenant <id>', 'with --all-failed: only this tenant')
+    .option(
+      '--all-in-doubt',
+      'with --tenant and --not-at-vendor: send again every send in doubt the vendor does not have',
+    )
+    .option('--tenant <id>', 'with --all-failed: only this tenant; with --all-in-doubt: the tenant')
+    .option('--dry-run', 'with --all-in-doubt: list the sends in doubt; change nothing')
     .option('--not-at-vendor', 'you checked at the vendor and it has no such invitation: send it')
     .option(
       '--at-vendor <id>',

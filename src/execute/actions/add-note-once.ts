@@ -1,3 +1,5 @@
+import { StagegateError } from '../../kernel/errors.js';
+import { classifyFailure, withFailureClass } from '../../kernel/failure-class.js';
 import type { LeverClient } from '../../lever/create-lever-client.js';
 import type { Note } from '../../lever/types.js';
 
@@ -5,7 +7,9 @@ import type { Note } from '../../lever/types.js';
  * Lever notes have no idempotency key, so every note stagegate adds ends with a line naming where
  * it came from (`— stagegate <action id>`). A second try (after a timeout, a lost answer or a
  * crash) first looks for that line among the candidate's notes and adds the note only when it is
- * not there: one GET on the rare path, none on the first try.
+ * not there: one GET on the rare path, none on the first try. So a note Lever may have added (its
+ * call failed `in-doubt`) is safe to try again, as long as the next try looks first: the error
+ * leaves here `retry-safe`, and callers pass `mayExist` on every later try.
  */
 export async function addNoteOnce(
   lever: LeverClient,
@@ -19,7 +23,12 @@ export async function addNoteOnce(
     );
     if (earlier) return { noteId: earlier.id, earlier: true };
   }
-  return { noteId: await lever.addNote(opportunityId, `${note.text}\n\n${signature}`) };
+  try {
+    return { noteId: await lever.addNote(opportunityId, `${note.text}\n\n${signature}`) };
+  } catch (error) {
+    if (!(error instanceof StagegateError)) throw error;
+    throw withFailureClass(error, classifyFailure(error, { idempotent: true }));
+  }
 }
 
 function textsOf(note: Note): string[] {

@@ -35,14 +35,15 @@ export const addNote: ActionHandler<Of<'lever.addNote'>> = async (action, { leve
   addNoteOnce(lever, opportunityOf(record.opportunityId), {
     text: action.text,
     reference: record.id,
-    mayExist: record.attempts > 0,
+    // Any earlier try (counted, or reset by an operator's retry, which keeps its last error) may have added it.
+    mayExist: record.attempts > 0 || record.lastError !== undefined,
   });
 
 export const moveStage: ActionHandler<Of<'lever.moveStage'>> = async (action, { lever, record }) => {
   const stage = (await lever.listStages()).find((s) => s.text.toLowerCase() === action.stage.toLowerCase());
   if (!stage) {
     throw new StagegateError('LEVER_API', `Lever has no stage named '${action.stage}'`, {
-      details: { retryable: false },
+      details: { failureClass: 'final' },
     });
   }
   await lever.moveStage(opportunityOf(record.opportunityId), stage.id);
@@ -56,6 +57,8 @@ export const archive: ActionHandler<Of<'lever.archive'>> = async (action, { leve
 
 function opportunityOf(id: string | null): string {
   if (id === null)
-    throw new StagegateError('INTERNAL', 'the action has no opportunity', { details: { retryable: false } });
+    throw new StagegateError('INTERNAL', 'the action has no opportunity', {
+      details: { failureClass: 'final' },
+    });
   return id;
 }

@@ -1,5 +1,6 @@
 import type { Action } from '../../kernel/actions.js';
 import { StagegateError } from '../../kernel/errors.js';
+import { classifyFailure } from '../../kernel/failure-class.js';
 import { invitationIdOf } from '../../kernel/invitation-id.js';
 import type { ActionHandler } from '../types.js';
 
@@ -7,11 +8,14 @@ type SendAction = Extract<Action, { type: 'assessment.send' }>;
 
 /**
  * Sends one invitation, at most once. The local record is written before the vendor is called and
- * completed after it; a retry that finds the record half-written (the process died, or the vendor's
- * answer was lost to a timeout or a broken connection) does not send again, because the vendor may
- * have the invitation: it fails for good, which puts the Error tag and a note on the candidate for
- * a person to check. Then `stagegate actions retry <id> --not-at-vendor` sends it, or
- * `--at-vendor <vendor invitation id>` records the one the vendor has.
+ * completed after it. When the vendor may have the invitation without stagegate knowing its id (the
+ * send failed `in-doubt`: a 500, 502 or 504, a timeout, a connection broken after it was made, an
+ * unreadable 2xx; or a retry finds the record half-written because the process died), it is not
+ * sent again: the action fails for good, in doubt, which puts the Error tag and a note on the
+ * candidate for a person to check. Then `stagegate actions retry <id> --not-at-vendor` sends it, or
+ * `--at-vendor <vendor invitation id>` records the one the vendor has. Only a failure that says the
+ * vendor has nothing (retry-safe: 429, 503, no connection made) or refused the request (final)
+ * leaves the invitation `failed`, free to be sent by a later try.
  */
 export const sendAssessment: ActionHandler<SendAction> = async (action, context) => {
   const { store, provider, record, decision, now, tenant } = context;
@@ -22,9 +26,7 @@ export const sendAssessment: ActionHandler<SendAction> = async (action, context)
   if (existing?.vendorInvitationId)
     return { invitationId: id, vendorInvitationId: existing.vendorInvitationId };
   if (existing?.status === 'sending') {
-    throw permanent(
-      `stagegate cannot tell whether the vendor received the invitation for ${action.test}: the send was cut off before the vendor answered. Check at the vendor. If it is there: stagegate actions retry ${record.id} --at-vendor <vendor invitation id>. If not: stagegate actions retry ${record.id} --not-at-vendor`,
-    );
+    throw inDoubt(record.id, action.test, 'the send was cut off before the vendor answered');
   }
 
   const candidate = decision.facts.candidate;
@@ -41,36 +43,51 @@ export const sendAssessment: ActionHandler<SendAction> = async (action, context)
     createdAt: existing?.createdAt ?? now,
     updatedAt: now,
   });
+  const invitation = {
+    invitationId: id,
+    providerTestId: action.providerTestId,
+    candidate: {
+      firstName,
+      lastName: rest.join(' '),
+      email: candidate.email,
+      profileUrl: profileUrl(opportunityId),
+    },
+    callbackUrl: context.callbackUrl(id),
+  };
+  let vendorInvitationId: string;
   try {
-    const { vendorInvitationId } = await provider.sendTest({
-      invitationId: id,
-      providerTestId: action.providerTestId,
-      candidate: {
-        firstName,
-        lastName: rest.join(' '),
-        email: candidate.email,
-        profileUrl: profileUrl(opportunityId),
-      },
-      callbackUrl: context.callbackUrl(id),
-    });
-    await store.updateInvitation(id, { status: 'sent', vendorInvitationId });
-    return { invitationId: id, vendorInvitationId };
+    ({ vendorInvitationId } = await provider.sendTest(invitation));
   } catch (error) {
-    if (notReceived(error)) await store.updateInvitation(id, { status: 'failed' });
+    // The invitation stays `sending` when in doubt: that is what the operator's retry looks for.
+    if (classifyFailure(error, { idempotent: false }) === 'in-doubt') {
+      const why = error instanceof Error ? error.message : String(error);
+      throw inDoubt(
+        record.id,
+        action.test,
+        `the send failed after the vendor may have acted (${why})`,
+        error,
+      );
+    }
+    await store.updateInvitation(id, { status: 'failed' });
     throw error;
   }
+  // Outside the catch: the vendor has it. Should this write fail, the invitation stays `sending`
+  // and the retry fails in doubt; it never marks it failed, which would send it again.
+  await store.updateInvitation(id, { status: 'sent', vendorInvitationId });
+  return { invitationId: id, vendorInvitationId };
 };
 
-/**
- * Whether the vendor certainly has no invitation, so that a retry may send: it answered with an
- * error status, or no connection was made at all (refused, no such host, no route). A timeout, a
- * connection broken after it was made, or a 2xx answer stagegate could not read leaves it open.
- */
-function notReceived(error: unknown): boolean {
-  if (!(error instanceof StagegateError)) return false;
-  const status = error.details.status;
-  const refusedAnswer = typeof status === 'number' && (status < 200 || status >= 300);
-  return refusedAnswer || error.details.reason === 'refused';
+/** The failure of a send the vendor may have: final for the executor, with what the operator does. */
+function inDoubt(actionId: string, test: string, why: string, cause?: unknown): StagegateError {
+  const source = cause instanceof StagegateError ? cause.details : {};
+  return new StagegateError(
+    'PROVIDER_API',
+    `stagegate cannot tell whether the vendor received the invitation for ${test}: ${why}. Check at the vendor. If it is there: stagegate actions retry ${actionId} --at-vendor <vendor invitation id>. If not: stagegate actions retry ${actionId} --not-at-vendor`,
+    {
+      details: { ...source, failureClass: 'in-doubt' },
+      ...(cause === undefined ? {} : { cause }),
+    },
+  );
 }
 
 function profileUrl(opportunityId: string): string {
@@ -78,5 +95,5 @@ function profileUrl(opportunityId: string): string {
 }
 
 function permanent(message: string): StagegateError {
-  return new StagegateError('PROVIDER_API', message, { details: { retryable: false } });
+  return new StagegateError('PROVIDER_API', message, { details: { failureClass: 'final' } });
 }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { StagegateError } from '../../kernel/errors.js';
+import { classifyFacts } from '../../kernel/failure-class.js';
 import { createProviderError } from '../create-provider-error.js';
 import type { AssessmentProvider, ProviderInvitation, ProviderStatus, ProviderTest } from '../types.js';
 import { checkListTestsAnswer } from './check-list-tests-answer.js';
@@ -22,7 +23,8 @@ export interface GreenhousePartnerProviderOptions {
 
 /**
  * A vendor that speaks Greenhouse's Assessment Partner API. No retries here: one attempt per call,
- * and the outbox retries retryable failures on its own schedule.
+ * and the outbox retries retry-safe failures on its own schedule. send_test is sent `once`: a 5xx,
+ * a timeout, a broken connection or an unreadable 2xx after it is in doubt.
  */
 export function createGreenhousePartnerProvider(
   options: GreenhousePartnerProviderOptions,
@@ -63,7 +65,8 @@ export function createGreenhousePartnerProvider(
         },
         url: invitation.callbackUrl,
       };
-      return call('send_test', { method: 'POST', path: '/send_test', body }, checkSendTestAnswer, {
+      const request: PartnerRequest = { method: 'POST', path: '/send_test', body, once: true };
+      return call('send_test', request, checkSendTestAnswer, {
         partner_test_id: invitation.providerTestId,
       });
     },
@@ -81,8 +84,13 @@ export function createGreenhousePartnerProvider(
 
 function malformed(request: PartnerRequest, status: number, errors: string[]): StagegateError {
   const { method, path } = request;
+  // A 2xx the vendor sent: after send_test it most likely has the invitation (in doubt).
+  const failureClass = classifyFacts(
+    { code: 'PROVIDER_API', reason: 'malformed' },
+    { idempotent: request.once !== true },
+  );
   return createProviderError(
     `Assessment vendor: the vendor gave an answer stagegate cannot use: ${errors.join('; ')} (HTTP ${status} on ${method} ${path})`,
-    { status, retryable: false, method, path, reason: 'malformed' },
+    { status, failureClass, method, path, reason: 'malformed' },
   );
 }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { StagegateError } from '../../kernel/errors.js';
+import { classifyFacts, type NoAnswerReason } from '../../kernel/failure-class.js';
 import { fetchWithTimeout, type TimedAnswer } from '../../kernel/fetch-with-timeout.js';
 import { createProviderError } from '../create-provider-error.js';
 import { readVendorErrors } from './read-vendor-errors.js';
@@ -10,6 +10,8 @@ export interface PartnerRequest {
   path: string;
   query?: Readonly<Record<string, string>>;
   body?: unknown;
+  /** Not idempotent (send_test): a failure after which the vendor may have acted is `in-doubt`. */
+  once?: boolean;
 }
 
 export interface PartnerAnswer {
@@ -31,10 +33,11 @@ export type SendPartnerRequest = (request: PartnerRequest) => Promise<PartnerAns
 
 /**
  * One attempt per call, under a timeout, with the key in the Authorization header only. A 2xx
- * answer is returned for the caller to validate; anything else is a PROVIDER_API error that says
- * whether trying again later can help (429, 5xx, timeouts, network) or not (other 4xx). Without an
- * answer, `details.reason` tells whether the vendor may have the request: `refused` (no connection
- * was made: it has nothing) or `timeout` / `network` (it may have it).
+ * answer is returned for the caller to validate; anything else is a PROVIDER_API error whose
+ * `details.failureClass` (src/kernel/failure-class.ts) says whether trying again is safe (429, 503,
+ * no connection made; and 5xx, timeouts and broken connections of a call that is not `once`), in
+ * doubt (those for send_test: the vendor may have the invitation) or final (other 4xx). Without an
+ * answer, `details.reason` says why: `refused`, `timeout` or `network`.
  */
 export function createPartnerTransport(options: PartnerTransportOptions): SendPartnerRequest {
   const { log } = options;
@@ -60,9 +63,13 @@ export function createPartnerTransport(options: PartnerTransportOptions): SendPa
       { method, url, authorization, body: request.body },
       timeoutMs,
     );
+    const idempotent = request.once !== true;
     if (answer.kind === 'unreachable') {
-      const error = unreachable(method, path, answer, timeoutMs);
-      log.warn({ method, path, reason: error.details.reason }, 'assessment vendor call failed');
+      const error = unreachable(method, path, answer, timeoutMs, idempotent);
+      log.warn(
+        { method, path, reason: error.details.reason, failureClass: error.details.failureClass },
+        'assessment vendor call failed',
+      );
       throw error;
     }
 
@@ -72,8 +79,11 @@ export function createPartnerTransport(options: PartnerTransportOptions): SendPa
       log.debug({ method, path, status }, 'assessment vendor call');
       return { status, body };
     }
-    const error = rejected(method, path, status, readVendorErrors(body, text));
-    log.warn({ method, path, status, retryable: error.details.retryable }, 'assessment vendor call failed');
+    const error = rejected(method, path, status, readVendorErrors(body, text), idempotent);
+    log.warn(
+      { method, path, status, failureClass: error.details.failureClass },
+      'assessment vendor call failed',
+    );
     throw error;
   };
 }
@@ -83,40 +93,32 @@ function unreachable(
   path: string,
   answer: Extract<TimedAnswer, { kind: 'unreachable' }>,
   timeoutMs: number,
-): StagegateError {
-  if (answer.reason === 'timeout') {
-    return createProviderError(
-      `The assessment vendor did not answer ${method} ${path} within ${timeoutMs} ms`,
-      { status: null, retryable: true, method, path, reason: 'timeout' },
-      answer.cause,
-    );
-  }
-  if (answer.neverConnected) {
-    // ProviderErrorDetails (src/providers/types.ts) does not list 'refused' among its reasons yet.
-    return new StagegateError(
-      'PROVIDER_API',
-      `Could not connect to the assessment vendor for ${method} ${path}: ${answer.why}`,
-      { details: { status: null, retryable: true, method, path, reason: 'refused' }, cause: answer.cause },
-    );
-  }
-  return createProviderError(
-    `Could not reach the assessment vendor for ${method} ${path}: ${answer.why}`,
-    { status: null, retryable: true, method, path, reason: 'network' },
-    answer.cause,
-  );
+  idempotent: boolean,
+) {
+  const reason: NoAnswerReason =
+    answer.reason === 'timeout' ? 'timeout' : answer.neverConnected ? 'refused' : 'network';
+  const failureClass = classifyFacts({ code: 'PROVIDER_API', reason }, { idempotent });
+  const message =
+    reason === 'timeout'
+      ? `The assessment vendor did not answer ${method} ${path} within ${timeoutMs} ms`
+      : reason === 'refused'
+        ? `Could not connect to the assessment vendor for ${method} ${path}: ${answer.why}`
+        : `Could not reach the assessment vendor for ${method} ${path}: ${answer.why}`;
+  return createProviderError(message, { status: null, failureClass, method, path, reason }, answer.cause);
 }
 
-function rejected(method: string, path: string, status: number, vendorErrors: string[]): StagegateError {
-  const retryable = status === 429 || status >= 500;
+function rejected(method: string, path: string, status: number, vendorErrors: string[], idempotent: boolean) {
+  const failureClass = classifyFacts({ code: 'PROVIDER_API', status }, { idempotent });
   const said = vendorErrors.length > 0 ? vendorErrors.join('; ') : defaultText(status);
-  const lead = retryable
-    ? status === 429
+  const lead =
+    status === 429
       ? 'the vendor is limiting requests'
-      : 'the vendor failed to handle the request'
-    : 'the vendor rejected the request';
+      : status >= 500
+        ? 'the vendor failed to handle the request'
+        : 'the vendor rejected the request';
   return createProviderError(`Assessment vendor: ${lead}: ${said} (HTTP ${status} on ${method} ${path})`, {
     status,
-    retryable,
+    failureClass,
     ...(vendorErrors.length > 0 ? { vendorErrors } : {}),
     method,
     path,

@@ -48,7 +48,7 @@ export function createSandboxProvider(options: SandboxProviderOptions = {}): San
     if (found === undefined) {
       throw createProviderError(
         `Assessment vendor: the vendor rejected the request: no invitation ${vendorInvitationId} in the sandbox`,
-        { status: 404, retryable: false, vendorErrors: ['unknown invitation'], method, path },
+        { status: 404, failureClass: 'final', vendorErrors: ['unknown invitation'], method, path },
       );
     }
     return found;

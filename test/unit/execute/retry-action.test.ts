@@ -35,7 +35,7 @@ async function getStatus(id: string): Promise<ProviderStatus> {
     const code = vendor.down ? 503 : 404;
     throw createProviderError(`Assessment vendor: the vendor answered ${code}`, {
       status: code,
-      retryable: vendor.down,
+      failureClass: vendor.down ? 'retry-safe' : 'final',
       method: 'GET',
       path: '/test_status',
     });

@@ -94,7 +94,7 @@ describe('createSandboxProvider', () => {
     const sandbox = createSandboxProvider();
     const error = await caught(sandbox.getStatus('sbx-404'));
     expect(error.code).toBe('PROVIDER_API');
-    expect(error.details).toMatchObject({ status: 404, retryable: false });
+    expect(error.details).toMatchObject({ status: 404, failureClass: 'final' });
     expect(error.message).toContain('sbx-404');
     await expect(sandbox.complete('sbx-404', 50)).rejects.toThrow(StagegateError);
   });

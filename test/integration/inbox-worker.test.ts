@@ -5,7 +5,7 @@ import type { Decision } from '../../src/decide/types.js';
 import { createManualClock } from '../../src/kernel/clock.js';
 import { startServer } from '../../src/main.js';
 import { type LeverSimulator, startLeverSimulator } from '../support/lever-simulator.js';
-import { openStore, testStoreKind } from '../support/open-store.js';
+import { openStore, testStoreEnv } from '../support/open-store.js';
 import { createWorkspace, sandboxTenant, startStagegate } from '../support/start-stagegate.js';
 
 const apiKey = 'acme-lever-key-for-tests';
@@ -106,7 +106,7 @@ describe('the inbox worker: delivery -> facts from Lever -> decision -> outbox',
     const moves: number[] = [];
     const server = await startServer({
       cwd: root,
-      env: { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent', STAGEGATE_STORE: testStoreKind, ...env },
+      env: { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent', ...testStoreEnv(root), ...env },
       clock,
       // The first wait is the worker's, before its second read: Lever has the move by then.
       sleep: async (ms) => {

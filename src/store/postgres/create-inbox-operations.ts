@@ -3,6 +3,7 @@ import { checkInboxOutcome } from '../check-inbox-outcome.js';
 import { checkTenant } from '../check-tenant.js';
 import { copyJson } from '../copy-json.js';
 import { createInboxItem } from '../create-inbox-item.js';
+import { replayInboxItem } from '../replay-inbox-item.js';
 import type { InboxItem, Store } from '../types.js';
 import {
   findRecord,
@@ -13,7 +14,10 @@ import {
   replaceRecord,
 } from './postgres-context.js';
 
-type InboxOperations = Pick<Store, 'acceptDelivery' | 'pendingInbox' | 'getInboxItem' | 'completeInbox'>;
+type InboxOperations = Pick<
+  Store,
+  'acceptDelivery' | 'pendingInbox' | 'getInboxItem' | 'completeInbox' | 'listInbox' | 'replayInbox'
+>;
 
 // The token's row is taken, or retaken once its window has passed, in one statement: of two
 // instances given the same token at once, the second waits for the first's commit and gets no row.
@@ -68,6 +72,36 @@ export function createInboxOperations(context: PostgresContext): InboxOperations
 
     async getInboxItem(id) {
       return readRecord(context.read, 'inbox', id);
+    },
+
+    async listInbox(filter = {}) {
+      const conditions: [string, string | number | undefined][] = [
+        ['tenant', filter.tenant],
+        ['status', filter.status],
+        ['received_at >=', filter.since],
+      ];
+      const wanted = conditions.filter(([, value]) => value !== undefined);
+      const where = wanted.map(([column], n) => `${column}${column.endsWith('>=') ? '' : ' ='} $${n + 1}`);
+      const values: unknown[] = wanted.map(([, value]) => value);
+      let limit = '';
+      if (filter.limit !== undefined) {
+        values.push(Math.max(0, Math.floor(filter.limit)));
+        limit = ` LIMIT $${values.length}`;
+      }
+      const rows = await context.read.rows<{ record: InboxItem }>(
+        `SELECT record FROM inbox${where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`} ORDER BY received_at, seq${limit}`,
+        values,
+      );
+      return rows.map((row) => row.record);
+    },
+
+    async replayInbox(id, now) {
+      return context.write(async (sql) => {
+        const item = await findRecord<InboxItem>(sql, 'inbox', id, 'inbox item');
+        replayInboxItem(item, now);
+        await replaceRecord(sql, 'inbox', item);
+        return item;
+      });
     },
 
     async completeInbox(id, outcome) {

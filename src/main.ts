@@ -18,10 +18,9 @@ import { callbackBase, checkPublicUrl } from './server/check-public-url.js';
 import { createFsConfigFiles } from './server/create-fs-config-files.js';
 import { createLogger } from './server/create-logger.js';
 import { createPipeline, type Pipeline } from './server/create-pipeline.js';
+import { openConfiguredStore } from './server/open-configured-store.js';
 import { readOrCreateSecret } from './server/read-or-create-secret.js';
 import { readServerEnv } from './server/read-server-env.js';
-import { createLowdbStore } from './store/lowdb/create-lowdb-store.js';
-import { createSqliteStore } from './store/sqlite/create-sqlite-store.js';
 import type { Store } from './store/types.js';
 
 export interface StartServerOptions {
@@ -60,9 +59,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     decisionsMs: config.retentionMs,
     dedupeMs: config.replayWindowMs + allowedClockSkewMs,
   };
-  const storeOptions = { dir: config.dataDir, clock, log, retention };
-  const store =
-    config.store === 'sqlite' ? await createSqliteStore(storeOptions) : await createLowdbStore(storeOptions);
+  const { store, singletons } = await openConfiguredStore(config, { clock, log, retention });
   const closers: (() => Promise<void>)[] = [() => store.close()];
   const close = async () => {
     for (const closer of closers.splice(0).reverse()) await closer();
@@ -92,6 +89,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     let listeningUrl = '';
     const pipeline = createPipeline({
       store,
+      singletons,
       registry,
       clock,
       sleep,

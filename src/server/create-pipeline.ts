@@ -22,6 +22,7 @@ import { createLeverClient, type LeverClient } from '../lever/create-lever-clien
 import { createGreenhousePartnerProvider } from '../providers/greenhouse-partner/create-greenhouse-partner-provider.js';
 import { createSandboxProvider, type SandboxProvider } from '../providers/sandbox/create-sandbox-provider.js';
 import type { AssessmentProvider } from '../providers/types.js';
+import { localSingletons, type Singletons } from '../store/singletons.js';
 import type { InboxItem, InvitationRecord, PruneReport, Store } from '../store/types.js';
 
 export interface Pipeline {
@@ -60,6 +61,8 @@ export interface Pipeline {
  */
 export function createPipeline(options: {
   store: Store;
+  /** Keeps the poller's and retention's timers to one instance; by default this process runs them. */
+  singletons?: Singletons;
   registry: TenantRegistry;
   clock: Clock;
   sleep(ms: number): Promise<void>;
@@ -224,10 +227,12 @@ export function createPipeline(options: {
     );
     return report;
   };
+  const singletons = options.singletons ?? localSingletons;
   let pruning: Promise<unknown> | null = null;
   // One prune at a time: a call while one runs (a timer tick, the start) waits for that one.
   const runRetention = () => {
-    pruning ??= prune()
+    pruning ??= singletons
+      .run('retention', prune)
       .catch((error: unknown) =>
         log.error({ err: error }, 'retention: prune failed; the next run tries again'),
       )
@@ -309,7 +314,7 @@ export function createPipeline(options: {
         timers.push(timer);
       };
       every(executorIntervalMs, () => (stopped ? Promise.resolve(0) : executor.tick()));
-      every(pollIntervalMs, () => poller.poll());
+      every(pollIntervalMs, () => singletons.run('poller', () => poller.poll()));
       every(pruneIntervalMs, runRetention);
     },
     async stop() {

@@ -26,8 +26,10 @@ export interface ServerEnv {
   retrySchedule: number[] | null;
   /** null: the admin API is off. */
   adminToken: string | null;
-  /** The store backend: sqlite (the default) or lowdb (one JSON file per tenant). */
-  store: 'lowdb' | 'sqlite';
+  /** The store backend: sqlite (the default), lowdb (one JSON file per tenant) or postgres. */
+  store: 'lowdb' | 'sqlite' | 'postgres';
+  /** DATABASE_URL, for the postgres store (null otherwise). Holds a password: never logged. */
+  databaseUrl: string | null;
   /** Lever requests per second per API key, enrichment and executor together. */
   leverRatePerSecond: number;
   /** How long one request to Lever or a vendor may take, its answer's body included. */
@@ -97,8 +99,19 @@ export function readServerEnv(env: Readonly<Record<string, string | undefined>>,
   const allowedHosts = parseAllowedHosts(env.STAGEGATE_ALLOWED_HOSTS);
   problems.push(...allowedHosts.problems);
   const store = text('STAGEGATE_STORE', 'sqlite');
-  if (store !== 'lowdb' && store !== 'sqlite') {
-    problems.push(`STAGEGATE_STORE must be lowdb or sqlite, got ${JSON.stringify(store)}`);
+  if (store !== 'lowdb' && store !== 'sqlite' && store !== 'postgres') {
+    problems.push(`STAGEGATE_STORE must be sqlite, lowdb or postgres, got ${JSON.stringify(store)}`);
+  }
+  const databaseUrl = text('DATABASE_URL', '');
+  // The URL is not quoted back: it may hold the password.
+  if (store === 'postgres' && databaseUrl === '') {
+    problems.push(
+      'DATABASE_URL is required when STAGEGATE_STORE=postgres (postgres://user:password@host:5432/db)',
+    );
+  } else if (store === 'postgres' && !/^postgres(ql)?:\/\/[^/]/.test(databaseUrl)) {
+    problems.push(
+      'DATABASE_URL must be a postgres:// or postgresql:// URL (its value is not shown: it may hold a password)',
+    );
   }
   const adminToken = text('STAGEGATE_ADMIN_TOKEN', '');
   if (adminToken !== '' && adminToken.length < minAdminTokenLength) {
@@ -131,7 +144,8 @@ export function readServerEnv(env: Readonly<Record<string, string | undefined>>,
     pollIntervalMs: pollMinutes * 60_000,
     retrySchedule,
     adminToken: adminToken || null,
-    store: store === 'lowdb' ? 'lowdb' : 'sqlite',
+    store: store === 'lowdb' || store === 'postgres' ? store : 'sqlite',
+    databaseUrl: store === 'postgres' ? databaseUrl : null,
     leverRatePerSecond,
     httpTimeoutMs: Math.round(httpTimeoutSeconds * 1000),
   };

@@ -5,7 +5,7 @@ import type { Decision } from '../../src/decide/types.js';
 import { createManualClock } from '../../src/kernel/clock.js';
 import { startServer } from '../../src/main.js';
 import { type LeverSimulator, startLeverSimulator } from '../support/lever-simulator.js';
-import { openStore, testStoreKind } from '../support/open-store.js';
+import { openStore, testStoreEnv } from '../support/open-store.js';
 import { createWorkspace, sandboxTenant, startStagegate } from '../support/start-stagegate.js';
 
 const apiKey = 'acme-lever-key-for-tests';
@@ -110,7 +110,7 @@ describe('the inbox worker: delivery -> facts from Lever -> decision -> outbox',
         HOST: '127.0.0.1',
         PORT: '0',
         LOG_LEVEL: 'silent',
-        STAGEGATE_STORE: testStoreKind,
+        ...testStoreEnv(root),
         STAGEGATE_ALLOWED_HOSTS: '127.0.0.1',
         ...env,
       },

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../src/kernel/clock.js';
 import { type RunningServer, startServer } from '../../src/main.js';
 import { type LeverSimulator, startLeverSimulator } from '../support/lever-simulator.js';
-import { testStoreKind } from '../support/open-store.js';
+import { testStoreEnv } from '../support/open-store.js';
 import { createWorkspace, sandboxTenant } from '../support/start-stagegate.js';
 
 const apiKey = 'acme-lever-key-for-metrics';
@@ -44,7 +44,7 @@ beforeEach(async () => {
       HOST: '127.0.0.1',
       PORT: '0',
       LOG_LEVEL: 'silent',
-      STAGEGATE_STORE: testStoreKind,
+      ...testStoreEnv(root),
       STAGEGATE_ALLOWED_HOSTS: '127.0.0.1',
       ...env,
     },

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../src/main.js';
-import { testStoreKind } from '../support/open-store.js';
+import { testStoreEnv } from '../support/open-store.js';
 import { sandboxTenant } from '../support/start-stagegate.js';
 import { startWorld, type World } from '../support/start-world.js';
 
@@ -28,7 +28,7 @@ async function start(env: Record<string, string>): Promise<RunningServer> {
     env: {
       PORT: '0',
       LOG_LEVEL: 'silent',
-      STAGEGATE_STORE: testStoreKind,
+      ...testStoreEnv(world.root),
       DEMO__LEVER_API_KEY: 'demo-key',
       DEMO__TOKEN: 'demo-token',
       STAGEGATE_ALLOWED_HOSTS: '127.0.0.1',

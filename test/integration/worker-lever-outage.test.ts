@@ -8,7 +8,7 @@ import { createManualClock } from '../../src/kernel/clock.js';
 import { type RunningServer, startServer } from '../../src/main.js';
 import { captureIo } from '../support/capture-io.js';
 import { type LeverSimulator, startLeverSimulator } from '../support/lever-simulator.js';
-import { testStoreKind } from '../support/open-store.js';
+import { testStoreEnv } from '../support/open-store.js';
 import { createWorkspace, sandboxTenant } from '../support/start-stagegate.js';
 
 const apiKey = 'acme-lever-key-for-outages';
@@ -69,7 +69,7 @@ async function start(
       HOST: '127.0.0.1',
       PORT: '0',
       LOG_LEVEL: 'debug',
-      STAGEGATE_STORE: testStoreKind,
+      ...testStoreEnv(root),
       STAGEGATE_ALLOWED_HOSTS: '127.0.0.1',
       ...env,
       ...extraEnv,

@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { openStore, testStoreKind } from '../support/open-store.js';
+import { openStore, testStoreEnv } from '../support/open-store.js';
 import {
   type Delivery,
   emailOf,
@@ -91,7 +91,7 @@ async function startChild(root: string, env: Record<string, string>): Promise<Ch
       PORT: '0',
       LOG_LEVEL: 'info',
       STAGEGATE_ADMIN_TOKEN: adminToken,
-      STAGEGATE_STORE: testStoreKind,
+      ...testStoreEnv(root),
       STAGEGATE_ALLOWED_HOSTS: '127.0.0.1',
       STAGEGATE_CALLBACK_SECRET: 'crash-callback-secret',
       // A retry after a transient failure is due in a second, not 30 s later.

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { tenantEnvPrefix } from '../../src/config/resolve-secrets.js';
 import type { Clock } from '../../src/kernel/clock.js';
 import { type RunningServer, startServer } from '../../src/main.js';
-import { testStoreKind } from './open-store.js';
+import { testStoreEnv } from './open-store.js';
 
 /** A temp workspace with tenants/ (the given files), rules/ (the shipped pack) and data/. */
 export async function createWorkspace(tenants: Record<string, string>): Promise<string> {
@@ -40,7 +40,7 @@ export async function startStagegate(
       HOST: '127.0.0.1',
       PORT: '0',
       LOG_LEVEL: 'debug',
-      STAGEGATE_STORE: testStoreKind,
+      ...testStoreEnv(root),
       // The simulators listen on loopback; the operator allows it, as a test's operator.
       STAGEGATE_ALLOWED_HOSTS: '127.0.0.1',
       ...env,

@@ -27,6 +27,7 @@ describe('readServerEnv', () => {
       retrySchedule: null,
       adminToken: null,
       store: 'sqlite',
+      databaseUrl: null,
       leverRatePerSecond: 9.6,
       httpTimeoutMs: 10_000,
     });
@@ -84,11 +85,27 @@ describe('readServerEnv', () => {
   });
 
   it('names every variable that is wrong, at once', () => {
-    const problems = problemsOf({ PORT: '70000', STAGEGATE_STORE: 'postgres', LOG_LEVEL: 'loud' });
+    const problems = problemsOf({ PORT: '70000', STAGEGATE_STORE: 'mysql', LOG_LEVEL: 'loud' });
     expect(problems.map((problem) => problem.split(' ')[0])).toEqual([
       'PORT',
       'STAGEGATE_STORE',
       'LOG_LEVEL',
     ]);
+  });
+
+  it('takes the postgres store with a DATABASE_URL, and never quotes the URL back', () => {
+    const url = 'postgres://stagegate:pw-123@db.internal:5432/stagegate';
+    expect(readServerEnv({ STAGEGATE_STORE: 'postgres', DATABASE_URL: url }, '/')).toMatchObject({
+      store: 'postgres',
+      databaseUrl: url,
+    });
+    expect(readServerEnv({ DATABASE_URL: url }, '/')).toMatchObject({ store: 'sqlite', databaseUrl: null });
+    expect(problemsOf({ STAGEGATE_STORE: 'postgres' })).toEqual([
+      'DATABASE_URL is required when STAGEGATE_STORE=postgres (postgres://user:password@host:5432/db)',
+    ]);
+    const problems = problemsOf({ STAGEGATE_STORE: 'postgres', DATABASE_URL: 'mysql://root:pw-123@db/x' });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain('DATABASE_URL must be a postgres://');
+    expect(problems[0]).not.toContain('pw-123');
   });
 });

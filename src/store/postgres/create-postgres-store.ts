@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { Clock } from '../../kernel/clock.js';
+import { StagegateError } from '../../kernel/errors.js';
+import { defaultRetention } from '../default-retention.js';
+import type { Singletons } from '../singletons.js';
+import type { Retention, Store } from '../types.js';
+import { createActionOperations } from './create-action-operations.js';
+import { clientSql, createBatchCommit, storeFailed } from './create-batch-commit.js';
+import { createInboxOperations } from './create-inbox-operations.js';
+import { createInvitationOperations } from './create-invitation-operations.js';
+import { createRetentionOperations } from './create-retention-operations.js';
+import { createPostgresSingletons } from './create-singletons.js';
+import { describeDatabase } from './describe-database.js';
+import { migrate } from './migrate.js';
+import type { PostgresContext, Sql } from './postgres-context.js';
+
+export interface PostgresStoreOptions {
+  /** DATABASE_URL: postgres://user:password@host:port/database. */
+  url: string;
+  clock: Clock;
+  log?: Logger;
+  retention?: Partial<Retention>;
+  /**
+   * The schema the tables live in: else the first of `search_path` in the URL's `options` parameter
+   * (`?options=-c search_path=stagegate`), else public. Tests give each store one of its own.
+   */
+  schema?: string;
+  /** Connections in the pool (default 10). */
+  poolSize?: number;
+  /** How long a claim on an opportunity's actions lasts unless renewed (default 15 s; the executor renews it every second). */
+  claimLeaseMs?: number;
+}
+
+/** The store, and the leases that keep the poller and retention to one instance of all that share it. */
+export interface PostgresStore extends Store {
+  readonly singletons: Singletons;
+}
+
+/**
+ * The PostgreSQL store: any number of them (instances) may share one database. Every change resolves
+ * once the transaction that carries it is committed; dedupe tokens are rows with a unique key, so a
+ * token is new once in the whole database.
+ */
+export async function createPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
+  const schema = options.schema ?? schemaOfUrl(options.url) ?? 'public';
+  const database = describeDatabase(options.url);
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new StagegateError('INTERNAL', `Not a schema name: ${JSON.stringify(schema)}.`);
+  }
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: 10_000,
+    options: `-c search_path=${schema}`,
+    application_name: 'stagegate',
+  });
+  // An idle connection that breaks (the server restarted) is dropped and replaced; it must not crash us.
+  pool.on('error', (err) =>
+    options.log?.warn({ err: { message: err.message }, database }, 'database connection lost'),
+  );
+  try {
+    const client = await pool.connect();
+    try {
+      await migrate(client, schema, database);
+    } finally {
+      client.release();
+    }
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw storeFailed('Could not open the PostgreSQL store', error, database);
+  }
+  return assembleStore(options, pool, database, schema);
+}
+
+function assembleStore(
+  options: PostgresStoreOptions,
+  pool: pg.Pool,
+  database: string,
+  schema: string,
+): PostgresStore {
+  const { log } = options;
+  const singletons = createPostgresSingletons({ pool, schema, database, ...(log ? { log } : {}) });
+  let closed = false;
+  const batch = createBatchCommit({
+    pool,
+    database,
+    onCommitFailed: (err) => log?.error({ err: { message: err.message }, database }, 'store write failed'),
+  });
+  function assertOpen(): void {
+    if (closed) {
+      throw new StagegateError('STORE_FAILED', `The store on ${database} is closed.`, {
+        details: { database },
+      });
+    }
+  }
+  const poolSql = clientSql(pool as unknown as pg.ClientBase);
+  const read: Sql = {
+    async rows<T>(text: string, params?: readonly unknown[]) {
+      assertOpen();
+      return poolSql.rows<T>(text, params).catch((error: unknown) => {
+        throw storeFailed('Could not read from PostgreSQL', error, database);
+      });
+    },
+    async run(text, params) {
+      assertOpen();
+      return poolSql.run(text, params).catch((error: unknown) => {
+        throw storeFailed('Could not write to PostgreSQL', error, database);
+      });
+    },
+  };
+  const context: PostgresContext = {
+    clock: options.clock,
+    log,
+    retention: { ...defaultRetention, ...options.retention },
+    owner: randomUUID(),
+    claimLeaseMs: options.claimLeaseMs ?? 15_000,
+    write(change) {
+      assertOpen();
+      return batch.run(change);
+    },
+    read,
+  };
+
+  return {
+    ...createInboxOperations(context),
+    ...createActionOperations(context),
+    ...createInvitationOperations(context),
+    ...createRetentionOperations(context),
+    singletons: {
+      run(name, work) {
+        assertOpen();
+        return singletons.run(name, work);
+      },
+      close: () => singletons.close(),
+    },
+
+    async checkWritable() {
+      assertOpen();
+      // A real commit: the probe goes through the same transaction as a delivery.
+      const now = options.clock.now();
+      await context.write((sql) =>
+        sql.run('INSERT INTO probe (id, at) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET at = EXCLUDED.at', [
+          now,
+        ]),
+      );
+    },
+
+    async close() {
+      if (closed) return;
+      // What is queued still commits; then nothing more is taken.
+      closed = true;
+      await batch.drain();
+      await singletons.close();
+      await pool.end();
+    },
+  };
+}
+
+function schemaOfUrl(url: string): string | undefined {
+  try {
+    const found = /search_path\s*=\s*"?([^",\s]+)/.exec(new URL(url).searchParams.get('options') ?? '');
+    return found?.[1];
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * The schema, as an ordered list of migrations: version n is applied once, after n - 1, in one
+ * transaction with its row in `schema_migrations`. A new version is appended here; a shipped one is
+ * never edited. Each record is its JSON in `record` (`json`, not `jsonb`: jsonb reorders keys, and a record
+ * must come back as it was written); the columns the queries filter or sort
+ * on are generated from it, so they cannot drift from what is returned. `seq` is arrival order.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+const text = (field: string) => `text GENERATED ALWAYS AS (record ->> '${field}') STORED`;
+const number = (field: string) =>
+  `double precision GENERATED ALWAYS AS ((record ->> '${field}')::double precision) STORED`;
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'records, dedupe tokens and tombstones',
+    sql: `
+CREATE TABLE inbox (
+  seq bigserial PRIMARY KEY,
+  record json NOT NULL,
+  id ${text('id')} NOT NULL,
+  tenant ${text('tenant')},
+  status ${text('status')},
+  opportunity_id ${text('opportunityId')},
+  received_at ${number('receivedAt')},
+  decision_id ${text('decisionId')}
+);
+CREATE UNIQUE INDEX inbox_by_id ON inbox (id);
+CREATE INDEX inbox_by_status ON inbox (status, tenant, seq);
+CREATE INDEX inbox_by_opportunity ON inbox (tenant, opportunity_id);
+CREATE INDEX inbox_by_received ON inbox (received_at);
+
+-- Database-wide: a Lever retry that lands on another instance meets the same row.
+CREATE TABLE dedupe (
+  tenant text NOT NULL,
+  token text NOT NULL,
+  at double precision NOT NULL,
+  inbox_id text NOT NULL,
+  PRIMARY KEY (tenant, token)
+);
+CREATE INDEX dedupe_by_at ON dedupe (at);
+
+CREATE TABLE decisions (
+  seq bigserial PRIMARY KEY,
+  record json NOT NULL,
+  id ${text('id')} NOT NULL,
+  tenant ${text('tenant')},
+  opportunity_id ${text('opportunityId')},
+  inbox_id ${text('inboxId')},
+  created_at ${number('createdAt')}
+);
+CREATE UNIQUE INDEX decisions_by_id ON decisions (id);
+CREATE INDEX decisions_by_opportunity ON decisions (tenant, opportunity_id);
+CREATE INDEX decisions_by_inbox ON decisions (inbox_id);
+CREATE INDEX decisions_by_created ON decisions (created_at);
+
+CREATE TABLE actions (
+  seq bigserial PRIMARY KEY,
+  record json NOT NULL,
+  id ${text('id')} NOT NULL,
+  tenant ${text('tenant')},
+  opportunity_id ${text('opportunityId')},
+  decision_id ${text('decisionId')},
+  idx ${number('index')},
+  status ${text('status')},
+  next_attempt_at ${number('nextAttemptAt')},
+  created_at ${number('createdAt')}
+);
+CREATE UNIQUE INDEX actions_by_id ON actions (id);
+CREATE INDEX actions_by_due ON actions (status, next_attempt_at, created_at, idx);
+CREATE INDEX actions_by_decision ON actions (decision_id, status);
+CREATE INDEX actions_by_opportunity ON actions (tenant, opportunity_id);
+
+CREATE TABLE invitations (
+  seq bigserial PRIMARY KEY,
+  record json NOT NULL,
+  id ${text('id')} NOT NULL,
+  tenant ${text('tenant')},
+  opportunity_id ${text('opportunityId')},
+  status ${text('status')}
+);
+CREATE UNIQUE INDEX invitations_by_id ON invitations (id);
+CREATE INDEX invitations_by_opportunity ON invitations (tenant, opportunity_id, status);
+
+CREATE TABLE tombstones (
+  tenant text NOT NULL,
+  opportunity_id text NOT NULL,
+  purged_at double precision NOT NULL,
+  PRIMARY KEY (tenant, opportunity_id)
+);
+
+CREATE TABLE probe (id integer PRIMARY KEY CHECK (id = 1), at double precision NOT NULL);
+`,
+  },
+  {
+    version: 2,
+    name: 'claims on opportunities, with leases',
+    sql: `
+-- An instance that is handed an opportunity's due actions holds it until the lease runs out: the
+-- others are not handed that opportunity's actions meanwhile. The key is the opportunity, or for an
+-- action without one, '#' and its decision.
+CREATE TABLE claims (
+  tenant text NOT NULL,
+  key text NOT NULL,
+  owner text NOT NULL,
+  until double precision NOT NULL,
+  PRIMARY KEY (tenant, key)
+);
+CREATE INDEX claims_by_owner ON claims (owner);
+`,
+  },
+];

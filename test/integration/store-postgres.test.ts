@@ -1,0 +1,223 @@
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { createPostgresStore, type PostgresStore } from '../../src/store/postgres/create-postgres-store.js';
+import { migrations } from '../../src/store/postgres/migrations.js';
+import type { Store } from '../../src/store/types.js';
+import { postgresRequired, schemaForDir, usePostgresDatabase } from '../support/postgres-test-database.js';
+import { describeStoreContract, type OnDisk, type StoreBackend } from './store-contract.js';
+import { actionsFor, clock, decisionFor, delivery, useStoreTestbed } from './store-testbed.js';
+
+const database = await usePostgresDatabase('store-postgres.test.ts');
+const tables = ['inbox', 'decisions', 'actions', 'invitations', 'dedupe', 'tombstones', 'probe'] as const;
+
+/** A connection of its own to the test's schema: what another process reads, only what is committed. */
+async function withSchema<T>(dir: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({
+    connectionString: database?.url,
+    options: `-c search_path=${schemaForDir(dir)}`,
+  });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+const records = async <T>(client: pg.Client, table: string): Promise<T[]> =>
+  (await client.query(`SELECT record FROM ${table} ORDER BY seq`)).rows.map((row) => row.record as T);
+
+const postgres: StoreBackend = {
+  name: 'postgres',
+  open: (dir) => createPostgresStore({ url: database?.url ?? '', schema: schemaForDir(dir), clock }),
+  acmeFile: () => {
+    throw new Error('the postgres store keeps no files');
+  },
+  readDisk: (dir) =>
+    withSchema(
+      dir,
+      async (client): Promise<OnDisk> => ({
+        inbox: await records(client, 'inbox'),
+        decisions: await records(client, 'decisions'),
+        actions: await records(client, 'actions'),
+        invitations: await records(client, 'invitations'),
+        dedupeTokens: (
+          await client.query('SELECT token FROM dedupe ORDER BY tenant COLLATE "C", token COLLATE "C"')
+        ).rows.map((row) => row.token as string),
+      }),
+    ),
+  // Every live row's version (xmin) and place (ctid): any insert, update or delete changes it.
+  writeMark: (dir) =>
+    withSchema(dir, async (client) => {
+      const marks: unknown[] = [];
+      for (const table of tables) {
+        const { rows } = await client.query(
+          `SELECT string_agg(xmin::text || '@' || ctid::text, ',' ORDER BY ctid) AS mark FROM ${table}`,
+        );
+        marks.push(rows[0]?.mark);
+      }
+      return marks;
+    }),
+  readAll: (dir) =>
+    withSchema(dir, async (client) => {
+      const texts: string[] = [];
+      for (const table of tables) {
+        const { rows } = await client.query(`SELECT t::text AS row FROM ${table} t`);
+        texts.push(...rows.map((row) => row.row as string));
+      }
+      return texts.join('\n');
+    }),
+};
+
+if (database === undefined) {
+  describe.skip(`postgres store (no PostgreSQL${postgresRequired ? '' : '; set STAGEGATE_TEST_POSTGRES=required to fail instead'})`, () => {
+    it('runs the store contract on PostgreSQL', () => {});
+  });
+} else {
+  describeStoreContract(postgres);
+
+  describe('postgres store: instances on one database', () => {
+    const bed = useStoreTestbed();
+
+    async function openStore(): Promise<Store> {
+      return bed.track(await postgres.open(bed.dir));
+    }
+
+    async function openPostgres(): Promise<PostgresStore> {
+      const store = await createPostgresStore({
+        url: database?.url ?? '',
+        schema: schemaForDir(bed.dir),
+        clock,
+      });
+      bed.track(store);
+      return store;
+    }
+
+    it('dedupes a token once across two instances, even when both get it at once', async () => {
+      const [a, b] = [await openStore(), await openStore()];
+      const firsts = await Promise.all([a.acceptDelivery(delivery()), b.acceptDelivery(delivery())]);
+      // A Lever retry landing on the other instance later is a duplicate too.
+      const retry = await b.acceptDelivery(delivery({ token: 'token-2' }));
+      const retried = await a.acceptDelivery(delivery({ token: 'token-2' }));
+
+      expect(firsts.map((accepted) => accepted.duplicate).sort()).toEqual([false, true]);
+      expect(firsts[0]?.item).toEqual(firsts[1]?.item);
+      expect(retried).toEqual({ duplicate: true, item: retry.item });
+      expect((await postgres.readDisk(bed.dir)).inbox).toHaveLength(2);
+      expect(await a.pendingInbox()).toEqual(await b.pendingInbox());
+    });
+
+    it('completes an inbox item once when two instances complete it at once', async () => {
+      const [a, b] = [await openStore(), await openStore()];
+      const { item } = await a.acceptDelivery(delivery());
+      const decision = decisionFor(item);
+      const [first, second] = await Promise.allSettled([
+        a.completeInbox(item.id, { decision, actions: [] }),
+        b.completeInbox(item.id, { skipped: 'the other instance' }),
+      ]);
+
+      expect([first.status, second.status]).toEqual(['fulfilled', 'fulfilled']);
+      const done = await b.getInboxItem(item.id);
+      expect(first).toMatchObject({ value: done });
+      expect(second).toMatchObject({ value: done });
+      expect((await postgres.readDisk(bed.dir)).decisions.length).toBe(done?.status === 'done' ? 1 : 0);
+    });
+
+    it('runs a singleton on one instance at a time, and moves it when that instance dies', async () => {
+      const [a, b] = [await openPostgres(), await openPostgres()];
+      const ran: string[] = [];
+      const job = (who: string) => async () => {
+        ran.push(who);
+      };
+
+      expect(await a.singletons.run('poller', job('a'))).toBe(true);
+      expect(await b.singletons.run('poller', job('b'))).toBe(false);
+      expect(await a.singletons.run('poller', job('a'))).toBe(true);
+      // Another job has a lease of its own.
+      expect(await b.singletons.run('retention', job('b-retention'))).toBe(true);
+
+      // The leader's connection dies (a crash, a network cut): PostgreSQL releases its lock.
+      await withSchema(bed.dir, (client) =>
+        client.query(
+          `SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN pg_stat_activity s ON s.pid = l.pid
+           WHERE l.locktype = 'advisory' AND s.datname = current_database()
+             AND l.objid = hashtext($1)::oid`,
+          [`${schemaForDir(bed.dir)}:poller`],
+        ),
+      );
+      expect(await b.singletons.run('poller', job('b'))).toBe(true);
+      expect(await a.singletons.run('poller', job('a'))).toBe(false);
+      expect(ran).toEqual(['a', 'a', 'b-retention', 'b']);
+
+      // A leader that closes hands the job on.
+      await b.close();
+      expect(await a.singletons.run('poller', job('a'))).toBe(true);
+    });
+
+    it('hands the due actions of an opportunity to one instance at a time, until its claim runs out', async () => {
+      const [a, b] = [await openPostgres(), await openPostgres()];
+      // Which actions, in id order (the order they are due in is the contract's to check).
+      const ids = async (store: Store) =>
+        (await store.dueActions(clock.now(), 10)).map((action) => action.id).sort();
+      for (const [token, opportunityId] of [
+        ['t-1', 'opp-1'],
+        ['t-2', 'opp-2'],
+      ] as const) {
+        const { item } = await a.acceptDelivery(delivery({ token, opportunityId }));
+        const decision = decisionFor(item, `dec-${opportunityId}`);
+        await a.completeInbox(item.id, { decision, actions: actionsFor(decision, 2) });
+      }
+      const all = ['dec-opp-1:0', 'dec-opp-1:1', 'dec-opp-2:0', 'dec-opp-2:1'];
+
+      // Asked at once: each action goes to one of them, and an opportunity's actions stay together.
+      const [fromA, fromB] = await Promise.all([ids(a), ids(b)]);
+      expect([...fromA, ...fromB].sort()).toEqual(all);
+      for (const opportunity of ['dec-opp-1', 'dec-opp-2']) {
+        const holders = [fromA, fromB].filter((list) => list.some((id) => id.startsWith(opportunity)));
+        expect(holders).toHaveLength(1);
+      }
+      const [holder, other] = fromA.length > 0 ? [a, b] : [b, a];
+      const held = fromA.length > 0 ? fromA : fromB;
+      expect(await ids(holder)).toEqual(held);
+      expect(await ids(other)).toEqual(all.filter((id) => !held.includes(id)));
+
+      // The holder renews its claims while it lives; once it stops, they run out and move.
+      clock.advance(14_000);
+      expect(await ids(holder)).toEqual(held);
+      clock.advance(14_000);
+      expect(await ids(other)).toEqual(all.filter((id) => !held.includes(id)));
+      clock.advance(16_000);
+      expect(await ids(other)).toEqual(all);
+      expect(await ids(holder)).toEqual([]);
+    });
+
+    it('migrates once when instances start together, and records the version', async () => {
+      await Promise.all([openStore(), openStore(), openStore()]);
+      const versions = await withSchema(bed.dir, async (client) =>
+        (await client.query('SELECT version FROM schema_migrations ORDER BY version')).rows.map(
+          (row) => row.version as number,
+        ),
+      );
+      expect(versions).toEqual(migrations.map((migration) => migration.version));
+    });
+
+    it('refuses a database of a newer schema, and one it cannot reach, without the password', async () => {
+      await (await openStore()).close();
+      await withSchema(bed.dir, (client) =>
+        client.query("INSERT INTO schema_migrations (version, name) VALUES (999, 'from the future')"),
+      );
+      const newer = await postgres.open(bed.dir).then(bed.track, (error: unknown) => error);
+      expect(newer).toMatchObject({ code: 'STORE_FAILED', details: { version: 999 } });
+
+      const unreachable = await createPostgresStore({
+        url: 'postgres://stagegate:s3cret-pw@127.0.0.1:1/nowhere',
+        clock,
+      }).then(bed.track, (error: unknown) => error);
+      expect(unreachable).toMatchObject({
+        code: 'STORE_FAILED',
+        details: { database: 'postgres://stagegate@127.0.0.1:1/nowhere' },
+      });
+      expect((unreachable as Error).message).not.toContain('s3cret-pw');
+    });
+  });
+}

@@ -109,12 +109,12 @@ function describeAction(io: CliIo, entry: Extract<TimelineEntry, { kind: 'action
         'red',
         `failed${entry.failureClass === undefined ? '' : ` (${entry.failureClass})`}`,
       );
-      // A send in doubt is sent again only once someone checked the vendor does not have it.
-      const next =
-        entry.failureClass === 'in-doubt'
-          ? `stagegate actions retry ${entry.id} --not-at-vendor (or --at-vendor <id>, after checking at the vendor)`
-          : `stagegate actions retry ${entry.id}`;
-      return `${failed}${error}  → ${next}`;
+      // A send in doubt is sent again only once someone checked the vendor does not have it; a
+      // final failure is not retried as it is (the cause is to be fixed first).
+      if (entry.failureClass === 'in-doubt')
+        return `${failed}${error}  → check at the vendor, then stagegate actions retry ${entry.id} --not-at-vendor (or --at-vendor <id>)`;
+      if (entry.failureClass === 'final') return `${failed}${error}`;
+      return `${failed}${error}  → stagegate actions retry ${entry.id}`;
     }
   }
 }

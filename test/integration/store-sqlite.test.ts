@@ -103,10 +103,8 @@ describe('sqlite store: transactions and the schema', () => {
       expect(check.pragma('user_version', { simple: true })).toBe(2);
       // The lookup by e-mail reads the index, not every decision.
       const plan = check
-        .prepare(
-          "EXPLAIN QUERY PLAN SELECT opportunity_id FROM decisions WHERE tenant = 'acme' AND email = 'x'",
-        )
-        .all() as { detail: string }[];
+        .prepare('EXPLAIN QUERY PLAN SELECT opportunity_id FROM decisions WHERE tenant = ? AND email = ?')
+        .all('acme', email) as { detail: string }[];
       expect(plan.map((row) => row.detail).join('\n')).toContain('decisions_by_email');
     } finally {
       check.close();

@@ -10,9 +10,9 @@ export const schemaVersion = 2;
 // the row) removes it from the index too.
 const emailColumns = `
 ALTER TABLE decisions ADD COLUMN email TEXT GENERATED ALWAYS AS (${normalizedEmailSql("record ->> '$.email'")}) VIRTUAL;
-CREATE INDEX decisions_by_email ON decisions (tenant, email) WHERE email IS NOT NULL;
+CREATE INDEX decisions_by_email ON decisions (tenant, email, opportunity_id);
 ALTER TABLE invitations ADD COLUMN email TEXT GENERATED ALWAYS AS (${normalizedEmailSql("record ->> '$.candidate.email'")}) VIRTUAL;
-CREATE INDEX invitations_by_email ON invitations (tenant, email) WHERE email IS NOT NULL;
+CREATE INDEX invitations_by_email ON invitations (tenant, email, opportunity_id);
 `;
 
 // Every record is its JSON in `record`; the columns a query filters or sorts on are generated from

@@ -5,12 +5,14 @@ import { benchDecide } from './decide.bench.js';
 import { benchExecutor } from './executor.bench.js';
 import { benchIntake } from './intake.bench.js';
 import { benchStore } from './store.bench.js';
+import { benchTimeline } from './timeline.bench.js';
 
 /** `npm run bench`: every benchmark in one run, printed as a markdown table with the machine it ran on. */
 const suites: [string, () => Promise<BenchResult[]>][] = [
   ['config', benchConfig],
   ['decide', benchDecide],
   ['store', benchStore],
+  ['timeline', benchTimeline],
   ['intake', benchIntake],
   ['executor', benchExecutor],
 ];

@@ -8,6 +8,7 @@ import { createSecretSources } from './config/read-secret-file.js';
 import { createTenantRegistry } from './config/tenant-registry.js';
 import { watchConfig } from './config/watch-config.js';
 import { createBackfill } from './decide/create-backfill.js';
+import { createLiveExplain } from './decide/create-live-explain.js';
 import { allowedClockSkewMs } from './intake/authenticate-delivery.js';
 import { createApp } from './intake/create-app.js';
 import { createMetrics } from './intake/create-metrics.js';
@@ -121,6 +122,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           store,
           clock,
           accepted: pipeline.accepted,
+        }),
+        explain: createLiveExplain({
+          tenant: (id) => registry.get(id)?.snapshot ?? undefined,
+          lever: pipeline.lever,
+          store,
+          clock,
         }),
         replay: { worker: pipeline.worker, clock },
         degraded: pipeline.degraded,

@@ -2,6 +2,7 @@ import express, { type Router } from 'express';
 import type { Logger } from 'pino';
 import type { TenantRegistry } from '../config/tenant-registry.js';
 import type { Backfill } from '../decide/create-backfill.js';
+import type { LiveExplain } from '../decide/create-live-explain.js';
 import type { Executor } from '../execute/create-executor.js';
 import { StagegateError } from '../kernel/errors.js';
 import type { DegradedTenants } from '../lever/create-degraded-tenants.js';
@@ -10,6 +11,7 @@ import { addActionRoutes } from './action-routes.js';
 import { answerAdminError } from './answer-admin-error.js';
 import { authenticateAdmin } from './authenticate-admin.js';
 import { addBackfillRoutes } from './backfill-routes.js';
+import { addCandidateRoutes } from './candidate-routes.js';
 import { addDecisionRoutes } from './decision-routes.js';
 import { addInboxRoutes, type InboxReplay } from './inbox-routes.js';
 import { addSandboxRoutes, type CompleteSandbox } from './sandbox-routes.js';
@@ -25,6 +27,8 @@ export interface AdminRouterOptions {
   completeSandbox?: CompleteSandbox;
   /** Queues the candidates already in a tenant's trigger stages (POST /backfill); absent: 404. */
   backfill?: Backfill;
+  /** What the rules would do now for a candidate, read from Lever (POST /tenants/:t/explain); absent: 404. */
+  explain?: LiveExplain;
   /** Replays skipped deliveries (POST /inbox/.../replay); absent: those routes 404. */
   replay?: InboxReplay;
   /** Tenants whose Lever key Lever refuses now, for GET /status. */
@@ -48,6 +52,7 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
   router.use(authenticateAdmin(options.token));
   addActionRoutes(router, options);
   addDecisionRoutes(router, options);
+  addCandidateRoutes(router, options);
   addStatusRoutes(router, options);
   addInboxRoutes(router, options);
   addSandboxRoutes(router, { completeSandbox: options.completeSandbox });

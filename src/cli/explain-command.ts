@@ -3,6 +3,11 @@ import { formatDiagnostic } from '../config/diagnostic.js';
 import { loadTenant } from '../config/load-tenant.js';
 import { readYaml } from '../config/read-yaml.js';
 import type { TenantSnapshot } from '../config/types.js';
+import {
+  isLiveExplainEvent,
+  type LiveExplanation,
+  liveExplainEvents,
+} from '../decide/create-live-explain.js';
 import { decide } from '../decide/decide.js';
 import { formatTrace } from '../decide/format-trace.js';
 import type { Decision } from '../decide/types.js';
@@ -28,13 +33,15 @@ export async function explainCommand(
     event?: string;
     facts?: string;
     decision?: string;
+    opportunity?: string;
     url?: string;
     json?: boolean;
   },
 ): Promise<number> {
+  if (options.opportunity !== undefined) return explainLive(io, options.opportunity, options);
   if (options.decision !== undefined) return replayDecision(io, options.decision, options);
   if (options.tenant === undefined || options.event === undefined) {
-    io.stderr.write('give --tenant ID --event FILE, or --decision ID\n');
+    io.stderr.write('give --tenant ID --event FILE, --tenant ID --opportunity ID, or --decision ID\n');
     return exitCodes.invalid;
   }
   return explainEvent(io, { ...options, tenant: options.tenant, event: options.event });
@@ -105,6 +112,54 @@ function loadLocalTenant(io: CliIo, tenant: string): TenantSnapshot | undefined 
   for (const d of load.diagnostics.filter((x) => x.severity === 'error'))
     io.stderr.write(`${formatDiagnostic(d)}\n`);
   return load.snapshot ?? undefined;
+}
+
+/**
+ * `stagegate explain --tenant ID --opportunity ID [--event TYPE]`: the running service reads the
+ * candidate from Lever (it holds the tenant's key) and answers what its rules would do now, for a
+ * move into the candidate's current stage or the event named. The service writes nothing.
+ */
+async function explainLive(
+  io: CliIo,
+  opportunityId: string,
+  options: { tenant?: string; event?: string; facts?: string; url?: string; json?: boolean },
+): Promise<number> {
+  if (options.tenant === undefined) {
+    io.stderr.write('--opportunity goes with --tenant ID\n');
+    return exitCodes.invalid;
+  }
+  if (options.facts !== undefined) {
+    io.stderr.write('--facts does not go with --opportunity: the facts come from Lever\n');
+    return exitCodes.invalid;
+  }
+  if (options.event !== undefined && !isLiveExplainEvent(options.event)) {
+    io.stderr.write(
+      `unknown event type '${options.event}': with --opportunity, --event is one of ${liveExplainEvents.join(', ')}\n`,
+    );
+    return exitCodes.invalid;
+  }
+  const answer = await callAdmin<LiveExplanation>(
+    io,
+    options,
+    'POST',
+    `/tenants/${encodeURIComponent(options.tenant)}/explain`,
+    { opportunityId, ...(options.event === undefined ? {} : { event: options.event }) },
+  );
+  if (!answer.ok) return answer.code;
+  const explanation = answer.body;
+  if (options.json) {
+    io.stdout.write(`${JSON.stringify(explanation, null, 2)}\n`);
+    return exitCodes.ok;
+  }
+  io.stdout.write(
+    `${paint(io, 'bold', 'live')}: opportunity ${explanation.opportunityId} of tenant ${explanation.tenant} as Lever has it now, for ${explanation.event}; nothing was written, no action ran\n\n`,
+  );
+  if ('skip' in explanation) {
+    io.stdout.write(`the event would be skipped, no rule would run: ${explanation.skip}\n`);
+  } else {
+    io.stdout.write(formatDecision(io, explanation.decision));
+  }
+  return exitCodes.ok;
 }
 
 /**

@@ -53,12 +53,24 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 
   program
     .command('explain')
-    .description('print one decision (actions and the trace of every rule) without calling anyone')
+    .description(
+      'print one decision (actions and the trace of every rule): from files, without calling anyone, or with --opportunity live from the running service',
+    )
     .option('--tenant <id>', 'the tenant')
-    .option('--event <file>', 'an event: friendly form (as in a test case) or a raw Lever webhook body')
+    .option(
+      '--event <file|type>',
+      'an event file: friendly form (as in a test case) or a raw Lever webhook body; with --opportunity, an event type',
+    )
     .option('--facts <file>', 'facts to set over the computed ones')
     .option('--decision <id>', 'a decision the service recorded, replayed against the tenant files here')
-    .option('--url <url>', 'the service, for --decision (default: STAGEGATE_URL or http://127.0.0.1:8080)')
+    .option(
+      '--opportunity <id>',
+      'ask the running service: read the candidate from Lever now and show what the rules would do (nothing is written)',
+    )
+    .option(
+      '--url <url>',
+      'the service, for --decision and --opportunity (default: STAGEGATE_URL or http://127.0.0.1:8080)',
+    )
     .option('--json', 'print the decision as JSON')
     .action(
       async (options: {
@@ -66,6 +78,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         event?: string;
         facts?: string;
         decision?: string;
+        opportunity?: string;
         url?: string;
         json?: boolean;
       }) => {

@@ -148,6 +148,8 @@ export function createInboxWorker(options: InboxWorkerOptions): InboxWorker {
         inboxId: item.id,
         createdAt: now,
         decision,
+        // Indexed for the candidate timeline's lookup by e-mail; removed by a purge.
+        ...(facts.candidate.email === null ? {} : { email: facts.candidate.email }),
       },
       actions,
     });

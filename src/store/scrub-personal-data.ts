@@ -1,4 +1,4 @@
-import type { ActionRecord, InvitationRecord } from './types.js';
+import type { ActionRecord, DecisionRecord, InvitationRecord } from './types.js';
 
 /**
  * What purgeCandidate leaves of a record, for every backend. Payloads the store does not interpret
@@ -23,4 +23,10 @@ export function scrubFinishedAction(action: ActionRecord): void {
 export function scrubInvitation(invitation: InvitationRecord): void {
   delete invitation.candidate;
   delete invitation.reportUrl;
+}
+
+/** The whole decision (its facts quote the candidate) and the e-mail it is indexed by. */
+export function scrubDecision(decision: DecisionRecord): void {
+  decision.decision = { ...purgedMarker };
+  delete decision.email;
 }

@@ -47,6 +47,11 @@ export interface DecisionRecord {
   inboxId: string | null;
   createdAt: number;
   decision: unknown;
+  /**
+   * The candidate's e-mail as Lever gave it when this was decided. Personal data: removed by
+   * purgeCandidate. Indexed, normalised (src/store/normalize-email.ts), for findOpportunitiesByEmail.
+   */
+  email?: string;
 }
 
 export type ActionStatus = 'pending' | 'running' | 'done' | 'failed';
@@ -89,6 +94,14 @@ export interface InvitationRecord {
   reportUrl?: string;
   createdAt: number;
   updatedAt: number;
+}
+
+/** Everything stored about one opportunity of a tenant, each kind in arrival order. */
+export interface CandidateRecords {
+  inbox: InboxItem[];
+  decisions: DecisionRecord[];
+  actions: ActionRecord[];
+  invitations: InvitationRecord[];
 }
 
 /** Left behind by purgeCandidate: the proof that a candidate's personal data was removed. */
@@ -185,6 +198,19 @@ export interface Store {
   /** Removes the candidate's personal data from every record of the opportunity and leaves a tombstone. */
   purgeCandidate(tenant: string, opportunityId: string, now: number): Promise<Tombstone>;
   getTombstone(tenant: string, opportunityId: string): Promise<Tombstone | undefined>;
+
+  /**
+   * The opportunity's inbox items, decisions, actions and invitations (those whose `opportunityId`
+   * is it), for the candidate timeline; undefined when none is stored or the opportunity has a
+   * tombstone: a purged candidate is not found.
+   */
+  findCandidate(tenant: string, opportunityId: string): Promise<CandidateRecords | undefined>;
+  /**
+   * The ids of the tenant's opportunities whose decisions (`email`) or invitations
+   * (`candidate.email`) carry this e-mail, both sides normalised by normalizeEmail; sorted, each
+   * once, none with a tombstone. An empty or blank e-mail matches nothing.
+   */
+  findOpportunitiesByEmail(tenant: string, email: string): Promise<string[]>;
 
   /** Retention: drops finished records past their age; pending things are never pruned. */
   prune(now: number): Promise<PruneReport>;

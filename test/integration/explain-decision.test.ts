@@ -66,9 +66,11 @@ describe('stagegate explain --decision', () => {
     }
   });
 
-  it('needs --tenant and --event, or --decision', async () => {
+  it('needs --tenant and --event, --tenant and --opportunity, or --decision', async () => {
     const io = captureIo({ cwd: root });
     expect(await runCli(['explain'], io)).toBe(2);
-    expect(io.err()).toContain('give --tenant ID --event FILE, or --decision ID');
+    expect(io.err()).toContain(
+      'give --tenant ID --event FILE, --tenant ID --opportunity ID, or --decision ID',
+    );
   });
 });

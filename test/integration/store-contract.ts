@@ -607,6 +607,112 @@ export function describeStoreContract(backend: StoreBackend): void {
       });
     });
 
+    describe('candidate lookups (the timeline)', () => {
+      function invitation(overrides: Partial<InvitationRecord> = {}): InvitationRecord {
+        return {
+          id: 'inv-1',
+          tenant: 'acme',
+          opportunityId: 'opp-1',
+          test: 'Backend - Python',
+          providerTestId: 't-101',
+          status: 'sent',
+          candidate: { name: 'Ada Lovelace', email },
+          createdAt: clock.now(),
+          updatedAt: clock.now(),
+          ...overrides,
+        };
+      }
+
+      it("finds an opportunity's records of every kind, and only its own", async () => {
+        const store = await openStore();
+        const { item } = await store.acceptDelivery(delivery());
+        const decision = decisionFor(item);
+        await store.completeInbox(item.id, { decision, actions: actionsFor(decision, 2) });
+        const skipped = await store.acceptDelivery(delivery({ token: 'token-2' }));
+        await store.completeInbox(skipped.item.id, { skipped: 'not a trigger stage' });
+        await store.putInvitation(invitation());
+        const other = await store.acceptDelivery(delivery({ token: 'other', opportunityId: 'opp-2' }));
+        await store.acceptDelivery(delivery({ token: 'elsewhere', tenant: 'globex' }));
+
+        const found = await store.findCandidate('acme', 'opp-1');
+
+        expect(found?.inbox.map((record) => record.id)).toEqual([item.id, skipped.item.id]);
+        expect(found?.decisions.map((record) => record.id)).toEqual([decision.id]);
+        expect(found?.actions.map((record) => record.id)).toEqual([`${decision.id}:0`, `${decision.id}:1`]);
+        expect(found?.invitations.map((record) => record.id)).toEqual(['inv-1']);
+        expect((await store.findCandidate('acme', 'opp-2'))?.inbox).toEqual([other.item]);
+        expect(await store.findCandidate('acme', 'opp-unknown')).toBeUndefined();
+        expect(await store.findCandidate('nobody', 'opp-1')).toBeUndefined();
+      });
+
+      it('finds opportunities by e-mail, trimmed and in any case, from decisions and invitations', async () => {
+        const store = await openStore();
+        const { item } = await store.acceptDelivery(delivery());
+        await store.completeInbox(item.id, {
+          decision: { ...decisionFor(item), email: '  Ada.Lovelace@Example.COM ' },
+          actions: [],
+        });
+        // Another opportunity of the same person, known only by an invitation; and another tenant's.
+        await store.putInvitation(invitation({ id: 'inv-2', opportunityId: 'opp-2' }));
+        await store.putInvitation(invitation({ id: 'inv-3', tenant: 'globex', opportunityId: 'opp-9' }));
+        await store.putInvitation(invitation({ id: 'inv-4', opportunityId: 'opp-1' }));
+
+        expect(await store.findOpportunitiesByEmail('acme', email)).toEqual(['opp-1', 'opp-2']);
+        expect(await store.findOpportunitiesByEmail('acme', '\tADA.LOVELACE@example.com\n')).toEqual([
+          'opp-1',
+          'opp-2',
+        ]);
+        expect(await store.findOpportunitiesByEmail('globex', email)).toEqual(['opp-9']);
+        expect(await store.findOpportunitiesByEmail('acme', 'ada@example.com')).toEqual([]);
+        expect(await store.findOpportunitiesByEmail('acme', '   ')).toEqual([]);
+
+        await store.close();
+        const reopened = await openStore();
+        expect(await reopened.findOpportunitiesByEmail('acme', 'ADA.lovelace@example.com')).toEqual([
+          'opp-1',
+          'opp-2',
+        ]);
+      });
+
+      it('finds a purged candidate by neither its opportunity id nor its e-mail', async () => {
+        const store = await openStore();
+        const { item } = await store.acceptDelivery(delivery());
+        const decision = { ...decisionFor(item), email };
+        await store.completeInbox(item.id, { decision, actions: actionsFor(decision, 1) });
+        await store.putInvitation(invitation());
+        await store.putInvitation(invitation({ id: 'inv-2', opportunityId: 'opp-2' }));
+        expect(await store.findOpportunitiesByEmail('acme', email)).toEqual(['opp-1', 'opp-2']);
+
+        await store.purgeCandidate('acme', 'opp-1', clock.now());
+        // A vendor's late report about the purged candidate is scrubbed, so it indexes nothing either.
+        await store.updateInvitation('inv-1', { candidate: { email }, status: 'completed' });
+
+        expect(await store.findCandidate('acme', 'opp-1')).toBeUndefined();
+        expect(await store.findOpportunitiesByEmail('acme', email)).toEqual(['opp-2']);
+        expect((await store.getDecision(decision.id))?.email).toBeUndefined();
+        expect(await store.findCandidate('acme', 'opp-2')).toBeDefined();
+        await store.close();
+        const reopened = await openStore();
+        expect(await reopened.findCandidate('acme', 'opp-1')).toBeUndefined();
+        expect(await reopened.findOpportunitiesByEmail('acme', email)).toEqual(['opp-2']);
+      });
+
+      it('forgets what retention prunes: a pruned decision no longer finds its e-mail', async () => {
+        const store = await openStore();
+        const { item } = await store.acceptDelivery(delivery());
+        await store.completeInbox(item.id, { decision: { ...decisionFor(item), email }, actions: [] });
+        expect(await store.findOpportunitiesByEmail('acme', email)).toEqual(['opp-1']);
+        clock.advance(31 * day);
+
+        const report = await store.prune(clock.now());
+
+        expect(report.decisions).toEqual([`dec-${item.id}`]);
+        expect(report.inbox).toEqual([item.id]);
+        expect(await store.findOpportunitiesByEmail('acme', email)).toEqual([]);
+        expect(await store.findCandidate('acme', 'opp-1')).toBeUndefined();
+      });
+    });
+
     describe('durability and the directory', () => {
       it('commits 100 concurrent deliveries, each resolved once on disk, in arrival order', async () => {
         const store = await openStore();

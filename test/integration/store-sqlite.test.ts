@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createSqliteStore, sqliteFileName } from '../../src/store/sqlite/create-sqlite-store.js';
 import type { Store } from '../../src/store/types.js';
 import { describeStoreContract, type OnDisk, type StoreBackend } from './store-contract.js';
-import { actionsFor, clock, decisionFor, delivery, useStoreTestbed } from './store-testbed.js';
+import { actionsFor, clock, decisionFor, delivery, email, useStoreTestbed } from './store-testbed.js';
 
 /** What another connection reads from the file: only what is committed. */
 function readCommitted(dir: string): OnDisk {
@@ -78,5 +78,48 @@ describe('sqlite store: transactions and the schema', () => {
     const error = await createSqliteStore({ dir: bed.dir, clock }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'STORE_FAILED', details: { file } });
     expect((error as Error).message).toContain('not a stagegate store');
+  });
+
+  it('brings a version 1 store to version 2: its e-mails indexed, its records untouched', async () => {
+    const store = await openStore();
+    const { item } = await store.acceptDelivery(delivery());
+    await store.completeInbox(item.id, { decision: { ...decisionFor(item), email }, actions: [] });
+    await store.close();
+    // Version 1 as it was: no e-mail columns.
+    const file = join(bed.dir, sqliteFileName);
+    const old = new Database(file);
+    old.exec(`DROP INDEX decisions_by_email; ALTER TABLE decisions DROP COLUMN email;
+      DROP INDEX invitations_by_email; ALTER TABLE invitations DROP COLUMN email;`);
+    old.pragma('user_version = 1');
+    old.close();
+
+    const reopened = await openStore();
+
+    expect(await reopened.findOpportunitiesByEmail('acme', email.toUpperCase())).toEqual(['opp-1']);
+    expect((await reopened.getDecision(`dec-${item.id}`))?.email).toBe(email);
+    await reopened.close();
+    const check = new Database(file, { readonly: true });
+    try {
+      expect(check.pragma('user_version', { simple: true })).toBe(2);
+      // The lookup by e-mail reads the index, not every decision.
+      const plan = check
+        .prepare('EXPLAIN QUERY PLAN SELECT opportunity_id FROM decisions WHERE tenant = ? AND email = ?')
+        .all('acme', email) as { detail: string }[];
+      expect(plan.map((row) => row.detail).join('\n')).toContain('decisions_by_email');
+    } finally {
+      check.close();
+    }
+  });
+
+  it('refuses a store of a later schema version than it knows', async () => {
+    const store = await openStore();
+    await store.close();
+    const file = join(bed.dir, sqliteFileName);
+    const later = new Database(file);
+    later.pragma('user_version = 3');
+    later.close();
+    const error = await createSqliteStore({ dir: bed.dir, clock }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'STORE_FAILED' });
+    expect((error as Error).message).toContain('schema version is 3, expected 2');
   });
 });

@@ -3,6 +3,7 @@ import type { CliIo } from '../io.js';
 import { actionStatuses, listActionsCommand, retryActionsCommand } from './actions-command.js';
 import { backfillCommand } from './backfill-command.js';
 import { defaultServiceUrl } from './call-admin.js';
+import { candidateCommand } from './candidate-command.js';
 import { showDecisionCommand } from './decisions-command.js';
 import { inboxStatuses, listInboxCommand, replayInboxCommand } from './inbox-command.js';
 import { completeSandboxCommand } from './sandbox-command.js';
@@ -89,6 +90,19 @@ export function registerAdminCommands(program: Command, io: CliIo, setCode: (cod
     .option(...urlOption)
     .action(async (id: string, options: Parameters<typeof showDecisionCommand>[2]) => {
       setCode(await showDecisionCommand(io, id, options));
+    });
+
+  program
+    .command('candidate')
+    .description(
+      'what the running service did for a candidate and why: deliveries, decisions, actions and invitations, in time order',
+    )
+    .argument('<who>', "the candidate's opportunity id, or e-mail (any case)")
+    .requiredOption('--tenant <id>', 'the tenant')
+    .option('--json', 'print the timeline as JSON')
+    .option(...urlOption)
+    .action(async (who: string, options: Parameters<typeof candidateCommand>[2]) => {
+      setCode(await candidateCommand(io, who, options));
     });
 
   program

@@ -1,4 +1,4 @@
-import { purgedMarker, scrubFinishedAction, scrubInvitation } from '../scrub-personal-data.js';
+import { purgedMarker, scrubDecision, scrubFinishedAction, scrubInvitation } from '../scrub-personal-data.js';
 import type { Tombstone } from '../types.js';
 import type { PartitionData } from './partition.js';
 
@@ -21,7 +21,7 @@ export function purgePartition(data: PartitionData, opportunityId: string, now: 
   for (const record of data.decisions) {
     const fromPurgedItem = record.inboxId !== null && purgedInbox.has(record.inboxId);
     if (record.opportunityId !== opportunityId && !fromPurgedItem) continue;
-    record.decision = { ...purgedMarker };
+    scrubDecision(record);
     purgedDecisions.add(record.id);
   }
   for (const action of data.actions) {

@@ -1,5 +1,5 @@
 import { checkTenant } from '../check-tenant.js';
-import { purgedMarker, scrubFinishedAction, scrubInvitation } from '../scrub-personal-data.js';
+import { purgedMarker, scrubDecision, scrubFinishedAction, scrubInvitation } from '../scrub-personal-data.js';
 import type {
   ActionRecord,
   DecisionRecord,
@@ -58,7 +58,7 @@ export function createRetentionOperations(context: SqliteContext): RetentionOper
           `SELECT record FROM decisions WHERE id IN (${purgedDecisions})`,
           params,
         )) {
-          decision.decision = { ...purgedMarker };
+          scrubDecision(decision);
           replaceRecord(context, 'decisions', decision);
         }
         for (const action of selectRecords<ActionRecord>(

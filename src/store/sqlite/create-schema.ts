@@ -1,8 +1,19 @@
 import type Database from 'better-sqlite3';
+import { normalizedEmailSql } from '../normalize-email.js';
 
 /** `PRAGMA application_id` of a stagegate store ('SGTE'): a SQLite file of another program is refused. */
 export const applicationId = 0x53475445;
-export const schemaVersion = 1;
+export const schemaVersion = 2;
+
+// Schema version 2: the candidate's e-mail, normalised, for the timeline's lookup by e-mail. A
+// column generated from the record, so a purge (which removes the e-mail) or a prune (which removes
+// the row) removes it from the index too.
+const emailColumns = `
+ALTER TABLE decisions ADD COLUMN email TEXT GENERATED ALWAYS AS (${normalizedEmailSql("record ->> '$.email'")}) VIRTUAL;
+CREATE INDEX decisions_by_email ON decisions (tenant, email, opportunity_id);
+ALTER TABLE invitations ADD COLUMN email TEXT GENERATED ALWAYS AS (${normalizedEmailSql("record ->> '$.candidate.email'")}) VIRTUAL;
+CREATE INDEX invitations_by_email ON invitations (tenant, email, opportunity_id);
+`;
 
 // Every record is its JSON in `record`; the columns a query filters or sorts on are generated from
 // it, so they cannot drift from what is returned. `seq` is arrival order.
@@ -73,6 +84,7 @@ CREATE TABLE invitations (
 CREATE UNIQUE INDEX invitations_by_id ON invitations (id);
 CREATE INDEX invitations_by_opportunity ON invitations (tenant, opportunity_id, status);
 
+${emailColumns}
 CREATE TABLE tombstones (
   tenant TEXT NOT NULL,
   opportunity_id TEXT NOT NULL,
@@ -82,6 +94,15 @@ CREATE TABLE tombstones (
 
 CREATE TABLE probe (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL);
 `;
+
+/** Brings a version 1 store to this version, in one transaction; its records are not rewritten. */
+export function migrateSchema(db: Database.Database, from: number): void {
+  if (from !== 1) return;
+  db.transaction(() => {
+    db.exec(emailColumns);
+    db.pragma(`user_version = ${schemaVersion}`);
+  }).immediate();
+}
 
 /** Creates the tables of an empty database, in one transaction. */
 export function createSchema(db: Database.Database): void {

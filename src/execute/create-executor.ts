@@ -6,6 +6,7 @@ import type { Clock } from '../kernel/clock.js';
 import { StagegateError, toStagegateError } from '../kernel/errors.js';
 import { classifyFailure } from '../kernel/failure-class.js';
 import type { LeverClient } from '../lever/create-lever-client.js';
+import { credentialRefusal } from '../lever/credential-refusal.js';
 import type { AssessmentProvider } from '../providers/types.js';
 import type { ActionRecord, Store } from '../store/types.js';
 import { reportFailure } from './report-failure.js';
@@ -15,6 +16,9 @@ import { runAction } from './run-action.js';
 import type { ActionContext } from './types.js';
 
 export type ActionOutcome = 'done' | 'retry' | 'failed';
+
+/** How long an action waits while Lever refuses its tenant's key, between tries (±20 %). */
+const degradedWaitMs = 5 * 60_000;
 
 export interface Executor {
   /**
@@ -123,6 +127,25 @@ export function createExecutor(options: ExecutorOptions): Executor {
       return true;
     } catch (error) {
       const failure = toStagegateError(error);
+      // Lever refused the tenant's key (revoked or rotated): the tenant is degraded, not this
+      // action wrong. It waits, without spending an attempt, until the key works again; it is
+      // never dead-lettered nor shown on the candidate for it (that would need the key too).
+      const refusal = credentialRefusal(failure);
+      if (refusal !== undefined) {
+        const waitMs = Math.round(degradedWaitMs * (0.8 + 0.4 * random()));
+        actionLog.warn(
+          { err: failure, attempts, degraded: true, retryInMs: waitMs },
+          'action waits: Lever refuses the tenant key',
+        );
+        await finish(record, 'retry', {
+          status: 'pending',
+          attempts: record.attempts,
+          nextAttemptAt: clock.now() + waitMs,
+          lastError: refusal,
+          failureClass: 'retry-safe',
+        });
+        return false;
+      }
       const failureClass = classifyFailure(failure, { idempotent: false });
       const delay = failureClass === 'retry-safe' ? nextRetryDelay(schedule, attempts, random) : undefined;
       if (delay !== undefined) {

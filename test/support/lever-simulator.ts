@@ -106,6 +106,11 @@ export interface LeverSimulator {
   clearRequests(): void;
   fault(fault: LeverFault): void;
   clearFaults(): void;
+  /**
+   * From now on a page asked for with a cursor hands that same cursor back as its `next`: a Lever
+   * whose paging goes round in circles (`hasNext` stays true, and the cursor repeats).
+   */
+  repeatCursors(): void;
   addStage(stage?: Partial<Stage>): Stage;
   addOpportunity(seed?: SeedOpportunity): Opportunity;
   /** A posting the API key may not read (a confidential one) answers 403. */
@@ -162,6 +167,7 @@ export async function startLeverSimulator(options: LeverSimulatorOptions): Promi
   const notesByOpportunity = new Map<string, SimulatedNote[]>();
   const buckets = new Map<string, { tokens: number; at: number }>();
   let sequence = 0;
+  let cursorsRepeat = false;
 
   const nextId = (prefix: string) => `${prefix}-${++sequence}`;
 
@@ -274,13 +280,15 @@ export async function startLeverSimulator(options: LeverSimulatorOptions): Promi
     }
     const data = items.slice(start, start + pageSize);
     const end = start + data.length;
-    const hasNext = end < items.length;
+    const hasNext = end < items.length || (cursorsRepeat && offset !== null);
+    const next =
+      cursorsRepeat && offset !== null ? offset : Buffer.from(`o:${end}`, 'utf8').toString('base64url');
     return {
       status: 200,
       body: {
         data: structuredClone(data),
         hasNext,
-        ...(hasNext ? { next: Buffer.from(`o:${end}`, 'utf8').toString('base64url') } : {}),
+        ...(hasNext ? { next } : {}),
       },
     };
   }
@@ -531,6 +539,9 @@ export async function startLeverSimulator(options: LeverSimulatorOptions): Promi
     clearRequests: server.clearRequests,
     fault: server.fault,
     clearFaults: server.clearFaults,
+    repeatCursors() {
+      cursorsRepeat = true;
+    },
     addStage,
     addPosting(posting = {}) {
       const created: Posting = {

@@ -36,6 +36,8 @@ export interface LeverSimulatorOptions {
   rateLimit?: { perSecond?: number; burst?: number } | false;
   /** Time for timestamps, the rate limit and webhooks; defaults to Date.now. */
   now?: () => number;
+  /** Lever's web app, where `urls` point: `https://hire.lever.co` (default), a sandbox's own. */
+  hireUrl?: string;
 }
 
 export type SimulatedRequest = RecordedRequest;
@@ -156,6 +158,7 @@ const ERROR_CODES: Record<number, string> = {
 
 export async function startLeverSimulator(options: LeverSimulatorOptions): Promise<LeverSimulator> {
   const now = options.now ?? Date.now;
+  const hireUrl = options.hireUrl ?? 'https://hire.lever.co';
   const apiKeys = new Set(options.apiKeys);
   const limit = options.rateLimit === false ? undefined : { perSecond: 10, burst: 20, ...options.rateLimit };
 
@@ -212,8 +215,8 @@ export async function startLeverSimulator(options: LeverSimulatorOptions): Promi
       createdAt: opportunity.createdAt,
       updatedAt: opportunity.updatedAt,
       urls: {
-        list: 'https://hire.lever.co/candidates',
-        show: `https://hire.lever.co/candidates/${opportunity.id}`,
+        list: `${hireUrl}/candidates`,
+        show: `${hireUrl}/candidates/${opportunity.id}`,
       },
     });
   }

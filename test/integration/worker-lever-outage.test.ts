@@ -342,6 +342,15 @@ describe('a tenant whose Lever key Lever refuses', () => {
       expect(JSON.parse(json.out)).toEqual([
         expect.objectContaining({ id, status: 'skipped', receivedAt: acceptedAt }),
       ]);
+      // The admin answers carry no payload: the webhook's body stays in the store.
+      expect((await server.store.getInboxItem(id))?.payload).toMatchObject({ event: 'candidateStageChange' });
+      const inboxAnswer = await fetch(`${server.url}/admin/inbox?tenant=acme`, {
+        headers: { authorization: `Bearer ${adminToken}` },
+      });
+      const { items } = (await inboxAnswer.json()) as { items: object[] };
+      expect(items).toHaveLength(1);
+      for (const item of [...items, ...(JSON.parse(json.out) as object[])])
+        expect(item).not.toHaveProperty('payload');
 
       lever.clearFaults();
       const replayedAt = clock.now();

@@ -39,6 +39,11 @@ export interface Executor {
    * vendor's id (once the tenant's vendor confirms it) and marks it done. See retryAction.
    */
   retry(actionId: string, options?: RetryOptions): Promise<RetriedAction>;
+  /**
+   * Ends the wait of the tenant's actions that Lever refused the key for (a new version of the
+   * tenant loaded, perhaps with a new key): they are due now, and a tick starts them.
+   */
+  retryNow(tenant: string): Promise<void>;
 }
 
 export interface ExecutorOptions {
@@ -71,6 +76,15 @@ export function createExecutor(options: ExecutorOptions): Executor {
   /** The opportunities whose actions are running now, by tenant and opportunity. */
   const inFlight = new Set<string>();
   const ticks = new Set<Promise<number>>();
+  /** Per tenant, the actions waiting because Lever refused its key (in memory: a restart waits them out). */
+  const waitingOnKey = new Map<string, Set<string>>();
+  const waitsOnKey = (record: ActionRecord, waiting: boolean) => {
+    const ids = waitingOnKey.get(record.tenant) ?? new Set<string>();
+    if (waiting) ids.add(record.id);
+    else ids.delete(record.id);
+    if (ids.size > 0) waitingOnKey.set(record.tenant, ids);
+    else waitingOnKey.delete(record.tenant);
+  };
 
   const finish = async (
     record: ActionRecord,
@@ -78,6 +92,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
     patch: Parameters<Store['updateAction']>[1],
   ) => {
     const updated = await store.updateAction(record.id, patch);
+    waitsOnKey(record, false);
     options.onOutcome?.(updated, outcome);
     return updated;
   };
@@ -144,6 +159,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
           lastError: refusal,
           failureClass: 'retry-safe',
         });
+        waitsOnKey(record, true);
         return false;
       }
       const failureClass = classifyFailure(failure, { idempotent: false });
@@ -256,6 +272,17 @@ export function createExecutor(options: ExecutorOptions): Executor {
         return options.provider(tenant);
       };
       return retryAction({ store, clock, log, vendor }, actionId, retryOptions);
+    },
+    async retryNow(tenant) {
+      const ids = waitingOnKey.get(tenant);
+      if (ids === undefined) return;
+      waitingOnKey.delete(tenant);
+      const now = clock.now();
+      for (const id of ids) {
+        if ((await store.getAction(id))?.status === 'pending')
+          await store.updateAction(id, { nextAttemptAt: now });
+      }
+      void this.tick();
     },
   };
 }

@@ -73,6 +73,7 @@ function inputs(): FactInput[] {
       archived: false,
       postingTitle: null,
       postingNote: null,
+      profileUrl: null,
     },
     invitations: [],
     ...(i % 4 === 3

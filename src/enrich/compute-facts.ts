@@ -17,6 +17,8 @@ export interface FactInput {
     postingTitle: string | null;
     /** Why there is no posting title although the candidate applied to a posting; null otherwise. */
     postingNote: string | null;
+    /** The opportunity's `urls.show` in Lever; null when absent. */
+    profileUrl: string | null;
   };
   invitations: readonly InvitationFact[];
   assessment?: {
@@ -78,6 +80,7 @@ export function computeFacts(tenant: TenantSnapshot, input: FactInput): Facts {
       archived: input.candidate.archived,
       postingTitle: input.candidate.postingTitle,
       postingNote: input.candidate.postingNote,
+      profileUrl: input.candidate.profileUrl,
     },
     selection,
     invitations: {

@@ -71,6 +71,7 @@ export async function enrichDelivery(options: {
     archived: false,
     postingTitle: null,
     postingNote: null,
+    profileUrl: null,
   };
   if (item.event === 'candidateDeleted') {
     // The payload is unsigned: purge only once Lever confirms the opportunity is gone. Any other
@@ -145,6 +146,7 @@ export async function enrichDelivery(options: {
         archived,
         postingTitle: posting.title,
         postingNote: posting.note,
+        profileUrl: showUrl(opportunity),
       },
       invitations,
       ...(item.event === 'assessmentCompleted'
@@ -160,4 +162,10 @@ export async function enrichDelivery(options: {
         : {}),
     },
   };
+}
+
+/** The candidate's page in Lever as Lever gives it (`urls.show`), or null when it gives none. */
+function showUrl(opportunity: { urls?: { show?: unknown } }): string | null {
+  const show = opportunity.urls?.show;
+  return typeof show === 'string' && /^https?:\/\//.test(show) ? show : null;
 }

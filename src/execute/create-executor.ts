@@ -6,6 +6,7 @@ import type { Clock } from '../kernel/clock.js';
 import { StagegateError, toStagegateError } from '../kernel/errors.js';
 import { classifyFailure } from '../kernel/failure-class.js';
 import type { LeverClient } from '../lever/create-lever-client.js';
+import { credentialRefusal } from '../lever/credential-refusal.js';
 import type { AssessmentProvider } from '../providers/types.js';
 import type { ActionRecord, Store } from '../store/types.js';
 import { reportFailure } from './report-failure.js';
@@ -15,6 +16,9 @@ import { runAction } from './run-action.js';
 import type { ActionContext } from './types.js';
 
 export type ActionOutcome = 'done' | 'retry' | 'failed';
+
+/** How long an action waits while Lever refuses its tenant's key, between tries (±20 %). */
+const degradedWaitMs = 5 * 60_000;
 
 export interface Executor {
   /**
@@ -35,6 +39,11 @@ export interface Executor {
    * vendor's id (once the tenant's vendor confirms it) and marks it done. See retryAction.
    */
   retry(actionId: string, options?: RetryOptions): Promise<RetriedAction>;
+  /**
+   * Ends the wait of the tenant's actions that Lever refused the key for (a new version of the
+   * tenant loaded, perhaps with a new key): they are due now, and a tick starts them.
+   */
+  retryNow(tenant: string): Promise<void>;
 }
 
 export interface ExecutorOptions {
@@ -67,6 +76,15 @@ export function createExecutor(options: ExecutorOptions): Executor {
   /** The opportunities whose actions are running now, by tenant and opportunity. */
   const inFlight = new Set<string>();
   const ticks = new Set<Promise<number>>();
+  /** Per tenant, the actions waiting because Lever refused its key (in memory: a restart waits them out). */
+  const waitingOnKey = new Map<string, Set<string>>();
+  const waitsOnKey = (record: ActionRecord, waiting: boolean) => {
+    const ids = waitingOnKey.get(record.tenant) ?? new Set<string>();
+    if (waiting) ids.add(record.id);
+    else ids.delete(record.id);
+    if (ids.size > 0) waitingOnKey.set(record.tenant, ids);
+    else waitingOnKey.delete(record.tenant);
+  };
 
   const finish = async (
     record: ActionRecord,
@@ -74,6 +92,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
     patch: Parameters<Store['updateAction']>[1],
   ) => {
     const updated = await store.updateAction(record.id, patch);
+    waitsOnKey(record, false);
     options.onOutcome?.(updated, outcome);
     return updated;
   };
@@ -123,6 +142,26 @@ export function createExecutor(options: ExecutorOptions): Executor {
       return true;
     } catch (error) {
       const failure = toStagegateError(error);
+      // Lever refused the tenant's key (revoked or rotated): the tenant is degraded, not this
+      // action wrong. It waits, without spending an attempt, until the key works again; it is
+      // never dead-lettered nor shown on the candidate for it (that would need the key too).
+      const refusal = credentialRefusal(failure);
+      if (refusal !== undefined) {
+        const waitMs = Math.round(degradedWaitMs * (0.8 + 0.4 * random()));
+        actionLog.warn(
+          { err: failure, attempts, degraded: true, retryInMs: waitMs },
+          'action waits: Lever refuses the tenant key',
+        );
+        await finish(record, 'retry', {
+          status: 'pending',
+          attempts: record.attempts,
+          nextAttemptAt: clock.now() + waitMs,
+          lastError: refusal,
+          failureClass: 'retry-safe',
+        });
+        waitsOnKey(record, true);
+        return false;
+      }
       const failureClass = classifyFailure(failure, { idempotent: false });
       const delay = failureClass === 'retry-safe' ? nextRetryDelay(schedule, attempts, random) : undefined;
       if (delay !== undefined) {
@@ -233,6 +272,17 @@ export function createExecutor(options: ExecutorOptions): Executor {
         return options.provider(tenant);
       };
       return retryAction({ store, clock, log, vendor }, actionId, retryOptions);
+    },
+    async retryNow(tenant) {
+      const ids = waitingOnKey.get(tenant);
+      if (ids === undefined) return;
+      waitingOnKey.delete(tenant);
+      const now = clock.now();
+      for (const id of ids) {
+        if ((await store.getAction(id))?.status === 'pending')
+          await store.updateAction(id, { nextAttemptAt: now });
+      }
+      void this.tick();
     },
   };
 }

@@ -33,6 +33,8 @@ export interface Facts {
     postingTitle: string | null;
     /** Why there is no posting title: Lever would not return the posting (404, 403). Null otherwise. */
     postingNote: string | null;
+    /** The candidate's page in Lever (the opportunity's `urls.show`); null when Lever gave none. */
+    profileUrl: string | null;
   };
   selection: {
     test: string | null;
@@ -75,6 +77,7 @@ export const factCatalog: { readonly [K in keyof Facts]: readonly string[] | nul
     'archived',
     'postingTitle',
     'postingNote',
+    'profileUrl',
   ],
   selection: ['test', 'providerTestId', 'source', 'held', 'conflictingTags', 'reason'],
   invitations: ['all', 'pending', 'pendingCount', 'forSelectedTest'],

@@ -48,8 +48,11 @@ export function createLeverClient(options: LeverClientOptions): LeverClient {
 
   async function* listAll<T>(path: string, filter: Record<string, string> = {}): AsyncGenerator<T> {
     let offset: string | undefined;
+    // Every cursor asked with: one Lever hands out again would page round in circles, forever.
+    const asked = new Set<string>();
     do {
       const query = { ...filter, limit: PAGE_SIZE, ...(offset === undefined ? {} : { offset }) };
+      if (offset !== undefined) asked.add(offset);
       const page = await send<T[]>({ method: 'GET', path, query });
       yield* page.data;
       offset = page.hasNext === true ? page.next : undefined;
@@ -57,6 +60,13 @@ export function createLeverClient(options: LeverClientOptions): LeverClient {
         throw new StagegateError('LEVER_API', `Lever said GET ${path} has a next page but gave no cursor`, {
           details: { method: 'GET', path },
         });
+      }
+      if (offset !== undefined && asked.has(offset)) {
+        throw new StagegateError(
+          'LEVER_API',
+          `Lever gave GET ${path} a next-page cursor it had given before: paging would never end`,
+          { details: { method: 'GET', path } },
+        );
       }
     } while (offset !== undefined);
   }

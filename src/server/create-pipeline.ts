@@ -100,7 +100,9 @@ export function createPipeline(options: {
   const degraded = createDegradedTenants({ clock, log });
   // A new version of a tenant (a rotated key put in, say) ends its deliveries' backoff at once.
   registry.onReload(({ tenant, outcome }) => {
-    if (outcome === 'loaded') worker.retryNow(tenant);
+    if (outcome !== 'loaded') return;
+    worker.retryNow(tenant);
+    executor.retryNow(tenant).catch((error: unknown) => log.error({ err: error, tenant }, 'executor error'));
   });
   const lever = (tenant: TenantSnapshot) => {
     let client = clients.get(tenant);

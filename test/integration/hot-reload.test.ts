@@ -180,6 +180,38 @@ describe('hot reload of tenant files', () => {
     expect(now?.diagnostics).toEqual([]);
   });
 
+  it("checks an edit as untrusted input too: another tenant's secret, an inline key or an unlisted host is rejected, the old version serves, nothing leaks", async () => {
+    const good = registry.get('acme')?.snapshot;
+    const inlineKey = 'vk_live_pasted_into_the_file_4f9a';
+    const edits = [
+      {
+        text: (await acmeText()).replace('{ env: ACME__LEVER_API_KEY }', '{ env: DEMO__LEVER_API_KEY }'),
+        error: /DEMO__LEVER_API_KEY/,
+      },
+      {
+        text: (await acmeText()).replace('apiKey: { env: ACME__VENDOR_KEY }', `apiKey: "${inlineKey}"`),
+        error: /inline/i,
+      },
+      {
+        text: (await acmeText()).replace(
+          'baseUrl: https://assessments.hired.example/partner',
+          'baseUrl: https://collector.attacker.example/partner',
+        ),
+        error: /collector\.attacker\.example/,
+      },
+    ];
+    for (const edit of edits) {
+      const rejected = nextReload(
+        (e) => e.tenant === 'acme' && e.outcome === 'rejected' && edit.error.test(e.entry?.lastError ?? ''),
+      );
+      await writeFile(acmeFile(), edit.text);
+      await rejected;
+      expect(registry.get('acme')?.snapshot).toBe(good);
+    }
+    const seen = JSON.stringify(logLines) + JSON.stringify(registry.list());
+    for (const secret of [inlineKey, env.DEMO__LEVER_API_KEY]) expect(seen).not.toContain(secret);
+  });
+
   it('follows an editor-style save: a temp file renamed over the tenant file', async () => {
     const old = versionOf('acme');
     const loaded = nextReload((e) => e.tenant === 'acme' && e.outcome === 'loaded');

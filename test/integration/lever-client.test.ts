@@ -125,6 +125,28 @@ describe('Lever client against the simulator: happy paths', () => {
     ]);
   });
 
+  it('refuses a cursor Lever gave before (LEVER_API naming the path) instead of paging forever', async () => {
+    const screen = lever.addStage({ id: 'stage-screen', text: 'Phone screen' });
+    for (let i = 0; i < 250; i++) lever.addOpportunity({ id: `opp-${i}`, stageId: screen.id });
+    lever.repeatCursors();
+    const { client } = setup();
+
+    const seen: string[] = [];
+    const error = await caught(
+      (async () => {
+        for await (const opportunity of client.listOpportunities({ stageId: screen.id }))
+          seen.push(opportunity.id);
+      })(),
+    );
+
+    expect(error.code).toBe('LEVER_API');
+    expect(error.message).toContain('GET /opportunities');
+    expect(error.details).toMatchObject({ method: 'GET', path: '/opportunities' });
+    // The first page, the second (whose cursor comes back as its own next), then no more asking.
+    expect(seen).toHaveLength(200);
+    expect(lever.requests).toHaveLength(2);
+  });
+
   it('ends an empty list after one page', async () => {
     lever.addStage({ id: 'stage-empty', text: 'Empty' });
     const { client } = setup();

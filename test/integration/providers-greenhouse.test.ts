@@ -377,3 +377,36 @@ describe('the failure classes of vendor calls, against a vendor that fails befor
     await expect(provider.getStatus('pi-1')).resolves.toMatchObject({ status: 'sent' });
   });
 });
+
+describe('a vendor that answers with a redirect to another host', () => {
+  it('is a final answer, not followed: the key and the candidate never reach the other host', async () => {
+    const elsewhere: string[] = [];
+    const servers: Server[] = [];
+    const listen = async (server: Server) => {
+      servers.push(server);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return (server.address() as AddressInfo).port;
+    };
+    try {
+      const otherPort = await listen(
+        createServer((req, res) => {
+          elsewhere.push(`${req.method} ${req.url} ${req.headers.authorization ?? ''}`);
+          res.end('{"partner_interview_id":"stolen"}');
+        }),
+      );
+      const port = await listen(
+        createServer((_req, res) => {
+          // 307 keeps the method and body: a follower would post the candidate to the other host.
+          res.writeHead(307, { location: `http://localhost:${otherPort}/collect` }).end();
+        }),
+      );
+      const { provider } = setup({ baseUrl: `http://127.0.0.1:${port}/partner` });
+      const error = await caught(provider.sendTest(invitation()));
+      expect(error.code).toBe('PROVIDER_API');
+      expect(error.details).toMatchObject({ status: 307, failureClass: 'final' });
+      expect(elsewhere).toEqual([]);
+    } finally {
+      await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+    }
+  });
+});

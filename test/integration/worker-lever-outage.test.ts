@@ -342,6 +342,15 @@ describe('a tenant whose Lever key Lever refuses', () => {
       expect(JSON.parse(json.out)).toEqual([
         expect.objectContaining({ id, status: 'skipped', receivedAt: acceptedAt }),
       ]);
+      // The admin answers carry no payload: the webhook's body stays in the store.
+      expect((await server.store.getInboxItem(id))?.payload).toMatchObject({ event: 'candidateStageChange' });
+      const inboxAnswer = await fetch(`${server.url}/admin/inbox?tenant=acme`, {
+        headers: { authorization: `Bearer ${adminToken}` },
+      });
+      const { items } = (await inboxAnswer.json()) as { items: object[] };
+      expect(items).toHaveLength(1);
+      for (const item of [...items, ...(JSON.parse(json.out) as object[])])
+        expect(item).not.toHaveProperty('payload');
 
       lever.clearFaults();
       const replayedAt = clock.now();
@@ -434,6 +443,46 @@ describe('a tenant whose Lever key Lever refuses', () => {
         code: 2,
         err: expect.stringContaining('--all-skipped needs --since'),
       });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('runs an action Lever refused the key for at once when the tenant reloads, not at the end of its wait', async () => {
+    const opportunity = lever.addOpportunity({ stageId: 'stage-tech', emails: ['ada@example.com'] });
+    const file = join(root, 'tenants', 'acme.yaml');
+    lever.fault({
+      status: 401,
+      path: /\/addTags$/,
+      message: 'Invalid API key',
+      times: Number.MAX_SAFE_INTEGER,
+    });
+    const waiting = deferred();
+    const tagged = deferred();
+    const server = await start({ ACME__NEW_LEVER_KEY: apiKey }, (line) => {
+      const { type } = line as LogLine & { type?: string };
+      if (line.msg === 'action waits: Lever refuses the tenant key') waiting.resolve();
+      if (line.msg === 'action done' && type === 'lever.addTags') tagged.resolve();
+    });
+    try {
+      await deliver(server.url, opportunity.id);
+      await waiting.promise;
+      await server.idle();
+      const [action] = (await server.store.listActions({ tenant: 'acme', status: 'pending' })).filter(
+        (record) => (record.action as { type: string }).type === 'lever.addTags',
+      );
+      expect(action).toMatchObject({ attempts: 0, failureClass: 'retry-safe' });
+      expect(action?.nextAttemptAt).toBeGreaterThan(clock.now());
+
+      // The operator puts the new key in; the manual clock stands still, so only the reload can run it.
+      lever.clearFaults();
+      await writeFile(
+        file,
+        (await readFile(file, 'utf8')).replace('ACME__LEVER_API_KEY', 'ACME__NEW_LEVER_KEY'),
+      );
+      await tagged.promise;
+      expect(await server.store.getAction(action?.id ?? '')).toMatchObject({ status: 'done', attempts: 1 });
+      expect(lever.getOpportunity(opportunity.id)?.tags).toEqual(['Hired Assessments - Sent']);
     } finally {
       await server.close();
     }

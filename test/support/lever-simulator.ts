@@ -36,6 +36,8 @@ export interface LeverSimulatorOptions {
   rateLimit?: { perSecond?: number; burst?: number } | false;
   /** Time for timestamps, the rate limit and webhooks; defaults to Date.now. */
   now?: () => number;
+  /** Lever's web app, where `urls` point: `https://hire.lever.co` (default), a sandbox's own. */
+  hireUrl?: string;
 }
 
 export type SimulatedRequest = RecordedRequest;
@@ -106,6 +108,11 @@ export interface LeverSimulator {
   clearRequests(): void;
   fault(fault: LeverFault): void;
   clearFaults(): void;
+  /**
+   * From now on a page asked for with a cursor hands that same cursor back as its `next`: a Lever
+   * whose paging goes round in circles (`hasNext` stays true, and the cursor repeats).
+   */
+  repeatCursors(): void;
   addStage(stage?: Partial<Stage>): Stage;
   addOpportunity(seed?: SeedOpportunity): Opportunity;
   /** A posting the API key may not read (a confidential one) answers 403. */
@@ -151,6 +158,7 @@ const ERROR_CODES: Record<number, string> = {
 
 export async function startLeverSimulator(options: LeverSimulatorOptions): Promise<LeverSimulator> {
   const now = options.now ?? Date.now;
+  const hireUrl = options.hireUrl ?? 'https://hire.lever.co';
   const apiKeys = new Set(options.apiKeys);
   const limit = options.rateLimit === false ? undefined : { perSecond: 10, burst: 20, ...options.rateLimit };
 
@@ -162,6 +170,7 @@ export async function startLeverSimulator(options: LeverSimulatorOptions): Promi
   const notesByOpportunity = new Map<string, SimulatedNote[]>();
   const buckets = new Map<string, { tokens: number; at: number }>();
   let sequence = 0;
+  let cursorsRepeat = false;
 
   const nextId = (prefix: string) => `${prefix}-${++sequence}`;
 
@@ -206,8 +215,8 @@ export async function startLeverSimulator(options: LeverSimulatorOptions): Promi
       createdAt: opportunity.createdAt,
       updatedAt: opportunity.updatedAt,
       urls: {
-        list: 'https://hire.lever.co/candidates',
-        show: `https://hire.lever.co/candidates/${opportunity.id}`,
+        list: `${hireUrl}/candidates`,
+        show: `${hireUrl}/candidates/${opportunity.id}`,
       },
     });
   }
@@ -274,13 +283,15 @@ export async function startLeverSimulator(options: LeverSimulatorOptions): Promi
     }
     const data = items.slice(start, start + pageSize);
     const end = start + data.length;
-    const hasNext = end < items.length;
+    const hasNext = end < items.length || (cursorsRepeat && offset !== null);
+    const next =
+      cursorsRepeat && offset !== null ? offset : Buffer.from(`o:${end}`, 'utf8').toString('base64url');
     return {
       status: 200,
       body: {
         data: structuredClone(data),
         hasNext,
-        ...(hasNext ? { next: Buffer.from(`o:${end}`, 'utf8').toString('base64url') } : {}),
+        ...(hasNext ? { next } : {}),
       },
     };
   }
@@ -531,6 +542,9 @@ export async function startLeverSimulator(options: LeverSimulatorOptions): Promi
     clearRequests: server.clearRequests,
     fault: server.fault,
     clearFaults: server.clearFaults,
+    repeatCursors() {
+      cursorsRepeat = true;
+    },
     addStage,
     addPosting(posting = {}) {
       const created: Posting = {

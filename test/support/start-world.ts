@@ -24,6 +24,8 @@ export interface WorldOptions {
   now?: () => number;
   /** Lever's stages, in order; by default Phone Screen (stage-phone), then Technical Screen (stage-tech). */
   stages?: ReadonlyArray<Stage>;
+  /** Lever's web app, where its `urls` point (a sandbox's differs from production's). */
+  hireUrl?: string;
 }
 
 const defaultStages: ReadonlyArray<Stage> = [
@@ -52,6 +54,7 @@ export async function startWorld(
     // The simulator's limit runs on real time; stagegate's own bucket is what is under test.
     rateLimit: false,
     ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.hireUrl === undefined ? {} : { hireUrl: options.hireUrl }),
   });
   for (const stage of options.stages ?? defaultStages) lever.addStage(stage);
   const vendor = await startVendorSimulator({

@@ -29,6 +29,7 @@ export function buildFactInput(testCase: FixtureCase, index: number, now: number
       archived: friendly?.archived ?? type === 'candidateArchiveChange',
       postingTitle: friendly?.posting ?? null,
       postingNote: null,
+      profileUrl: null,
     },
     invitations: (friendly?.invitations ?? []).map((invitation, i) => ({
       id: invitation.id ?? `invitation-${i + 1}`,

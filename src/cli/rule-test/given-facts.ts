@@ -29,6 +29,7 @@ const gatheredFields: {
     archived: 'boolean',
     postingTitle: 'text?',
     postingNote: 'text?',
+    profileUrl: 'text?',
   },
   assessment: { invitationId: 'text', test: 'text', status: 'text', score: 'number?', reportUrl: 'text?' },
 };

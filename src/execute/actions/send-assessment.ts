@@ -50,7 +50,7 @@ export const sendAssessment: ActionHandler<SendAction> = async (action, context)
       firstName,
       lastName: rest.join(' '),
       email: candidate.email,
-      profileUrl: profileUrl(opportunityId),
+      profileUrl: candidate.profileUrl ?? profileUrl(opportunityId),
     },
     callbackUrl: context.callbackUrl(id),
   };
@@ -90,6 +90,7 @@ function inDoubt(actionId: string, test: string, why: string, cause?: unknown): 
   );
 }
 
+/** Lever's own `urls.show` is used when the decision has it (facts.candidate.profileUrl); decisions made before it was kept, or a Lever that gave none, get this form. */
 function profileUrl(opportunityId: string): string {
   return `https://hire.lever.co/candidates/${encodeURIComponent(opportunityId)}`;
 }

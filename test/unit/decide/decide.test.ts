@@ -25,6 +25,7 @@ function input(
       archived: false,
       postingTitle: null,
       postingNote: null,
+      profileUrl: null,
       ...overrides,
     },
     invitations: [],

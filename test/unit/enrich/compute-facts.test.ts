@@ -18,6 +18,7 @@ function completed(reportUrl: string | null): FactInput {
       archived: false,
       postingTitle: null,
       postingNote: null,
+      profileUrl: null,
     },
     invitations: [],
     assessment: {

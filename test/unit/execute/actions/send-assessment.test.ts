@@ -68,6 +68,12 @@ async function caught(promise: Promise<unknown>): Promise<StagegateError> {
 }
 
 describe('sendAssessment', () => {
+  it('gives the vendor the hire.lever.co profile form only when the decision has no Lever profile URL', async () => {
+    const { provider, sends } = vendor(() => ({ vendorInvitationId: 'vendor-1' }));
+    await sendAssessment(send, contextOf(provider));
+    expect(sends[0]?.candidate.profileUrl).toBe('https://hire.lever.co/candidates/opp-1');
+  });
+
   it('a 502 after the send: in doubt, the invitation left `sending`, and the retry does not send again', async () => {
     const { provider, sends } = vendor(() => {
       throw createProviderError('Assessment vendor: the vendor failed to handle the request (HTTP 502)', {

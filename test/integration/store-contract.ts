@@ -674,6 +674,25 @@ export function describeStoreContract(backend: StoreBackend): void {
         ]);
       });
 
+      it('lower-cases only ASCII letters of an e-mail: a non-ASCII letter matches only as written', async () => {
+        const store = await openStore();
+        const { item } = await store.acceptDelivery(delivery());
+        await store.completeInbox(item.id, {
+          decision: { ...decisionFor(item), email: ' ÉLODIE@Example.com' },
+          actions: [],
+        });
+        await store.putInvitation(
+          invitation({ id: 'inv-2', opportunityId: 'opp-2', candidate: { email: 'Ǆ@x.org' } }),
+        );
+
+        expect(await store.findOpportunitiesByEmail('acme', 'Élodie@example.com')).toEqual(['opp-1']);
+        expect(await store.findOpportunitiesByEmail('acme', 'élodie@example.com')).toEqual([]);
+        expect(await store.findOpportunitiesByEmail('acme', 'Ǆ@X.ORG')).toEqual(['opp-2']);
+        expect(await store.findOpportunitiesByEmail('acme', 'ǆ@x.org')).toEqual([]);
+        // Only ASCII whitespace is trimmed: a no-break space is part of the address.
+        expect(await store.findOpportunitiesByEmail('acme', '\u00a0Élodie@example.com')).toEqual([]);
+      });
+
       it('finds a purged candidate by neither its opportunity id nor its e-mail', async () => {
         const store = await openStore();
         const { item } = await store.acceptDelivery(delivery());

@@ -64,7 +64,7 @@ export async function checkCommand(io: CliIo, options: { tenant: string; json?: 
     const secrets = resolveSecretRefs(file, options.tenant, secretSources(io));
     const log = pino({ level: 'silent' });
     const sleep = realSleep;
-    const leverKey = secrets.leverApiKey.value;
+    const leverKey = secrets.leverApiKey?.value;
     const lever =
       leverKey === undefined
         ? undefined
@@ -88,14 +88,16 @@ export async function checkCommand(io: CliIo, options: { tenant: string; json?: 
         log,
       });
     }
-    const configured = Object.entries(file.lever.webhookTokens)
+    const configured = Object.entries(file.lever.webhookTokens ?? {})
       .filter(([, refs]) => refs.length > 0)
       .map(([event]) => event);
     results = [
       ...checkSecrets(secrets.all),
-      ...(await checkLever(settings, secrets.leverApiKey, lever)),
+      ...(secrets.leverApiKey === null
+        ? [oauthNotChecked]
+        : await checkLever(settings, secrets.leverApiKey, lever)),
       ...(await checkTests(settings, secrets.providerApiKey, provider)),
-      ...checkWebhookTokens(configured),
+      ...(secrets.leverApiKey === null ? [] : checkWebhookTokens(configured)),
     ];
   }
 
@@ -109,6 +111,14 @@ export async function checkCommand(io: CliIo, options: { tenant: string; json?: 
   }
   return failed === 0 ? exitCodes.ok : exitCodes.failed;
 }
+
+// Not yet covered for OAuth tenants (issue 13): `stagegate status` shows a grant that needs reconnecting.
+const oauthNotChecked: CheckResult = {
+  check: 'lever',
+  status: 'skipped',
+  message: 'connected with OAuth (stagegate connect): the grant and its webhooks are not checked here yet',
+  fix: 'run stagegate status against the service: a revoked grant shows as degraded, needs reconnecting',
+};
 
 const marks: Record<CheckStatus, { mark: string; colour: 'green' | 'red' | 'yellow' | 'dim' }> = {
   ok: { mark: '✓', colour: 'green' },

@@ -102,7 +102,8 @@ export function createPipeline(options: {
   const lever = (tenant: TenantSnapshot) => {
     let client = clients.get(tenant);
     if (!client) {
-      if (!tenant.secrets) throw new StagegateError('TENANT_NOT_READY', `tenant ${tenant.id} is not ready`);
+      if (!tenant.secrets?.leverApiKey)
+        throw new StagegateError('TENANT_NOT_READY', `tenant ${tenant.id} is not ready`);
       client = watchCredential(
         createLeverClient({
           baseUrl: tenant.settings.lever.baseUrl,

@@ -10,6 +10,7 @@ import { checkTenant } from '../check-tenant.js';
 import { defaultRetention } from '../default-retention.js';
 import type { Retention, Store } from '../types.js';
 import { createActionOperations } from './create-action-operations.js';
+import { createCredentialOperations } from './create-credential-operations.js';
 import { createFsyncAdapter } from './create-fsync-adapter.js';
 import { createGroupCommit } from './create-group-commit.js';
 import { createInboxOperations } from './create-inbox-operations.js';
@@ -93,6 +94,7 @@ export async function createLowdbStore(options: LowdbStoreOptions): Promise<Stor
     ...createActionOperations(context),
     ...createInvitationOperations(context),
     ...createRetentionOperations(context),
+    ...createCredentialOperations(context),
 
     async checkWritable() {
       context.assertOpen();

@@ -9,6 +9,7 @@ import { syncDirectory } from '../sync-directory.js';
 import type { Retention, Store } from '../types.js';
 import { createActionOperations } from './create-action-operations.js';
 import { createBatchCommit } from './create-batch-commit.js';
+import { createCredentialOperations } from './create-credential-operations.js';
 import { createInboxOperations } from './create-inbox-operations.js';
 import { createInvitationOperations } from './create-invitation-operations.js';
 import { createRetentionOperations } from './create-retention-operations.js';
@@ -93,6 +94,7 @@ function assembleStore(options: SqliteStoreOptions, db: Database.Database, lock:
     ...createActionOperations(context),
     ...createInvitationOperations(context),
     ...createRetentionOperations(context),
+    ...createCredentialOperations(context),
 
     async checkWritable() {
       assertOpen();

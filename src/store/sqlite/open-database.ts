@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { StagegateError } from '../../kernel/errors.js';
-import { applicationId, createSchema, schemaVersion } from './create-schema.js';
+import { additiveTables, applicationId, createSchema, schemaVersion } from './create-schema.js';
 
 /**
  * Opens (or creates) the store file: WAL, and `synchronous=FULL` so that a commit is on disk when it
@@ -48,5 +48,6 @@ function checkIdentity(db: Database.Database): string | undefined {
   }
   if (id !== applicationId) return `its application_id is ${String(id)}, expected ${applicationId}`;
   if (version !== schemaVersion) return `its schema version is ${String(version)}, expected ${schemaVersion}`;
+  db.exec(additiveTables);
   return undefined;
 }

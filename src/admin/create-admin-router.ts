@@ -5,11 +5,13 @@ import type { Backfill } from '../decide/create-backfill.js';
 import type { Executor } from '../execute/create-executor.js';
 import { StagegateError } from '../kernel/errors.js';
 import type { DegradedTenants } from '../lever/create-degraded-tenants.js';
+import type { LeverConnector } from '../lever/oauth/create-lever-connector.js';
 import type { Store } from '../store/types.js';
 import { addActionRoutes } from './action-routes.js';
 import { answerAdminError } from './answer-admin-error.js';
 import { authenticateAdmin } from './authenticate-admin.js';
 import { addBackfillRoutes } from './backfill-routes.js';
+import { addConnectRoutes } from './connect-routes.js';
 import { addDecisionRoutes } from './decision-routes.js';
 import { addInboxRoutes, type InboxReplay } from './inbox-routes.js';
 import { addSandboxRoutes, type CompleteSandbox } from './sandbox-routes.js';
@@ -29,6 +31,8 @@ export interface AdminRouterOptions {
   replay?: InboxReplay;
   /** Tenants whose Lever key Lever refuses now, for GET /status. */
   degraded?: Pick<DegradedTenants, 'get'>;
+  /** The OAuth connect flow (POST /tenants/:tenant/connect, /disconnect); absent: those 404. */
+  connector?: Pick<LeverConnector, 'begin' | 'disconnect'>;
   log?: Logger;
 }
 
@@ -52,6 +56,7 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
   addInboxRoutes(router, options);
   addSandboxRoutes(router, { completeSandbox: options.completeSandbox });
   addBackfillRoutes(router, { backfill: options.backfill });
+  addConnectRoutes(router, { connector: options.connector });
   router.use((_req, _res, next) => {
     next(notFound());
   });

@@ -117,7 +117,7 @@ export function readServerEnv(env: Readonly<Record<string, string | undefined>>,
   }
   const secretKeys = readSecretKeys(env, problems);
   const leverOAuth = readLeverOAuth(env, cwd, allowedHosts.hosts, problems);
-  if (leverOAuth !== null && secretKeys === null) {
+  if (leverOAuth !== null && (env.STAGEGATE_SECRET_KEY?.trim() ?? '') === '') {
     problems.push(
       'STAGEGATE_SECRET_KEY must be set with STAGEGATE_LEVER_CLIENT_ID: the OAuth tokens are stored encrypted with it (make one with: openssl rand -hex 32)',
     );

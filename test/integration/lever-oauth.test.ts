@@ -223,6 +223,45 @@ describe('connecting a tenant with OAuth', () => {
     }
   });
 
+  it('after a 401 to a token not yet expired, refreshes once and tries the call again', async () => {
+    const candidate = lever.addOpportunity({ stageId: 'stage-tech' });
+    const server = await start();
+    try {
+      await connect(server);
+      lever.dropAccessTokens();
+      expect((await moveToTechnicalScreen(candidate.id))[0]?.status).toBe(202);
+      await server.idle();
+      const reads = lever.requests.filter((r) => r.path === `/opportunities/${candidate.id}`);
+      expect(reads.map((r) => r.status)).toEqual([401, 200]);
+      expect(tokenRequests().map((r) => new URLSearchParams(String(r.body)).get('grant_type'))).toEqual([
+        'authorization_code',
+        'refresh_token',
+      ]);
+      expect(lever.getOpportunity(candidate.id)?.tags).toEqual(['Hired Assessments - Sent']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a grant without the webhooks scope: the callback answers not connected and registers nothing', async () => {
+    lever.grantScopes([
+      'offline_access',
+      'opportunities:write:admin',
+      'notes:write:admin',
+      'stages:read:admin',
+    ]);
+    const server = await start();
+    try {
+      const answer = await fetch(await connectLink(server));
+      expect(answer.status).toBe(502);
+      expect(await answer.text()).toContain('Not connected');
+      expect(lever.webhooks()).toEqual([]);
+      expect(lever.requests.some((r) => r.path === '/webhooks' && r.status === 403)).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('a revoked grant: needs reconnecting, deliveries wait in the inbox, and connecting again heals it', async () => {
     const candidate = lever.addOpportunity({ stageId: 'stage-tech' });
     let release: () => void = () => {};

@@ -143,6 +143,8 @@ export interface LeverSimulator {
   grantScopes(scopes: readonly string[] | null): void;
   /** The customer removes the app in Lever: every grant's tokens stop working (invalid_grant, 401). */
   revokeGrants(): void;
+  /** Every access token stops working before its time (401); the refresh tokens still work. */
+  dropAccessTokens(): void;
   /** The webhooks made through the API, with the token each was created with. */
   webhooks(): (SimulatedWebhook & { signatureToken: string })[];
   /** Delivers `event` to every webhook registered for it, signed with its own token. */
@@ -897,6 +899,9 @@ export async function startLeverSimulator(options: LeverSimulatorOptions): Promi
     },
     revokeGrants() {
       for (const grant of grants.values()) grant.revoked = true;
+    },
+    dropAccessTokens() {
+      accessTokens.clear();
     },
     webhooks: () => structuredClone(webhookList),
     async deliverRegistered(delivery) {

@@ -32,7 +32,7 @@ export interface AdminRouterOptions {
   /** Tenants whose Lever key Lever refuses now, for GET /status. */
   degraded?: Pick<DegradedTenants, 'get'>;
   /** The OAuth connect flow (POST /tenants/:tenant/connect, /disconnect); absent: those 404. */
-  connector?: Pick<LeverConnector, 'begin' | 'disconnect'>;
+  connector?: Pick<LeverConnector, 'begin' | 'disconnect' | 'inspect'>;
   log?: Logger;
 }
 

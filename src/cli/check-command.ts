@@ -11,6 +11,7 @@ import { createGreenhousePartnerProvider } from '../providers/greenhouse-partner
 import { createSandboxProvider } from '../providers/sandbox/create-sandbox-provider.js';
 import type { AssessmentProvider } from '../providers/types.js';
 import { checkLever } from './check/check-lever.js';
+import { checkOAuthConnection } from './check/check-oauth.js';
 import { checkSecrets } from './check/check-secrets.js';
 import { checkTests } from './check/check-tests.js';
 import { checkWebhookTokens } from './check/check-webhook-tokens.js';
@@ -94,7 +95,7 @@ export async function checkCommand(io: CliIo, options: { tenant: string; json?: 
     results = [
       ...checkSecrets(secrets.all),
       ...(secrets.leverApiKey === null
-        ? [oauthNotChecked]
+        ? await checkOAuthConnection(io, {}, options.tenant)
         : await checkLever(settings, secrets.leverApiKey, lever)),
       ...(await checkTests(settings, secrets.providerApiKey, provider)),
       ...(secrets.leverApiKey === null ? [] : checkWebhookTokens(configured)),
@@ -111,14 +112,6 @@ export async function checkCommand(io: CliIo, options: { tenant: string; json?: 
   }
   return failed === 0 ? exitCodes.ok : exitCodes.failed;
 }
-
-// Not yet covered for OAuth tenants (issue 13): `stagegate status` shows a grant that needs reconnecting.
-const oauthNotChecked: CheckResult = {
-  check: 'lever',
-  status: 'skipped',
-  message: 'connected with OAuth (stagegate connect): the grant and its webhooks are not checked here yet',
-  fix: 'run stagegate status against the service: a revoked grant shows as degraded, needs reconnecting',
-};
 
 const marks: Record<CheckStatus, { mark: string; colour: 'green' | 'red' | 'yellow' | 'dim' }> = {
   ok: { mark: '✓', colour: 'green' },

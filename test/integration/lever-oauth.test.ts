@@ -81,7 +81,14 @@ async function start(): Promise<Started> {
 }
 
 async function cli(server: RunningServer, argv: string[]) {
-  const io = captureIo({ cwd: root, env: { STAGEGATE_URL: server.url, STAGEGATE_ADMIN_TOKEN: adminToken } });
+  const io = captureIo({
+    cwd: root,
+    env: {
+      STAGEGATE_URL: server.url,
+      STAGEGATE_ADMIN_TOKEN: adminToken,
+      STAGEGATE_ALLOWED_HOSTS: '127.0.0.1',
+    },
+  });
   const code = await runCli(argv, io);
   return { code, out: io.out(), err: io.err() };
 }
@@ -316,6 +323,53 @@ describe('connecting a tenant with OAuth', () => {
       });
       expect(late.status).toBe(401);
       expect(await server.store.getCredential('acme', 'lever-oauth')).toBeUndefined();
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('stagegate check on an OAuth tenant', () => {
+  it('asks the service: the grant works, every scope is granted, each webhook points here; a revoked grant fails', async () => {
+    const server = await start();
+    try {
+      const before = await cli(server, ['check', '--tenant', 'acme', '--json']);
+      expect(before.code).toBe(1);
+      const notConnected = (JSON.parse(before.out) as { checks: { check: string; status: string }[] }).checks;
+      expect(notConnected.find((c) => c.check === 'lever connection')?.status).toBe('failed');
+
+      await connect(server);
+      const after = await cli(server, ['check', '--tenant', 'acme', '--json']);
+      const checks = (
+        JSON.parse(after.out) as { checks: { check: string; status: string; message: string }[] }
+      ).checks;
+      expect(checks.filter((c) => c.check.startsWith('lever') || c.check.startsWith('webhook'))).toEqual([
+        {
+          check: 'lever connection',
+          status: 'ok',
+          message: expect.stringMatching(/^Lever accepts the grant/),
+        },
+        { check: 'lever scopes', status: 'ok', message: expect.stringContaining('postings:read:admin') },
+        ...['candidateStageChange', 'candidateArchiveChange', 'candidateHired', 'candidateDeleted'].map(
+          (event) => ({
+            check: `webhook ${event}`,
+            status: 'ok',
+            message: `registered, delivering to ${server.url}/webhooks/lever/acme`,
+          }),
+        ),
+      ]);
+      expect(after.code).toBe(0);
+
+      lever.revokeGrants();
+      const revoked = await cli(server, ['check', '--tenant', 'acme', '--json']);
+      expect(revoked.code).toBe(1);
+      const failed = (
+        JSON.parse(revoked.out) as { checks: { check: string; status: string; message: string }[] }
+      ).checks;
+      expect(failed.find((c) => c.check === 'lever connection')).toMatchObject({
+        status: 'failed',
+        message: expect.stringMatching(/invalid_grant/),
+      });
     } finally {
       await server.close();
     }

@@ -38,7 +38,23 @@ export interface ConnectResult {
   webhooks: { event: string; id: string; outcome: 'created' | 'updated' | 'recreated' }[];
 }
 
+/** What `stagegate check` reports of an OAuth tenant: no token in it. */
+export interface LeverConnection {
+  connected: boolean;
+  connectedAt: number | null;
+  scopes: string[];
+  /** Asked for by the app, not granted. */
+  missingScopes: string[];
+  /** null when Lever answered a call with the grant. */
+  tokenProblem: string | null;
+  expectedUrl: string | null;
+  /** Per event stagegate registers: null when it is in Lever and points at expectedUrl. */
+  webhooks: { event: string; id: string | null; problem: string | null }[];
+}
+
 export interface LeverConnector {
+  /** Reads only: whether the grant works, its scopes, and the registered webhooks in Lever. */
+  inspect(tenant: string): Promise<LeverConnection>;
   /** A one-time link to Lever's consent page for the tenant; a newer link replaces an older one. */
   begin(tenant: string): Promise<{ link: string; expiresAt: number }>;
   /** The callback: checks `state`, exchanges the code, stores the grant, registers the webhooks. */
@@ -140,6 +156,57 @@ export function createLeverConnector(options: {
   }
 
   return {
+    async inspect(tenant) {
+      checkTenant(tenant);
+      const grant = await grants.status(tenant);
+      const base = options.publicUrl();
+      const expectedUrl = base === null ? null : `${base}/webhooks/lever/${encodeURIComponent(tenant)}`;
+      const known = (await vault.read<RegisteredWebhooks>(tenant, webhooksKind))?.webhooks ?? [];
+      const empty = {
+        connectedAt: null,
+        scopes: [],
+        missingScopes: [...app.scopes],
+        tokenProblem: 'not connected',
+        expectedUrl,
+      };
+      if (grant === undefined) {
+        return {
+          connected: false,
+          ...empty,
+          webhooks: registeredEvents.map((event) => ({ event, id: null, problem: 'not registered' })),
+        };
+      }
+      const granted = new Set(grant.scopes);
+      let tokenProblem: string | null = null;
+      let inLever: Awaited<ReturnType<LeverClient['listWebhooks']>> = [];
+      try {
+        inLever = await options.lever(tenant).listWebhooks();
+      } catch (error) {
+        tokenProblem = error instanceof Error ? error.message : String(error);
+      }
+      return {
+        connected: true,
+        connectedAt: grant.connectedAt,
+        scopes: grant.scopes,
+        missingScopes: app.scopes.filter((scope) => !granted.has(scope)),
+        tokenProblem,
+        expectedUrl,
+        webhooks: registeredEvents.map((event) => {
+          const ours = known.find((k) => k.event === event);
+          const there = inLever.find((w) => w.id === ours?.id);
+          const problem =
+            ours === undefined
+              ? 'not registered by stagegate'
+              : there === undefined
+                ? `webhook ${ours.id} is no longer in Lever`
+                : there.url !== expectedUrl
+                  ? `webhook ${ours.id} delivers to ${there.url}, not to ${expectedUrl ?? 'this service (no STAGEGATE_PUBLIC_URL)'}`
+                  : null;
+          return { event, id: ours?.id ?? null, problem };
+        }),
+      };
+    },
+
     async begin(tenant) {
       checkTenant(tenant);
       webhookUrl(tenant);

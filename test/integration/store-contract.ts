@@ -732,6 +732,77 @@ export function describeStoreContract(backend: StoreBackend): void {
       });
     });
 
+    describe('credentials', () => {
+      const sealed = (n: number) => `v1.0badc0de.sealed-value-${n}`;
+
+      it('keeps one value per tenant and kind, replaced whole, and a fresh store finds it', async () => {
+        const store = await openStore();
+        await store.putCredential({
+          tenant: 'acme',
+          kind: 'lever-oauth',
+          sealed: sealed(1),
+          updatedAt: start,
+        });
+        await store.putCredential({
+          tenant: 'acme',
+          kind: 'lever-webhooks',
+          sealed: sealed(2),
+          updatedAt: start,
+        });
+        await store.putCredential({
+          tenant: 'globex',
+          kind: 'lever-oauth',
+          sealed: sealed(3),
+          updatedAt: start,
+        });
+        await store.putCredential({
+          tenant: 'acme',
+          kind: 'lever-oauth',
+          sealed: sealed(4),
+          updatedAt: start + 1,
+        });
+
+        await store.close();
+        const reopened = await openStore();
+        expect(await reopened.getCredential('acme', 'lever-oauth')).toEqual({
+          tenant: 'acme',
+          kind: 'lever-oauth',
+          sealed: sealed(4),
+          updatedAt: start + 1,
+        });
+        expect((await reopened.getCredential('acme', 'lever-webhooks'))?.sealed).toBe(sealed(2));
+        expect((await reopened.getCredential('globex', 'lever-oauth'))?.sealed).toBe(sealed(3));
+        expect(await reopened.getCredential('initech', 'lever-oauth')).toBeUndefined();
+        expect(await reopened.getCredential('acme', '__proto__')).toBeUndefined();
+      });
+
+      it('forgets a value once: of two concurrent deletes exactly one finds it, and it stays gone', async () => {
+        const store = await openStore();
+        await store.putCredential({
+          tenant: 'acme',
+          kind: 'connect-state',
+          sealed: sealed(1),
+          updatedAt: start,
+        });
+        const results = await Promise.all([
+          store.deleteCredential('acme', 'connect-state'),
+          store.deleteCredential('acme', 'connect-state'),
+        ]);
+        expect(results.sort()).toEqual([false, true]);
+        expect(await store.deleteCredential('globex', 'connect-state')).toBe(false);
+        await store.close();
+        const reopened = await openStore();
+        expect(await reopened.getCredential('acme', 'connect-state')).toBeUndefined();
+      });
+
+      it('refuses an empty tenant', async () => {
+        const store = await openStore();
+        await expect(
+          store.putCredential({ tenant: '', kind: 'lever-oauth', sealed: sealed(1), updatedAt: start }),
+        ).rejects.toMatchObject({ code: 'INTERNAL' });
+      });
+    });
+
     describe('durability and the directory', () => {
       it('commits 100 concurrent deliveries, each resolved once on disk, in arrival order', async () => {
         const store = await openStore();

@@ -9,7 +9,16 @@ import { describeStoreContract, type OnDisk, type StoreBackend } from './store-c
 import { actionsFor, clock, decisionFor, delivery, useStoreTestbed } from './store-testbed.js';
 
 const database = await usePostgresDatabase('store-postgres.test.ts');
-const tables = ['inbox', 'decisions', 'actions', 'invitations', 'dedupe', 'tombstones', 'probe'] as const;
+const tables = [
+  'inbox',
+  'decisions',
+  'actions',
+  'invitations',
+  'dedupe',
+  'tombstones',
+  'probe',
+  'credentials',
+] as const;
 
 /** A connection of its own to the test's schema: what another process reads, only what is committed. */
 async function withSchema<T>(dir: string, work: (client: pg.Client) => Promise<T>): Promise<T> {

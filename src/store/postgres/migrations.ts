@@ -133,4 +133,18 @@ ALTER TABLE invitations ADD COLUMN email ${email("record -> 'candidate' ->> 'ema
 CREATE INDEX invitations_by_email ON invitations (tenant, email, opportunity_id);
 `,
   },
+  {
+    version: 4,
+    name: 'credentials, sealed',
+    sql: `
+-- One row per tenant and kind (the OAuth grant, the registered webhooks' tokens, a connect state):
+-- the record's sealed value is encrypted by the credential vault before it reaches the store.
+CREATE TABLE credentials (
+  tenant text NOT NULL,
+  kind text NOT NULL,
+  record json NOT NULL,
+  PRIMARY KEY (tenant, kind)
+);
+`,
+  },
 ];

@@ -1,13 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { createManualClock } from '../../src/kernel/clock.js';
 import { type RunningServer, startServer } from '../../src/main.js';
 import { captureIo } from '../support/capture-io.js';
 import { type LeverSimulator, startLeverSimulator } from '../support/lever-simulator.js';
-import { testStoreKind } from '../support/open-store.js';
+import { testDatabaseUrl, testStoreEnv, testStoreKind } from '../support/open-store.js';
 import { createWorkspace, sandboxTenant } from '../support/start-stagegate.js';
 
 const adminToken = 'admin-token-for-the-oauth-tests-0123456789';
@@ -41,6 +42,26 @@ beforeEach(async () => {
 
 afterEach(() => lever.close());
 
+/** Everything the store holds, as text: its files, or on PostgreSQL every record of the service's schema. */
+async function storedText(): Promise<string> {
+  if (testStoreKind !== 'postgres') {
+    const files = testStoreKind === 'sqlite' ? ['stagegate.sqlite'] : ['acme.json'];
+    return (await Promise.all(files.map((f) => readFile(join(root, 'data', f))))).join('');
+  }
+  const client = new pg.Client({ connectionString: testDatabaseUrl(join(root, 'data')) });
+  await client.connect();
+  try {
+    const tables = ['credentials', 'inbox', 'decisions', 'actions', 'invitations'];
+    const { rows } = await client.query(
+      tables.map((t) => `SELECT record::text AS row FROM ${t}`).join(' UNION ALL '),
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    return rows.map((row) => row.row as string).join('\n');
+  } finally {
+    await client.end();
+  }
+}
+
 interface Started extends RunningServer {
   logged: string[];
 }
@@ -55,7 +76,7 @@ async function start(): Promise<Started> {
       HOST: '127.0.0.1',
       PORT: '0',
       LOG_LEVEL: 'debug',
-      STAGEGATE_STORE: testStoreKind,
+      ...testStoreEnv(root),
       STAGEGATE_ALLOWED_HOSTS: '127.0.0.1',
       STAGEGATE_ADMIN_TOKEN: adminToken,
       STAGEGATE_LEVER_CLIENT_ID: app.clientId,
@@ -177,8 +198,7 @@ describe('connecting a tenant with OAuth', () => {
       const secrets = [app.clientSecret, ...webhooks.map((w) => w.signatureToken)];
       for (const line of server.logged) for (const value of secrets) expect(line).not.toContain(value);
       await server.close();
-      const files = testStoreKind === 'sqlite' ? ['stagegate.sqlite'] : ['acme.json'];
-      const disk = (await Promise.all(files.map((f) => readFile(join(root, 'data', f))))).join('');
+      const disk = await storedText();
       for (const value of secrets) expect(disk).not.toContain(value);
     } finally {
       await server.close();

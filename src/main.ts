@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type DestinationStream, pino } from 'pino';
 import { createAdminRouter } from './admin/create-admin-router.js';
+import { createOAuthCallbackRouter } from './admin/oauth-callback-routes.js';
 import { createSecretSources } from './config/read-secret-file.js';
 import { createTenantRegistry } from './config/tenant-registry.js';
 import { watchConfig } from './config/watch-config.js';
@@ -15,6 +16,9 @@ import { createMetrics } from './intake/create-metrics.js';
 import { describeReadiness } from './intake/describe-readiness.js';
 import { createBearerCheck } from './kernel/bearer-token.js';
 import { type Clock, systemClock } from './kernel/clock.js';
+import { StagegateError } from './kernel/errors.js';
+import { createLeverConnector, type LeverConnector } from './lever/oauth/create-lever-connector.js';
+import { createOAuthGrants } from './lever/oauth/create-oauth-grants.js';
 import { callbackBase, checkPublicUrl } from './server/check-public-url.js';
 import { createFsConfigFiles } from './server/create-fs-config-files.js';
 import { createLogger } from './server/create-logger.js';
@@ -22,6 +26,7 @@ import { createPipeline, type Pipeline } from './server/create-pipeline.js';
 import { openConfiguredStore } from './server/open-configured-store.js';
 import { readOrCreateSecret } from './server/read-or-create-secret.js';
 import { readServerEnv } from './server/read-server-env.js';
+import { createCredentialVault } from './store/create-credential-vault.js';
 import type { Store } from './store/types.js';
 
 export interface StartServerOptions {
@@ -88,6 +93,18 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const callbackSecret =
       config.callbackSecret ?? readOrCreateSecret(join(config.dataDir, 'callback-secret'));
     let listeningUrl = '';
+    const vault =
+      config.secretKeys === null ? null : createCredentialVault({ store, keys: config.secretKeys, clock });
+    const grants =
+      config.leverOAuth === null || vault === null
+        ? null
+        : createOAuthGrants({
+            app: config.leverOAuth,
+            vault,
+            clock,
+            log: log.child({ component: 'lever-oauth' }),
+            timeoutMs: config.httpTimeoutMs,
+          });
     const pipeline = createPipeline({
       store,
       singletons,
@@ -102,8 +119,28 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       leverRatePerSecond: config.leverRatePerSecond,
       httpTimeoutMs: config.httpTimeoutMs,
       deliveryRetryForMs: config.replayWindowMs,
+      grants,
     });
     closers.push(() => pipeline.stop());
+    const isOAuthTenant = (id: string) => registry.get(id)?.snapshot?.settings.lever.auth === 'oauth';
+    let connector: LeverConnector | undefined;
+    if (config.leverOAuth !== null && vault !== null && grants !== null) {
+      connector = createLeverConnector({
+        app: config.leverOAuth,
+        vault,
+        grants,
+        clock,
+        log: log.child({ component: 'lever-oauth' }),
+        lever: (id) => {
+          const snapshot = registry.get(id)?.snapshot;
+          if (!snapshot) throw new StagegateError('TENANT_UNKNOWN', `No tenant ${id} is loaded.`);
+          return pipeline.lever(snapshot);
+        },
+        publicUrl: () => callbackBase(config, listeningUrl),
+        isOAuthTenant,
+        degraded: pipeline.degraded,
+      });
+    }
     await pipeline.executor.recover();
     await pipeline.worker.recover();
 
@@ -131,8 +168,16 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         }),
         replay: { worker: pipeline.worker, clock },
         degraded: pipeline.degraded,
+        ...(connector === undefined ? {} : { connector }),
         log,
       }),
+      ...(connector === undefined
+        ? {}
+        : {
+            oauth: createOAuthCallbackRouter({ connector, log }),
+            storedWebhookTokens: async (id: string) =>
+              isOAuthTenant(id) ? await (connector as LeverConnector).webhookTokens(id) : {},
+          }),
       registry,
       store,
       clock,

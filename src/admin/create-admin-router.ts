@@ -6,12 +6,14 @@ import type { LiveExplain } from '../decide/create-live-explain.js';
 import type { Executor } from '../execute/create-executor.js';
 import { StagegateError } from '../kernel/errors.js';
 import type { DegradedTenants } from '../lever/create-degraded-tenants.js';
+import type { LeverConnector } from '../lever/oauth/create-lever-connector.js';
 import type { Store } from '../store/types.js';
 import { addActionRoutes } from './action-routes.js';
 import { answerAdminError } from './answer-admin-error.js';
 import { authenticateAdmin } from './authenticate-admin.js';
 import { addBackfillRoutes } from './backfill-routes.js';
 import { addCandidateRoutes } from './candidate-routes.js';
+import { addConnectRoutes } from './connect-routes.js';
 import { addDecisionRoutes } from './decision-routes.js';
 import { addInboxRoutes, type InboxReplay } from './inbox-routes.js';
 import { addSandboxRoutes, type CompleteSandbox } from './sandbox-routes.js';
@@ -33,6 +35,8 @@ export interface AdminRouterOptions {
   replay?: InboxReplay;
   /** Tenants whose Lever key Lever refuses now, for GET /status. */
   degraded?: Pick<DegradedTenants, 'get'>;
+  /** The OAuth connect flow (POST /tenants/:tenant/connect, /disconnect); absent: those 404. */
+  connector?: Pick<LeverConnector, 'begin' | 'disconnect' | 'inspect'>;
   log?: Logger;
 }
 
@@ -57,6 +61,7 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
   addInboxRoutes(router, options);
   addSandboxRoutes(router, { completeSandbox: options.completeSandbox });
   addBackfillRoutes(router, { backfill: options.backfill });
+  addConnectRoutes(router, { connector: options.connector });
   router.use((_req, _res, next) => {
     next(notFound());
   });

@@ -11,6 +11,7 @@ import { createGreenhousePartnerProvider } from '../providers/greenhouse-partner
 import { createSandboxProvider } from '../providers/sandbox/create-sandbox-provider.js';
 import type { AssessmentProvider } from '../providers/types.js';
 import { checkLever } from './check/check-lever.js';
+import { checkOAuthConnection } from './check/check-oauth.js';
 import { checkSecrets } from './check/check-secrets.js';
 import { checkTests } from './check/check-tests.js';
 import { checkWebhookTokens } from './check/check-webhook-tokens.js';
@@ -64,7 +65,7 @@ export async function checkCommand(io: CliIo, options: { tenant: string; json?: 
     const secrets = resolveSecretRefs(file, options.tenant, secretSources(io));
     const log = pino({ level: 'silent' });
     const sleep = realSleep;
-    const leverKey = secrets.leverApiKey.value;
+    const leverKey = secrets.leverApiKey?.value;
     const lever =
       leverKey === undefined
         ? undefined
@@ -88,14 +89,16 @@ export async function checkCommand(io: CliIo, options: { tenant: string; json?: 
         log,
       });
     }
-    const configured = Object.entries(file.lever.webhookTokens)
+    const configured = Object.entries(file.lever.webhookTokens ?? {})
       .filter(([, refs]) => refs.length > 0)
       .map(([event]) => event);
     results = [
       ...checkSecrets(secrets.all),
-      ...(await checkLever(settings, secrets.leverApiKey, lever)),
+      ...(secrets.leverApiKey === null
+        ? await checkOAuthConnection(io, {}, options.tenant)
+        : await checkLever(settings, secrets.leverApiKey, lever)),
       ...(await checkTests(settings, secrets.providerApiKey, provider)),
-      ...checkWebhookTokens(configured),
+      ...(secrets.leverApiKey === null ? [] : checkWebhookTokens(configured)),
     ];
   }
 

@@ -145,7 +145,7 @@ function settingsOf(data: TenantFile): TenantSettings {
   return {
     id: data.tenant,
     displayName: data.displayName ?? data.tenant,
-    lever: { baseUrl: data.lever.baseUrl ?? 'https://api.lever.co/v1' },
+    lever: { baseUrl: data.lever.baseUrl ?? 'https://api.lever.co/v1', auth: data.lever.auth ?? 'apiKey' },
     provider: { kind: data.provider.kind, baseUrl: data.provider.baseUrl ?? null },
     tests: Object.fromEntries(
       Object.entries(data.tests).map(([name, test]) => [name, { providerTestId: test.providerTestId }]),

@@ -158,16 +158,19 @@ export function resolveSecrets(
     return null;
   };
 
-  const leverApiKey = lookup(tenant.lever.apiKey, ['lever', 'apiKey']);
+  const oauth = tenant.lever.auth === 'oauth';
+  const leverApiKey =
+    tenant.lever.apiKey === undefined ? null : lookup(tenant.lever.apiKey, ['lever', 'apiKey']);
   const webhookTokens: Record<string, Secret[]> = {};
-  for (const [event, refs] of Object.entries(tenant.lever.webhookTokens)) {
+  for (const [event, refs] of Object.entries(tenant.lever.webhookTokens ?? {})) {
     webhookTokens[event] = refs.flatMap((ref, i) => lookup(ref, ['lever', 'webhookTokens', event, i]) ?? []);
   }
   const providerApiKey = tenant.provider.apiKey
     ? lookup(tenant.provider.apiKey, ['provider', 'apiKey'])
     : null;
   return {
-    secrets: complete && leverApiKey !== null ? { leverApiKey, webhookTokens, providerApiKey } : null,
+    secrets:
+      complete && (oauth || leverApiKey !== null) ? { leverApiKey, webhookTokens, providerApiKey } : null,
     diagnostics,
   };
 }

@@ -2,13 +2,22 @@ import type { Secret } from '../kernel/secret.js';
 
 export type SecretRef = { env: string } | { file: string };
 
+/** How stagegate reaches a tenant's Lever: the customer's API key, or the operator's OAuth app. */
+export type LeverAuthKind = 'apiKey' | 'oauth';
+
 export type SelectionSource = 'candidateTag' | 'posting' | 'stageDefault';
 
 /** A tenant file as written, after schema validation. */
 export interface TenantFile {
   tenant: string;
   displayName?: string;
-  lever: { apiKey: SecretRef; webhookTokens: Record<string, SecretRef[]>; baseUrl?: string };
+  /** `auth: oauth`: no apiKey, webhookTokens optional (the schema's if/then says which are required). */
+  lever: {
+    auth?: LeverAuthKind;
+    apiKey?: SecretRef;
+    webhookTokens?: Record<string, SecretRef[]>;
+    baseUrl?: string;
+  };
   provider: { kind: 'greenhouse-partner' | 'sandbox'; baseUrl?: string; apiKey?: SecretRef };
   tests: Record<string, { providerTestId: string; description?: string }>;
   triggers: { stage: string; defaultTest?: string }[];
@@ -73,7 +82,7 @@ export interface CompiledRule {
 export interface TenantSettings {
   id: string;
   displayName: string;
-  lever: { baseUrl: string };
+  lever: { baseUrl: string; auth: LeverAuthKind };
   provider: { kind: 'greenhouse-partner' | 'sandbox'; baseUrl: string | null };
   tests: Readonly<Record<string, { providerTestId: string }>>;
   triggers: readonly { stage: string; defaultTest: string | null }[];
@@ -89,7 +98,8 @@ export interface TenantSettings {
 }
 
 export interface TenantSecrets {
-  leverApiKey: Secret;
+  /** null for an OAuth tenant: its access token comes from the store (src/lever/oauth). */
+  leverApiKey: Secret | null;
   /** Lever event -> the signature tokens accepted for it (several during a rotation). */
   webhookTokens: Readonly<Record<string, readonly Secret[]>>;
   providerApiKey: Secret | null;

@@ -1,5 +1,5 @@
-import type { TenantSecrets } from '../config/types.js';
 import { StagegateError } from '../kernel/errors.js';
+import type { Secret } from '../kernel/secret.js';
 import { verifyLeverSignature } from '../lever/verify-webhook-signature.js';
 
 /** Lever's clock may run a little ahead of ours; further ahead than this is refused. */
@@ -17,16 +17,17 @@ export interface AuthenticatedEnvelope {
  */
 export function authenticateDelivery(input: {
   body: Record<string, unknown>;
-  secrets: TenantSecrets;
+  /** Per event, every signature token accepted: the tenant file's and those stored at registration. */
+  webhookTokens: Readonly<Record<string, readonly Secret[]>>;
   now: number;
   replayWindowMs: number;
 }): AuthenticatedEnvelope {
-  const { body, secrets, now, replayWindowMs } = input;
+  const { body, webhookTokens, now, replayWindowMs } = input;
   const unauthorized = (reason: string) =>
     new StagegateError('UNAUTHORIZED', 'The delivery did not authenticate.', { details: { reason } });
   const { event, token, triggeredAt } = body;
   if (typeof event !== 'string') throw unauthorized('no event');
-  const tokens = Object.hasOwn(secrets.webhookTokens, event) ? secrets.webhookTokens[event] : undefined;
+  const tokens = Object.hasOwn(webhookTokens, event) ? webhookTokens[event] : undefined;
   if (tokens === undefined || tokens.length === 0) throw unauthorized('no signature token for the event');
   const signed = {
     token: body.token,

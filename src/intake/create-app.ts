@@ -18,7 +18,7 @@ import { findReadyTenant } from './find-ready-tenant.js';
 import { getErrorHandler, toIntakeError } from './get-error-handler.js';
 import { parseDeliveryBody } from './parse-delivery-body.js';
 import { receiveCallback } from './receive-callback.js';
-import { receiveDelivery } from './receive-delivery.js';
+import { type IntakeContext, receiveDelivery } from './receive-delivery.js';
 
 export const defaultReplayWindowMs = 72 * 60 * 60 * 1000;
 
@@ -36,6 +36,10 @@ export interface CreateAppOptions {
   onAccepted?: (item: InboxItem) => void;
   /** Vendor callbacks: the secret their URL tokens are made with, and what to do with a checked one. */
   callbacks?: { secret: string; onCallback(invitation: InvitationRecord): void };
+  /** Signature tokens the service registered itself (OAuth tenants), by tenant; see receiveDelivery. */
+  storedWebhookTokens?: IntakeContext['storedWebhookTokens'];
+  /** Mounted at /oauth/lever (the connect flow's callback, opened by a customer's browser). */
+  oauth?: Router;
   /** Mounted at /admin (the admin API). */
   admin?: Router;
   /** Whether an Authorization header carries the admin token; /readyz then adds per-tenant detail. */
@@ -81,6 +85,7 @@ export function createApp(options: CreateAppOptions): Express {
         log,
         replayWindowMs,
         ...(options.onAccepted ? { onAccepted: options.onAccepted } : {}),
+        ...(options.storedWebhookTokens ? { storedWebhookTokens: options.storedWebhookTokens } : {}),
       };
       const { event, status, body } = await receiveDelivery(context, tenant, req.body);
       metrics.deliveries.inc({ ...labels(tenant, event), outcome: body.status });
@@ -103,6 +108,7 @@ export function createApp(options: CreateAppOptions): Express {
     app.patch('/callbacks/assessments/:tenant/:invitation/:token', onCallback);
     app.post('/callbacks/assessments/:tenant/:invitation/:token', onCallback);
   }
+  if (options.oauth) app.use('/oauth/lever', options.oauth);
   if (options.admin) app.use('/admin', express.json({ limit: '64kb' }), options.admin);
 
   app.get('/healthz', (_req, res) => {

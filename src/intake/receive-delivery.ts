@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { TenantRegistry } from '../config/tenant-registry.js';
 import type { Clock } from '../kernel/clock.js';
 import { StagegateError } from '../kernel/errors.js';
+import type { Secret } from '../kernel/secret.js';
 import type { InboxItem, Store } from '../store/types.js';
 import { authenticateDelivery } from './authenticate-delivery.js';
 import { findReadyTenant } from './find-ready-tenant.js';
@@ -12,6 +13,11 @@ export interface IntakeContext {
   clock: Clock;
   log: Logger;
   replayWindowMs: number;
+  /**
+   * The signature tokens the service registered itself for the tenant (OAuth tenants: one per
+   * webhook, from the store), accepted beside the tenant file's.
+   */
+  storedWebhookTokens?: (tenant: string) => Promise<Readonly<Record<string, readonly Secret[]>>>;
   /** Called with each new (not duplicate) delivery once it is durable: the worker picks it up. */
   onAccepted?: (item: InboxItem) => void;
 }
@@ -34,9 +40,17 @@ export async function receiveDelivery(
     throw new StagegateError('BAD_JSON', 'The delivery is not a JSON object.');
   }
   const envelope = body as Record<string, unknown>;
+  const stored = (await context.storedWebhookTokens?.(tenant)) ?? {};
+  const webhookTokens: Record<string, readonly Secret[]> = { ...secrets.webhookTokens };
+  for (const [event, tokens] of Object.entries(stored)) {
+    webhookTokens[event] = [
+      ...(Object.hasOwn(webhookTokens, event) ? (webhookTokens[event] ?? []) : []),
+      ...tokens,
+    ];
+  }
   const { event, token, triggeredAt } = authenticateDelivery({
     body: envelope,
-    secrets,
+    webhookTokens,
     now: context.clock.now(),
     replayWindowMs: context.replayWindowMs,
   });

@@ -2,8 +2,11 @@ import type { Clock } from '../kernel/clock.js';
 import { createTokenBucket, type TokenBucket } from './create-token-bucket.js';
 
 export interface BucketRegistry {
-  /** The one bucket for this API key: Lever limits per key, whoever sends the request. */
-  bucketFor(apiKey: string): TokenBucket;
+  /**
+   * The one bucket for this key: an API key, or an OAuth grant (tenant + grant id, so that the
+   * hourly access token does not start a fresh budget). Lever limits per key, whoever sends.
+   */
+  bucketFor(key: string): TokenBucket;
 }
 
 export interface BucketRegistryOptions {
@@ -17,11 +20,11 @@ export interface BucketRegistryOptions {
 export function createBucketRegistry(options: BucketRegistryOptions): BucketRegistry {
   const buckets = new Map<string, TokenBucket>();
   return {
-    bucketFor(apiKey) {
-      let bucket = buckets.get(apiKey);
+    bucketFor(key) {
+      let bucket = buckets.get(key);
       if (bucket === undefined) {
         bucket = createTokenBucket(options);
-        buckets.set(apiKey, bucket);
+        buckets.set(key, bucket);
       }
       return bucket;
     },

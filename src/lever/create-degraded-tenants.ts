@@ -37,7 +37,7 @@ export function createDegradedTenants(options: { clock: Clock; log: Logger }): D
       degraded.set(tenant, { reason, since: clock.now() });
       log.error(
         { tenant, reason },
-        `tenant ${tenant} is degraded: Lever refuses its API key (revoked or rotated?); its deliveries wait in the inbox until the key works again`,
+        `tenant ${tenant} is degraded: ${reason.startsWith('needs reconnecting') ? 'its Lever connection needs reconnecting (stagegate connect)' : 'Lever refuses its API key (revoked or rotated?)'}; its deliveries wait in the inbox until Lever accepts it again`,
       );
     },
     accepted(tenant) {

@@ -5,7 +5,7 @@ import {
   type LeverTransportOptions,
   type SendLeverRequest,
 } from './create-lever-transport.js';
-import type { ExpandedOpportunity, Note, Opportunity, Posting, Stage } from './types.js';
+import type { ExpandedOpportunity, LeverWebhook, Note, Opportunity, Posting, Stage } from './types.js';
 
 export interface LeverClientOptions extends LeverTransportOptions {
   /** A Lever user id sent as `perform_as` on writes, so they show as that user's in Lever. */
@@ -27,6 +27,12 @@ export interface LeverClient {
   listNotes(opportunityId: string): Promise<Note[]>;
   moveStage(opportunityId: string, stageId: string): Promise<Opportunity>;
   archive(opportunityId: string, reasonId: string): Promise<Opportunity>;
+  /** The Webhooks Subscription API (OAuth, webhooks:write:admin): the webhooks made through it. */
+  listWebhooks(): Promise<LeverWebhook[]>;
+  /** The answer carries the webhook's signature token, the one time Lever gives it. */
+  createWebhook(webhook: { url: string; event: string }): Promise<LeverWebhook>;
+  updateWebhook(id: string, webhook: { url: string; event: string }): Promise<LeverWebhook>;
+  deleteWebhook(id: string): Promise<void>;
 }
 
 const PAGE_SIZE = '100';
@@ -35,6 +41,7 @@ const PAGE_SIZE = '100';
 export function createLeverClient(options: LeverClientOptions): LeverClient {
   const send: SendLeverRequest = createLeverTransport(options);
   const writeQuery = options.performAs === undefined ? undefined : { perform_as: options.performAs };
+  const webhookPath = (id: string) => `/webhooks/${encodeURIComponent(id)}`;
   const opportunityPath = (id: string, action = '') => `/opportunities/${encodeURIComponent(id)}${action}`;
 
   async function get<T>(path: string, query?: LeverQuery): Promise<T> {
@@ -94,5 +101,18 @@ export function createLeverClient(options: LeverClientOptions): LeverClient {
     },
     moveStage: (id, stageId) => write('PUT', opportunityPath(id, '/stage'), { stage: stageId }),
     archive: (id, reasonId) => write('PUT', opportunityPath(id, '/archived'), { reason: reasonId }),
+    listWebhooks: async () => {
+      const webhooks: LeverWebhook[] = [];
+      for await (const webhook of listAll<LeverWebhook>('/webhooks')) webhooks.push(webhook);
+      return webhooks;
+    },
+    // Not idempotent: a second create is a second webhook (and token). Connect lists first.
+    createWebhook: async (webhook) =>
+      (await send<LeverWebhook>({ method: 'POST', path: '/webhooks', body: webhook, once: true })).data,
+    updateWebhook: async (id, webhook) =>
+      (await send<LeverWebhook>({ method: 'PUT', path: webhookPath(id), body: webhook })).data,
+    deleteWebhook: async (id) => {
+      await send({ method: 'DELETE', path: webhookPath(id) });
+    },
   };
 }

@@ -9,7 +9,7 @@ import { parseRetryAfter } from './parse-retry-after.js';
 import type { LeverEnvelope } from './types.js';
 
 export interface LeverRequest {
-  method: 'GET' | 'POST' | 'PUT';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Relative to the base URL, e.g. `/opportunities/abc`; ids already encoded. */
   path: string;
   /** A list is sent as the parameter repeated (`expand=a&expand=b`), the one form Lever documents. */
@@ -31,10 +31,39 @@ export interface LeverRetryOptions {
   maxMs?: number;
 }
 
+/** What one attempt sends: the Authorization header, and whose rate budget it spends. */
+export interface LeverCredential {
+  authorization: string;
+  /** The API key, or the OAuth grant (tenant + grant id): never the access token of the hour. */
+  bucketKey: string;
+}
+
+/**
+ * How a tenant's calls authenticate: Basic with the API key, or Bearer with an OAuth access token
+ * (src/lever/oauth/create-oauth-grants.ts), refreshed before it expires.
+ */
+export interface LeverAuth {
+  credential(): Promise<LeverCredential>;
+  /** After a 401: get a new access token. True when there is one to try once more with. */
+  renew?(): Promise<boolean>;
+}
+
+/** Basic auth with the API key as user name and an empty password. */
+export function apiKeyAuth(apiKey: string): LeverAuth {
+  const credential = {
+    authorization: `Basic ${Buffer.from(`${apiKey}:`, 'utf8').toString('base64')}`,
+    bucketKey: apiKey,
+  };
+  return { credential: async () => credential };
+}
+
 export interface LeverTransportOptions {
   /** `https://api.lever.co/v1` or the sandbox. */
   baseUrl: string;
-  apiKey: string;
+  /** The tenant's API key (Basic auth); or `auth`. */
+  apiKey?: string;
+  /** How calls authenticate; takes the place of `apiKey`. */
+  auth?: LeverAuth;
   http?: typeof fetch;
   clock: Clock;
   sleep: (ms: number) => Promise<void>;
@@ -82,13 +111,15 @@ export function createLeverTransport(options: LeverTransportOptions): SendLeverR
   if (!Number.isInteger(attempts) || attempts < 1) {
     throw new RangeError(`retry.attempts must be an integer of at least 1, got ${attempts}`);
   }
-  const bucket = options.buckets.bucketFor(options.apiKey);
-  const authorization = `Basic ${Buffer.from(`${options.apiKey}:`, 'utf8').toString('base64')}`;
+  const given = options.auth ?? (options.apiKey === undefined ? undefined : apiKeyAuth(options.apiKey));
+  if (given === undefined) throw new RangeError('the Lever transport needs apiKey or auth');
+  const auth: LeverAuth = given;
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
 
   async function attempt(request: LeverRequest, url: string): Promise<AttemptOutcome> {
     const { method, path } = request;
-    await bucket.take();
+    const { authorization, bucketKey } = await auth.credential();
+    await options.buckets.bucketFor(bucketKey).take();
     const answer = await fetchWithTimeout(
       http,
       { method, url, authorization, body: request.body },
@@ -112,6 +143,8 @@ export function createLeverTransport(options: LeverTransportOptions): SendLeverR
     const { status, text } = answer;
     const parsed = parseJson(text);
     if (status >= 200 && status < 300) {
+      // A delete answers 204, no body.
+      if (status === 204 && text === '') return { kind: 'answered', status, envelope: { data: null } };
       if (isEnvelope(parsed)) return { kind: 'answered', status, envelope: parsed };
       return {
         kind: 'failed',
@@ -139,9 +172,18 @@ export function createLeverTransport(options: LeverTransportOptions): SendLeverR
     const search = request.query === undefined ? '' : encodeQuery(request.query);
     const url = `${baseUrl}${path}${search === '' ? '' : `?${search}`}`;
 
+    let renewed = false;
     for (let tried = 1; ; tried++) {
       const startedAt = clock.now();
       const outcome = await attempt(request, url);
+      // An access token Lever no longer takes: one new one, one more try, not counted as a retry.
+      if (outcome.kind === 'failed' && outcome.details.status === 401 && auth.renew && !renewed) {
+        renewed = true;
+        if (await auth.renew()) {
+          tried -= 1;
+          continue;
+        }
+      }
       if (outcome.kind === 'answered') {
         log.debug(
           { method, path, status: outcome.status, attempt: tried, ms: clock.now() - startedAt },

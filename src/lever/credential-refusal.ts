@@ -10,6 +10,8 @@ import { StagegateError } from '../kernel/errors.js';
 export function credentialRefusal(error: unknown): string | undefined {
   if (!(error instanceof StagegateError) || error.code !== 'LEVER_API') return undefined;
   const { status, method, path } = error.details;
+  // An OAuth grant revoked or expired (the token endpoint's invalid_grant), or never made.
+  if (error.details.needsReconnecting === true) return `needs reconnecting: ${error.message}`;
   if (status === 401) return `Lever refused the API key (401): ${error.message}`;
   if (
     status === 403 &&

@@ -88,3 +88,15 @@ export interface LeverEnvelope<T> {
   next?: string;
   hasNext?: boolean;
 }
+
+/**
+ * A webhook made through the Webhooks Subscription API. `configuration.signatureToken` is in the
+ * answer that creates it, and only there.
+ */
+export interface LeverWebhook {
+  id: string;
+  url: string;
+  event: string;
+  configuration?: { signatureToken?: string; conditions?: unknown };
+  createdAt?: number;
+}

@@ -19,6 +19,8 @@ import {
   watchCredential,
 } from '../lever/create-degraded-tenants.js';
 import { createLeverClient, type LeverClient } from '../lever/create-lever-client.js';
+import type { LeverAuth } from '../lever/create-lever-transport.js';
+import type { OAuthGrants } from '../lever/oauth/create-oauth-grants.js';
 import { createGreenhousePartnerProvider } from '../providers/greenhouse-partner/create-greenhouse-partner-provider.js';
 import { createSandboxProvider, type SandboxProvider } from '../providers/sandbox/create-sandbox-provider.js';
 import type { AssessmentProvider } from '../providers/types.js';
@@ -81,6 +83,8 @@ export function createPipeline(options: {
   httpTimeoutMs?: number;
   /** How long the worker retries a delivery while Lever is unavailable: the replay window (72 h by default). */
   deliveryRetryForMs?: number;
+  /** OAuth tenants' tokens; null when the operator has not configured a Lever app. */
+  grants?: OAuthGrants | null;
 }): Pipeline {
   const { store, registry, clock, sleep, log, metrics } = options;
   const tenantOf = (id: string) => registry.get(id)?.snapshot ?? undefined;
@@ -107,11 +111,18 @@ export function createPipeline(options: {
   const lever = (tenant: TenantSnapshot) => {
     let client = clients.get(tenant);
     if (!client) {
-      if (!tenant.secrets) throw new StagegateError('TENANT_NOT_READY', `tenant ${tenant.id} is not ready`);
+      const apiKey = tenant.secrets?.leverApiKey;
+      const oauth = tenant.settings.lever.auth === 'oauth';
+      if (!tenant.secrets || (!oauth && !apiKey)) {
+        throw new StagegateError('TENANT_NOT_READY', `tenant ${tenant.id} is not ready`);
+      }
+      const auth: LeverAuth | undefined = oauth
+        ? (options.grants?.authFor(tenant.id) ?? noOAuthApp(tenant.id))
+        : undefined;
       client = watchCredential(
         createLeverClient({
           baseUrl: tenant.settings.lever.baseUrl,
-          apiKey: tenant.secrets.leverApiKey.reveal(),
+          ...(auth === undefined ? { apiKey: apiKey?.reveal() ?? '' } : { auth }),
           clock,
           sleep,
           buckets,
@@ -326,6 +337,19 @@ export function createPipeline(options: {
       await pruning;
       await draining;
       await executor.settled();
+    },
+  };
+}
+
+/** An OAuth tenant on a service with no Lever app configured: degraded, its deliveries waiting. */
+function noOAuthApp(tenant: string): LeverAuth {
+  return {
+    async credential() {
+      throw new StagegateError(
+        'LEVER_API',
+        `tenant ${tenant} uses lever.auth: oauth, but the operator has not configured a Lever app (STAGEGATE_LEVER_CLIENT_ID)`,
+        { details: { status: 401, needsReconnecting: true, reason: 'no-oauth-app' } },
+      );
     },
   };
 }

@@ -1,8 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { parseAllowedHosts } from '../config/check-outbound-hosts.js';
+import { loopbackHosts, parseAllowedHosts } from '../config/check-outbound-hosts.js';
 import { parseRetrySchedule } from '../execute/retry-schedule.js';
 import { minAdminTokenLength } from '../kernel/bearer-token.js';
 import { StagegateError } from '../kernel/errors.js';
+import { Secret } from '../kernel/secret.js';
+import { type LeverOAuthApp, leverAuthServers, leverScopes } from '../lever/oauth/oauth-app.js';
+import { parseSecretKey, type SecretKeyRing } from '../store/seal-credential.js';
 
 export interface ServerEnv {
   port: number;
@@ -34,6 +38,10 @@ export interface ServerEnv {
   leverRatePerSecond: number;
   /** How long one request to Lever or a vendor may take, its answer's body included. */
   httpTimeoutMs: number;
+  /** The operator's registered Lever app (STAGEGATE_LEVER_CLIENT_ID …); null: no tenant can connect with OAuth. */
+  leverOAuth: LeverOAuthApp | null;
+  /** STAGEGATE_SECRET_KEY (and _OLD): seals what the service obtains itself; null when unset. */
+  secretKeys: SecretKeyRing | null;
 }
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -120,6 +128,13 @@ export function readServerEnv(env: Readonly<Record<string, string | undefined>>,
       `STAGEGATE_ADMIN_TOKEN must be at least ${minAdminTokenLength} characters, got ${adminToken.length} (make one with: openssl rand -hex 32; leave it unset to keep the admin API off)`,
     );
   }
+  const secretKeys = readSecretKeys(env, problems);
+  const leverOAuth = readLeverOAuth(env, cwd, allowedHosts.hosts, problems);
+  if (leverOAuth !== null && (env.STAGEGATE_SECRET_KEY?.trim() ?? '') === '') {
+    problems.push(
+      'STAGEGATE_SECRET_KEY must be set with STAGEGATE_LEVER_CLIENT_ID: the OAuth tokens are stored encrypted with it (make one with: openssl rand -hex 32)',
+    );
+  }
   const logLevel = text('LOG_LEVEL', 'info');
   if (!logLevels.includes(logLevel))
     problems.push(`LOG_LEVEL must be one of ${logLevels.join(', ')}, got ${JSON.stringify(logLevel)}`);
@@ -148,5 +163,117 @@ export function readServerEnv(env: Readonly<Record<string, string | undefined>>,
     databaseUrl: store === 'postgres' ? databaseUrl : null,
     leverRatePerSecond,
     httpTimeoutMs: Math.round(httpTimeoutSeconds * 1000),
+    leverOAuth,
+    secretKeys,
+  };
+}
+
+/** STAGEGATE_SECRET_KEY and STAGEGATE_SECRET_KEY_OLD: 32 bytes each, hex or base64; never repeated. */
+function readSecretKeys(
+  env: Readonly<Record<string, string | undefined>>,
+  problems: string[],
+): SecretKeyRing | null {
+  const read = (name: string) => {
+    const raw = env[name]?.trim() ?? '';
+    if (raw === '') return null;
+    const key = parseSecretKey(raw);
+    if (key === null) {
+      problems.push(
+        `${name} must be 32 bytes as 64 hex digits or as base64, got ${raw.length} characters (make one with: openssl rand -hex 32)`,
+      );
+    }
+    return key;
+  };
+  const current = read('STAGEGATE_SECRET_KEY');
+  const old = read('STAGEGATE_SECRET_KEY_OLD');
+  if (old !== null && current === null) {
+    problems.push(
+      'STAGEGATE_SECRET_KEY_OLD is only read beside STAGEGATE_SECRET_KEY, the key that replaces it',
+    );
+  }
+  return current === null ? null : { current, old: old?.id === current.id ? null : old };
+}
+
+/**
+ * The registered Lever app. Lever's own authorization hosts need no listing; an override (the
+ * simulator, in tests and the demo) must pass STAGEGATE_ALLOWED_HOSTS like any outbound host, since
+ * the client secret is sent there.
+ */
+function readLeverOAuth(
+  env: Readonly<Record<string, string | undefined>>,
+  cwd: string,
+  allowedHosts: readonly string[],
+  problems: string[],
+): LeverOAuthApp | null {
+  const value = (name: string) => env[name]?.trim() ?? '';
+  const clientId = value('STAGEGATE_LEVER_CLIENT_ID');
+  if (clientId === '') {
+    const stray = [
+      'STAGEGATE_LEVER_CLIENT_SECRET',
+      'STAGEGATE_LEVER_CLIENT_SECRET_FILE',
+      'STAGEGATE_LEVER_REDIRECT_URI',
+    ].filter((name) => value(name) !== '');
+    if (stray.length > 0) problems.push(`${stray.join(' and ')} need STAGEGATE_LEVER_CLIENT_ID`);
+    return null;
+  }
+  let clientSecret = value('STAGEGATE_LEVER_CLIENT_SECRET');
+  const secretFile = value('STAGEGATE_LEVER_CLIENT_SECRET_FILE');
+  if (clientSecret !== '' && secretFile !== '') {
+    problems.push('set STAGEGATE_LEVER_CLIENT_SECRET or STAGEGATE_LEVER_CLIENT_SECRET_FILE, not both');
+  } else if (secretFile !== '') {
+    try {
+      clientSecret = readFileSync(
+        isAbsolute(secretFile) ? secretFile : resolve(cwd, secretFile),
+        'utf8',
+      ).trim();
+    } catch (error) {
+      problems.push(
+        `STAGEGATE_LEVER_CLIENT_SECRET_FILE cannot be read: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+      );
+    }
+  }
+  if (clientSecret === '')
+    problems.push('STAGEGATE_LEVER_CLIENT_SECRET (or _FILE) must be set with STAGEGATE_LEVER_CLIENT_ID');
+  const redirectUri = value('STAGEGATE_LEVER_REDIRECT_URI');
+  if (!/^https?:\/\/[^/]+\/.*oauth\/lever\/callback$/.test(redirectUri)) {
+    problems.push(
+      `STAGEGATE_LEVER_REDIRECT_URI must be this service's https address ending in /oauth/lever/callback, exactly as registered with Lever, got ${JSON.stringify(redirectUri)}`,
+    );
+  }
+  const leverEnv = value('STAGEGATE_LEVER_ENV') || 'production';
+  if (leverEnv !== 'production' && leverEnv !== 'sandbox') {
+    problems.push(`STAGEGATE_LEVER_ENV must be production or sandbox, got ${JSON.stringify(leverEnv)}`);
+  }
+  const server = leverAuthServers[leverEnv === 'sandbox' ? 'sandbox' : 'production'];
+  const url = (name: string, fallback: string) => {
+    const raw = value(name);
+    if (raw === '') return fallback;
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      problems.push(`${name} must be a URL, got ${JSON.stringify(raw)}`);
+      return fallback;
+    }
+    const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+    const official = Object.values(leverAuthServers).some((s) => new URL(s.tokenUrl).host === parsed.host);
+    if (parsed.protocol === 'http:' && !loopbackHosts.has(host)) {
+      problems.push(
+        `${name} must be https (plain http reaches only loopback), got ${parsed.protocol}//${host}`,
+      );
+    } else if (!official && !allowedHosts.includes(host)) {
+      problems.push(`${name} goes to ${host}, which STAGEGATE_ALLOWED_HOSTS does not list`);
+    }
+    return parsed.toString();
+  };
+  return {
+    clientId,
+    clientSecret: new Secret(clientSecret),
+    redirectUri,
+    env: leverEnv === 'sandbox' ? 'sandbox' : 'production',
+    authorizeUrl: url('STAGEGATE_LEVER_AUTHORIZE_URL', server.authorizeUrl),
+    tokenUrl: url('STAGEGATE_LEVER_TOKEN_URL', server.tokenUrl),
+    audience: server.audience,
+    scopes: leverScopes,
   };
 }

@@ -154,6 +154,18 @@ export interface PruneReport {
 }
 
 /**
+ * A secret the service obtained itself (an OAuth grant, the signature tokens of the webhooks it
+ * registered), by tenant and kind. `sealed` is opaque to the store: the caller encrypts it
+ * (src/store/create-credential-vault.ts), so no backend ever holds it in the clear.
+ */
+export interface CredentialRecord {
+  tenant: string;
+  kind: string;
+  sealed: string;
+  updatedAt: number;
+}
+
+/**
  * Every method is async, and every method that changes something resolves only once the change is
  * durable (it rejects with STORE_FAILED when it is not). Unknown ids reject with NOT_FOUND.
  */
@@ -214,6 +226,15 @@ export interface Store {
 
   /** Retention: drops finished records past their age; pending things are never pruned. */
   prune(now: number): Promise<PruneReport>;
+
+  /** Inserts or replaces the tenant's credential of that kind, in one commit (a rotated pair replaces both). */
+  putCredential(record: CredentialRecord): Promise<void>;
+  getCredential(tenant: string, kind: string): Promise<CredentialRecord | undefined>;
+  /**
+   * Forgets it; true when there was one to forget. Of two concurrent deletes only one gets true, which
+   * is what makes a stored one-time value (the connect flow's `state`) single-use.
+   */
+  deleteCredential(tenant: string, kind: string): Promise<boolean>;
 
   /** Rejects with STORE_FAILED when the store cannot write durably (for /readyz). */
   checkWritable(): Promise<void>;

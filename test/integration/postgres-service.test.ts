@@ -42,7 +42,7 @@ describe.skipIf(database === undefined)('the service on PostgreSQL', () => {
           url: `${server.url}/webhooks/lever/acme`,
           event: 'candidateStageChange',
           data: { opportunityId: candidate.id, toStageId: 'stage-tech', fromStageId: 'stage-phone' },
-          signatureToken: world.env.ACME_TOKEN ?? '',
+          signatureToken: world.env.ACME__TOKEN ?? '',
           token: 'delivery-1',
         });
       const [first, again] = [await deliver(), await deliver()];

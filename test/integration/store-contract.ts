@@ -674,6 +674,25 @@ export function describeStoreContract(backend: StoreBackend): void {
         ]);
       });
 
+      it('lower-cases only ASCII letters of an e-mail: a non-ASCII letter matches only as written', async () => {
+        const store = await openStore();
+        const { item } = await store.acceptDelivery(delivery());
+        await store.completeInbox(item.id, {
+          decision: { ...decisionFor(item), email: ' ÉLODIE@Example.com' },
+          actions: [],
+        });
+        await store.putInvitation(
+          invitation({ id: 'inv-2', opportunityId: 'opp-2', candidate: { email: 'Ǆ@x.org' } }),
+        );
+
+        expect(await store.findOpportunitiesByEmail('acme', 'Élodie@example.com')).toEqual(['opp-1']);
+        expect(await store.findOpportunitiesByEmail('acme', 'élodie@example.com')).toEqual([]);
+        expect(await store.findOpportunitiesByEmail('acme', 'Ǆ@X.ORG')).toEqual(['opp-2']);
+        expect(await store.findOpportunitiesByEmail('acme', 'ǆ@x.org')).toEqual([]);
+        // Only ASCII whitespace is trimmed: a no-break space is part of the address.
+        expect(await store.findOpportunitiesByEmail('acme', '\u00a0Élodie@example.com')).toEqual([]);
+      });
+
       it('finds a purged candidate by neither its opportunity id nor its e-mail', async () => {
         const store = await openStore();
         const { item } = await store.acceptDelivery(delivery());
@@ -710,6 +729,77 @@ export function describeStoreContract(backend: StoreBackend): void {
         expect(report.inbox).toEqual([item.id]);
         expect(await store.findOpportunitiesByEmail('acme', email)).toEqual([]);
         expect(await store.findCandidate('acme', 'opp-1')).toBeUndefined();
+      });
+    });
+
+    describe('credentials', () => {
+      const sealed = (n: number) => `v1.0badc0de.sealed-value-${n}`;
+
+      it('keeps one value per tenant and kind, replaced whole, and a fresh store finds it', async () => {
+        const store = await openStore();
+        await store.putCredential({
+          tenant: 'acme',
+          kind: 'lever-oauth',
+          sealed: sealed(1),
+          updatedAt: start,
+        });
+        await store.putCredential({
+          tenant: 'acme',
+          kind: 'lever-webhooks',
+          sealed: sealed(2),
+          updatedAt: start,
+        });
+        await store.putCredential({
+          tenant: 'globex',
+          kind: 'lever-oauth',
+          sealed: sealed(3),
+          updatedAt: start,
+        });
+        await store.putCredential({
+          tenant: 'acme',
+          kind: 'lever-oauth',
+          sealed: sealed(4),
+          updatedAt: start + 1,
+        });
+
+        await store.close();
+        const reopened = await openStore();
+        expect(await reopened.getCredential('acme', 'lever-oauth')).toEqual({
+          tenant: 'acme',
+          kind: 'lever-oauth',
+          sealed: sealed(4),
+          updatedAt: start + 1,
+        });
+        expect((await reopened.getCredential('acme', 'lever-webhooks'))?.sealed).toBe(sealed(2));
+        expect((await reopened.getCredential('globex', 'lever-oauth'))?.sealed).toBe(sealed(3));
+        expect(await reopened.getCredential('initech', 'lever-oauth')).toBeUndefined();
+        expect(await reopened.getCredential('acme', '__proto__')).toBeUndefined();
+      });
+
+      it('forgets a value once: of two concurrent deletes exactly one finds it, and it stays gone', async () => {
+        const store = await openStore();
+        await store.putCredential({
+          tenant: 'acme',
+          kind: 'connect-state',
+          sealed: sealed(1),
+          updatedAt: start,
+        });
+        const results = await Promise.all([
+          store.deleteCredential('acme', 'connect-state'),
+          store.deleteCredential('acme', 'connect-state'),
+        ]);
+        expect(results.sort()).toEqual([false, true]);
+        expect(await store.deleteCredential('globex', 'connect-state')).toBe(false);
+        await store.close();
+        const reopened = await openStore();
+        expect(await reopened.getCredential('acme', 'connect-state')).toBeUndefined();
+      });
+
+      it('refuses an empty tenant', async () => {
+        const store = await openStore();
+        await expect(
+          store.putCredential({ tenant: '', kind: 'lever-oauth', sealed: sealed(1), updatedAt: start }),
+        ).rejects.toMatchObject({ code: 'INTERNAL' });
       });
     });
 

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { createPostgresStore, type PostgresStore } from '../../src/store/postgres/create-postgres-store.js';
+import { migrate } from '../../src/store/postgres/migrate.js';
 import { migrations } from '../../src/store/postgres/migrations.js';
 import type { Store } from '../../src/store/types.js';
 import { postgresRequired, schemaForDir, usePostgresDatabase } from '../support/postgres-test-database.js';
@@ -8,7 +9,16 @@ import { describeStoreContract, type OnDisk, type StoreBackend } from './store-c
 import { actionsFor, clock, decisionFor, delivery, useStoreTestbed } from './store-testbed.js';
 
 const database = await usePostgresDatabase('store-postgres.test.ts');
-const tables = ['inbox', 'decisions', 'actions', 'invitations', 'dedupe', 'tombstones', 'probe'] as const;
+const tables = [
+  'inbox',
+  'decisions',
+  'actions',
+  'invitations',
+  'dedupe',
+  'tombstones',
+  'probe',
+  'credentials',
+] as const;
 
 /** A connection of its own to the test's schema: what another process reads, only what is committed. */
 async function withSchema<T>(dir: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
@@ -193,6 +203,31 @@ if (database === undefined) {
 
     it('migrates once when instances start together, and records the version', async () => {
       await Promise.all([openStore(), openStore(), openStore()]);
+      const versions = await withSchema(bed.dir, async (client) =>
+        (await client.query('SELECT version FROM schema_migrations ORDER BY version')).rows.map(
+          (row) => row.version as number,
+        ),
+      );
+      expect(versions).toEqual(migrations.map((migration) => migration.version));
+    });
+
+    it('indexes the e-mails of the records a version 2 database already holds, once migrated to 3', async () => {
+      const before = migrations.filter((migration) => migration.version <= 2);
+      await withSchema(bed.dir, async (client) => {
+        await migrate(client, schemaForDir(bed.dir), 'the test database', before);
+        const decision = { id: 'dec-1', tenant: 'acme', opportunityId: 'opp-1', inboxId: 'in-1' };
+        await client.query('INSERT INTO decisions (record) VALUES ($1::json)', [
+          JSON.stringify({ ...decision, createdAt: clock.now(), decision: {}, email: ' Ada@Example.com' }),
+        ]);
+        const candidate = { name: 'Ada', email: 'ADA@example.COM\t' };
+        await client.query('INSERT INTO invitations (record) VALUES ($1::json)', [
+          JSON.stringify({ id: 'inv-1', tenant: 'acme', opportunityId: 'opp-2', status: 'sent', candidate }),
+        ]);
+      });
+
+      const store = await openStore();
+
+      expect(await store.findOpportunitiesByEmail('acme', 'ada@example.com')).toEqual(['opp-1', 'opp-2']);
       const versions = await withSchema(bed.dir, async (client) =>
         (await client.query('SELECT version FROM schema_migrations ORDER BY version')).rows.map(
           (row) => row.version as number,

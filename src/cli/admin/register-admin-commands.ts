@@ -4,6 +4,7 @@ import { actionStatuses, listActionsCommand, retryActionsCommand } from './actio
 import { backfillCommand } from './backfill-command.js';
 import { defaultServiceUrl } from './call-admin.js';
 import { candidateCommand } from './candidate-command.js';
+import { connectCommand, disconnectCommand } from './connect-command.js';
 import { showDecisionCommand } from './decisions-command.js';
 import { inboxStatuses, listInboxCommand, replayInboxCommand } from './inbox-command.js';
 import { completeSandboxCommand } from './sandbox-command.js';
@@ -140,5 +141,25 @@ export function registerAdminCommands(program: Command, io: CliIo, setCode: (cod
     .option(...urlOption)
     .action(async (options: Parameters<typeof backfillCommand>[1]) => {
       setCode(await backfillCommand(io, options));
+    });
+
+  program
+    .command('connect')
+    .description(
+      "print a one-time link for the tenant's Lever Super Admin: OAuth, then stagegate registers the webhooks",
+    )
+    .requiredOption('--tenant <id>', 'the tenant (lever.auth: oauth)')
+    .option('--json', 'print the link as JSON')
+    .option(...urlOption)
+    .action(async (options: Parameters<typeof connectCommand>[1]) => {
+      setCode(await connectCommand(io, options));
+    });
+  program
+    .command('disconnect')
+    .description('delete the webhooks stagegate registered in Lever for the tenant and forget its tokens')
+    .requiredOption('--tenant <id>', 'the tenant')
+    .option(...urlOption)
+    .action(async (options: Parameters<typeof disconnectCommand>[1]) => {
+      setCode(await disconnectCommand(io, options));
     });
 }

@@ -4,7 +4,8 @@ import type { SecretRef, TenantFile } from '../../config/types.js';
 import type { ResolvedSecret } from './types.js';
 
 export interface TenantSecretRefs {
-  leverApiKey: ResolvedSecret;
+  /** null for an OAuth tenant (no key: its tokens are in the store). */
+  leverApiKey: ResolvedSecret | null;
   providerApiKey: ResolvedSecret | null;
   /** Every reference in the file, each once, in file order. */
   all: ResolvedSecret[];
@@ -29,8 +30,9 @@ export function resolveSecretRefs(
     all.set(`${kind}:${name}`, first);
     return first;
   };
-  const leverApiKey = lookup(file.lever.apiKey, 'lever.apiKey', ['lever', 'apiKey']);
-  for (const [event, refs] of Object.entries(file.lever.webhookTokens)) {
+  const leverApiKey =
+    file.lever.apiKey === undefined ? null : lookup(file.lever.apiKey, 'lever.apiKey', ['lever', 'apiKey']);
+  for (const [event, refs] of Object.entries(file.lever.webhookTokens ?? {})) {
     for (const [index, ref] of refs.entries()) {
       lookup(ref, `lever.webhookTokens.${event}[${index}]`, ['lever', 'webhookTokens', event, index]);
     }

@@ -1,6 +1,13 @@
 import { basename } from 'node:path';
 import { StagegateError } from '../../kernel/errors.js';
-import type { ActionRecord, DecisionRecord, InboxItem, InvitationRecord, Tombstone } from '../types.js';
+import type {
+  ActionRecord,
+  CredentialRecord,
+  DecisionRecord,
+  InboxItem,
+  InvitationRecord,
+  Tombstone,
+} from '../types.js';
 
 /** When a token was first seen, and the inbox item it produced. */
 export interface DedupeEntry {
@@ -21,6 +28,8 @@ export interface PartitionData {
   invitations: InvitationRecord[];
   /** By opportunity id; prototype-less like `dedupe`. */
   tombstones: Record<string, Tombstone>;
+  /** By kind; prototype-less. Absent from files written before credentials existed (read as empty). */
+  credentials: Record<string, CredentialRecord>;
 }
 
 const fileSuffix = '.json';
@@ -35,6 +44,7 @@ export function createEmptyPartition(tenant: string): PartitionData {
     actions: [],
     invitations: [],
     tombstones: Object.create(null),
+    credentials: Object.create(null),
   };
 }
 
@@ -58,6 +68,7 @@ export function checkPartitionData(value: unknown, file: string): PartitionData 
   const data = value as PartitionData;
   data.dedupe = Object.assign(Object.create(null), data.dedupe);
   data.tombstones = Object.assign(Object.create(null), data.tombstones);
+  data.credentials = Object.assign(Object.create(null), data.credentials);
   return data;
 }
 

@@ -8,6 +8,8 @@ import type { Singletons } from '../singletons.js';
 import type { Retention, Store } from '../types.js';
 import { createActionOperations } from './create-action-operations.js';
 import { clientSql, createBatchCommit, storeFailed } from './create-batch-commit.js';
+import { createCandidateOperations } from './create-candidate-operations.js';
+import { createCredentialOperations } from './create-credential-operations.js';
 import { createInboxOperations } from './create-inbox-operations.js';
 import { createInvitationOperations } from './create-invitation-operations.js';
 import { createRetentionOperations } from './create-retention-operations.js';
@@ -128,6 +130,8 @@ function assembleStore(
     ...createActionOperations(context),
     ...createInvitationOperations(context),
     ...createRetentionOperations(context),
+    ...createCandidateOperations(context),
+    ...createCredentialOperations(context),
     singletons: {
       run(name, work) {
         assertOpen();

@@ -1,5 +1,5 @@
 import { checkTenant } from '../check-tenant.js';
-import { purgedMarker, scrubFinishedAction, scrubInvitation } from '../scrub-personal-data.js';
+import { purgedMarker, scrubDecision, scrubFinishedAction, scrubInvitation } from '../scrub-personal-data.js';
 import type {
   ActionRecord,
   DecisionRecord,
@@ -57,7 +57,7 @@ export function createRetentionOperations(context: PostgresContext): RetentionOp
           `SELECT record FROM decisions WHERE id IN (${purgedDecisions}) ORDER BY seq`,
           params,
         )) {
-          decision.decision = { ...purgedMarker };
+          scrubDecision(decision);
           await replaceRecord(sql, 'decisions', decision);
         }
         for (const action of await selectRecords<ActionRecord>(

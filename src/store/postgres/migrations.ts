@@ -14,6 +14,13 @@ export interface Migration {
 const text = (field: string) => `text GENERATED ALWAYS AS (record ->> '${field}') STORED`;
 const number = (field: string) =>
   `double precision GENERATED ALWAYS AS ((record ->> '${field}')::double precision) STORED`;
+/**
+ * normalizeEmail (../normalize-email.ts) in SQL: ASCII whitespace trimmed, then lower() under the C
+ * collation, which lower-cases ASCII letters only (under the database's collation it would also
+ * lower-case É, and JavaScript's lookup would no longer match what is indexed).
+ */
+const email = (path: string) =>
+  `text GENERATED ALWAYS AS (lower(btrim(${path}, E' \\t\\n\\r\\f\\x0b') COLLATE "C")) STORED`;
 
 export const migrations: readonly Migration[] = [
   {
@@ -112,6 +119,32 @@ CREATE TABLE claims (
   PRIMARY KEY (tenant, key)
 );
 CREATE INDEX claims_by_owner ON claims (owner);
+`,
+  },
+  {
+    version: 3,
+    name: "the candidate's e-mail, normalised, for the timeline",
+    sql: `
+-- Generated from the record, so a purge (which removes the e-mail) or a prune (which deletes the
+-- row) takes it out of the index too. Adding a stored column rewrites the table once.
+ALTER TABLE decisions ADD COLUMN email ${email("record ->> 'email'")};
+CREATE INDEX decisions_by_email ON decisions (tenant, email, opportunity_id);
+ALTER TABLE invitations ADD COLUMN email ${email("record -> 'candidate' ->> 'email'")};
+CREATE INDEX invitations_by_email ON invitations (tenant, email, opportunity_id);
+`,
+  },
+  {
+    version: 4,
+    name: 'credentials, sealed',
+    sql: `
+-- One row per tenant and kind (the OAuth grant, the registered webhooks' tokens, a connect state):
+-- the record's sealed value is encrypted by the credential vault before it reaches the store.
+CREATE TABLE credentials (
+  tenant text NOT NULL,
+  kind text NOT NULL,
+  record json NOT NULL,
+  PRIMARY KEY (tenant, kind)
+);
 `,
   },
 ];

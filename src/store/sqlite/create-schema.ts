@@ -92,6 +92,13 @@ CREATE TABLE tombstones (
   PRIMARY KEY (tenant, opportunity_id)
 ) WITHOUT ROWID;
 
+CREATE TABLE IF NOT EXISTS credentials (
+  tenant TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  record TEXT NOT NULL,
+  PRIMARY KEY (tenant, kind)
+) WITHOUT ROWID;
+
 CREATE TABLE probe (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL);
 `;
 
@@ -103,6 +110,18 @@ export function migrateSchema(db: Database.Database, from: number): void {
     db.pragma(`user_version = ${schemaVersion}`);
   }).immediate();
 }
+/**
+ * Tables added since schema version 1 without changing what the others hold: created when missing,
+ * so a store written before them opens as it is.
+ */
+export const additiveTables = `
+CREATE TABLE IF NOT EXISTS credentials (
+  tenant TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  record TEXT NOT NULL,
+  PRIMARY KEY (tenant, kind)
+) WITHOUT ROWID;
+`;
 
 /** Creates the tables of an empty database, in one transaction. */
 export function createSchema(db: Database.Database): void {

@@ -10,6 +10,7 @@ import type { Retention, Store } from '../types.js';
 import { createActionOperations } from './create-action-operations.js';
 import { createBatchCommit } from './create-batch-commit.js';
 import { createCandidateOperations } from './create-candidate-operations.js';
+import { createCredentialOperations } from './create-credential-operations.js';
 import { createInboxOperations } from './create-inbox-operations.js';
 import { createInvitationOperations } from './create-invitation-operations.js';
 import { createRetentionOperations } from './create-retention-operations.js';
@@ -95,6 +96,7 @@ function assembleStore(options: SqliteStoreOptions, db: Database.Database, lock:
     ...createInvitationOperations(context),
     ...createRetentionOperations(context),
     ...createCandidateOperations(context),
+    ...createCredentialOperations(context),
 
     async checkWritable() {
       assertOpen();

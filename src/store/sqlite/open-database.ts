@@ -1,6 +1,12 @@
 import Database from 'better-sqlite3';
 import { StagegateError } from '../../kernel/errors.js';
-import { applicationId, createSchema, migrateSchema, schemaVersion } from './create-schema.js';
+import {
+  additiveTables,
+  applicationId,
+  createSchema,
+  migrateSchema,
+  schemaVersion,
+} from './create-schema.js';
 
 /**
  * Opens (or creates) the store file: WAL, and `synchronous=FULL` so that a commit is on disk when it
@@ -47,10 +53,9 @@ function checkIdentity(db: Database.Database): string | undefined {
     return undefined;
   }
   if (id !== applicationId) return `its application_id is ${String(id)}, expected ${applicationId}`;
-  if (version === 1) {
-    migrateSchema(db, version);
-    return undefined;
-  }
-  if (version !== schemaVersion) return `its schema version is ${String(version)}, expected ${schemaVersion}`;
+  if (version === 1) migrateSchema(db, version);
+  else if (version !== schemaVersion)
+    return `its schema version is ${String(version)}, expected ${schemaVersion}`;
+  db.exec(additiveTables);
   return undefined;
 }

@@ -92,7 +92,7 @@ describe('loadTenant: secrets', () => {
     expect(load.diagnostics).toEqual([]);
     const secrets = snapshotOf(load).secrets;
     expect(secrets?.providerApiKey?.reveal()).toBe('vendor-key-61aa');
-    expect(secrets?.leverApiKey.reveal()).toBe('lever-key-4f1c');
+    expect(secrets?.leverApiKey?.reveal()).toBe('lever-key-4f1c');
     expect(secrets?.webhookTokens.candidateStageChange?.map((token) => token.reveal())).toEqual([
       'stage-token-9a2e',
     ]);
@@ -190,5 +190,37 @@ describe('loadTenant: the snapshot', () => {
     );
     expect(edited.diagnostics).toEqual([]);
     expect(snapshotOf(loadAcme({ packs: [edited] })).version).not.toBe(first);
+  });
+});
+
+describe('loadTenant: lever.auth oauth', () => {
+  const lever = /lever:\n {2}apiKey:[^\n]*\n {2}webhookTokens:\n( {4}[^\n]*\n)+/;
+  const oauthAcme = acme.replace(lever, 'lever:\n  auth: oauth\n');
+
+  it('is ready with no API key and no signature token: both come from the connect flow', () => {
+    expect(oauthAcme).not.toBe(acme);
+    const load = loadAcme({ text: oauthAcme, env: { ACME__VENDOR_KEY: 'vendor-key-61aa' } });
+    expect(load.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(load.status).toBe('ready');
+    const snapshot = snapshotOf(load);
+    expect(snapshot.settings.lever.auth).toBe('oauth');
+    expect(snapshot.secrets?.leverApiKey).toBeNull();
+    expect(snapshot.secrets?.webhookTokens).toEqual({});
+  });
+
+  it('refuses an apiKey beside auth: oauth (one way in, not two)', () => {
+    const text = oauthAcme.replace(
+      '  auth: oauth\n',
+      '  auth: oauth\n  apiKey: { env: ACME__LEVER_API_KEY }\n',
+    );
+    const load = loadAcme({ text });
+    expect(load.status).toBe('invalid');
+    expect(load.diagnostics.some((d) => d.severity === 'error' && d.path?.startsWith('lever'))).toBe(true);
+  });
+
+  it('still requires apiKey and webhookTokens without auth: oauth', () => {
+    const load = loadAcme({ text: acme.replace(lever, 'lever:\n  auth: apiKey\n') });
+    expect(load.status).toBe('invalid');
+    expect(load.diagnostics.map((d) => d.message).join('\n')).toMatch(/apiKey|webhookTokens/);
   });
 });

@@ -109,3 +109,59 @@ describe('readServerEnv', () => {
     expect(problems[0]).not.toContain('pw-123');
   });
 });
+
+describe('readServerEnv: the Lever OAuth app and the secret key', () => {
+  const app = {
+    STAGEGATE_LEVER_CLIENT_ID: 'client-abc',
+    STAGEGATE_LEVER_CLIENT_SECRET: 'client-secret-never-shown-5521',
+    STAGEGATE_LEVER_REDIRECT_URI: 'https://stagegate.example/oauth/lever/callback',
+    STAGEGATE_SECRET_KEY: 'ab'.repeat(32),
+  };
+
+  it('reads the app with Lever production hosts and the partner scopes, postings read included', () => {
+    const env = readServerEnv(app, '/srv/stagegate');
+    expect(env.leverOAuth).toMatchObject({
+      clientId: 'client-abc',
+      env: 'production',
+      authorizeUrl: 'https://auth.lever.co/authorize',
+      tokenUrl: 'https://auth.lever.co/oauth/token',
+      audience: 'https://api.lever.co/v1/',
+    });
+    expect(env.leverOAuth?.scopes).toEqual(
+      expect.arrayContaining(['offline_access', 'webhooks:write:admin', 'postings:read:admin']),
+    );
+    expect(String(env.leverOAuth?.clientSecret)).toBe('[secret]');
+    expect(env.secretKeys?.current.key.length).toBe(32);
+    expect(readServerEnv({ ...app, STAGEGATE_LEVER_ENV: 'sandbox' }, '/').leverOAuth?.tokenUrl).toBe(
+      'https://sandbox-lever.auth0.com/oauth/token',
+    );
+    expect(readServerEnv({}, '/').leverOAuth).toBeNull();
+  });
+
+  it('refuses an override host the operator did not allow, a bad key, and an app without a key', () => {
+    const problems = problemsOf({
+      ...app,
+      STAGEGATE_LEVER_TOKEN_URL: 'http://127.0.0.1:9999/oauth/token',
+      STAGEGATE_SECRET_KEY_OLD: 'too-short',
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(/^STAGEGATE_SECRET_KEY_OLD must be 32 bytes/),
+      'STAGEGATE_LEVER_TOKEN_URL goes to 127.0.0.1, which STAGEGATE_ALLOWED_HOSTS does not list',
+    ]);
+    expect(problems.join(' ')).not.toContain('too-short');
+    const allowed = readServerEnv(
+      {
+        ...app,
+        STAGEGATE_LEVER_TOKEN_URL: 'http://127.0.0.1:9999/oauth/token',
+        STAGEGATE_ALLOWED_HOSTS: '127.0.0.1',
+      },
+      '/',
+    );
+    expect(allowed.leverOAuth?.tokenUrl).toBe('http://127.0.0.1:9999/oauth/token');
+    const { STAGEGATE_SECRET_KEY: _key, ...noKey } = app;
+    expect(problemsOf(noKey)).toEqual([expect.stringMatching(/^STAGEGATE_SECRET_KEY must be set/)]);
+    expect(problemsOf({ ...app, STAGEGATE_LEVER_REDIRECT_URI: 'https://x.example/elsewhere' })).toEqual([
+      expect.stringMatching(/^STAGEGATE_LEVER_REDIRECT_URI must be/),
+    ]);
+  });
+});

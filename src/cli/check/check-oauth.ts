@@ -1,0 +1,80 @@
+import type { LeverConnection } from '../../lever/oauth/create-lever-connector.js';
+import { type AdminTarget, callAdmin } from '../admin/call-admin.js';
+import type { CliIo } from '../io.js';
+import type { CheckResult } from './types.js';
+
+/**
+ * An OAuth tenant's Lever side, as the running service sees it (its tokens are in that service's
+ * store, sealed): the grant works, it has every scope stagegate asks for, and each webhook
+ * stagegate registered is still in Lever and points at this service's public URL.
+ */
+export async function checkOAuthConnection(
+  io: CliIo,
+  target: AdminTarget,
+  tenant: string,
+): Promise<CheckResult[]> {
+  if ((io.env.STAGEGATE_ADMIN_TOKEN ?? '') === '') {
+    return [
+      {
+        check: 'lever connection',
+        status: 'skipped',
+        message: "not checked: an OAuth tenant's tokens are in the running service's store",
+        fix: 'set STAGEGATE_ADMIN_TOKEN (and STAGEGATE_URL) so that check can ask the service',
+      },
+    ];
+  }
+  const answer = await callAdmin<LeverConnection>(
+    io,
+    target,
+    'GET',
+    `/tenants/${encodeURIComponent(tenant)}/lever-connection`,
+  );
+  if (!answer.ok) {
+    return [
+      {
+        check: 'lever connection',
+        status: 'failed',
+        message: 'the running service could not be asked (see above)',
+        fix: 'start the service, or give STAGEGATE_URL and STAGEGATE_ADMIN_TOKEN',
+      },
+    ];
+  }
+  const found = answer.body;
+  const reconnect = `run stagegate connect --tenant ${tenant} and have a Lever Super Admin accept the link`;
+  if (!found.connected) {
+    return [
+      {
+        check: 'lever connection',
+        status: 'failed',
+        message: 'not connected: no OAuth grant is stored',
+        fix: reconnect,
+      },
+    ];
+  }
+  const results: CheckResult[] = [
+    found.tokenProblem === null
+      ? {
+          check: 'lever connection',
+          status: 'ok',
+          message: `Lever accepts the grant (connected ${new Date(found.connectedAt ?? 0).toISOString()})`,
+        }
+      : { check: 'lever connection', status: 'failed', message: found.tokenProblem, fix: reconnect },
+    found.missingScopes.length === 0
+      ? { check: 'lever scopes', status: 'ok', message: `granted: ${found.scopes.join(' ')}` }
+      : {
+          check: 'lever scopes',
+          status: 'failed',
+          message: `not granted: ${found.missingScopes.join(' ')} (some of stagegate's calls would be refused)`,
+          fix: reconnect,
+        },
+  ];
+  for (const webhook of found.webhooks) {
+    const check = `webhook ${webhook.event}`;
+    if (webhook.problem === null)
+      results.push({ check, status: 'ok', message: `registered, delivering to ${found.expectedUrl}` });
+    else if (found.tokenProblem === null)
+      results.push({ check, status: 'failed', message: webhook.problem, fix: reconnect });
+    else results.push({ check, status: 'skipped', message: 'not checked: Lever does not accept the grant' });
+  }
+  return results;
+}

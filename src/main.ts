@@ -212,7 +212,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       { detail: true },
     );
     for (const tenant of (readiness.detail ?? []).filter((t) => t.status !== 'ready')) {
-      const what = tenant.missing.length > 0 ? tenant.missing.join('; ') : (tenant.lastError ?? 'see above');
+      // An invalid tenant is invalid for its first error; what is missing comes after it.
+      const reasons =
+        tenant.status === 'invalid' && tenant.lastError !== null
+          ? [tenant.lastError, ...tenant.missing]
+          : tenant.missing;
+      const what = reasons.length > 0 ? reasons.join('; ') : (tenant.lastError ?? 'see above');
       log.warn(
         { tenant: tenant.id, missing: tenant.missing },
         `tenant ${tenant.id} is ${tenant.status.replace('-', ' ')}: ${what}`,

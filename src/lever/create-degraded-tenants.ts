@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../kernel/clock.js';
 import { StagegateError } from '../kernel/errors.js';
-import type { LeverClient } from './create-lever-client.js';
 import { credentialRefusal } from './credential-refusal.js';
 
 /** Why a tenant is degraded, and since when. */
@@ -53,33 +52,21 @@ export function createDegradedTenants(options: { clock: Clock; log: Logger }): D
 }
 
 /**
- * The tenant's Lever client, reporting every call's outcome to `degraded`: a refused key marks the
- * tenant; a success, or an answer about the request itself (404, 400), clears it. 429s, 5xx and
- * unreachable say nothing about the key. The worker and the executor share the client, so both count.
+ * What the tenant's Lever transport tells after each call (LeverTransportOptions.onOutcome): a
+ * refused key marks the tenant; a success, or an answer about the request itself (404, 400),
+ * clears it. 429s, 5xx and unreachable say nothing about the key. The worker and the executor share
+ * the client, and paged lists (backfill) go through the transport too, so every call counts.
  */
-export function watchCredential(client: LeverClient, tenant: string, degraded: DegradedTenants): LeverClient {
-  const observe = (result: unknown) => {
-    if (!(result instanceof Promise)) return;
-    result.then(
-      () => degraded.accepted(tenant),
-      (error: unknown) => {
-        const refusal = credentialRefusal(error);
-        if (refusal !== undefined) degraded.refused(tenant, refusal);
-        else if (keyWorked(error)) degraded.accepted(tenant);
-      },
-    );
+export function credentialObserver(tenant: string, degraded: DegradedTenants): (error: unknown) => void {
+  return (error) => {
+    if (error === null) {
+      degraded.accepted(tenant);
+      return;
+    }
+    const refusal = credentialRefusal(error);
+    if (refusal !== undefined) degraded.refused(tenant, refusal);
+    else if (keyWorked(error)) degraded.accepted(tenant);
   };
-  return new Proxy(client, {
-    get(target, key, receiver) {
-      const value: unknown = Reflect.get(target, key, receiver);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        const result: unknown = value.apply(target, args);
-        observe(result);
-        return result;
-      };
-    },
-  });
 }
 
 /** Lever looked at the request with the key and answered about the request (a 404, a 400, ...). */

@@ -73,6 +73,11 @@ export interface LeverTransportOptions {
   timeoutMs?: number;
   retry?: LeverRetryOptions;
   random?: () => number;
+  /**
+   * Told how each call ended (null: answered 2xx), after its retries: every call goes through here,
+   * paged lists included, so whoever watches the credential sees them all.
+   */
+  onOutcome?: (error: unknown) => void;
 }
 
 export type LeverQuery = Record<string, string | readonly string[]>;
@@ -167,7 +172,9 @@ export function createLeverTransport(options: LeverTransportOptions): SendLeverR
     };
   }
 
-  return async function sendLeverRequest<T>(request: LeverRequest): Promise<LeverEnvelope<T>> {
+  const send: SendLeverRequest = async function sendLeverRequest<T>(
+    request: LeverRequest,
+  ): Promise<LeverEnvelope<T>> {
     const { method, path } = request;
     const search = request.query === undefined ? '' : encodeQuery(request.query);
     const url = `${baseUrl}${path}${search === '' ? '' : `?${search}`}`;
@@ -212,6 +219,18 @@ export function createLeverTransport(options: LeverTransportOptions): SendLeverR
       }
       log.warn({ ...outcome.details, attempt: tried, delayMs }, 'lever call failed; retrying');
       await sleep(delayMs);
+    }
+  };
+  const report = options.onOutcome;
+  if (report === undefined) return send;
+  return async function reportedLeverRequest<T>(request: LeverRequest): Promise<LeverEnvelope<T>> {
+    try {
+      const envelope = await send<T>(request);
+      report(null);
+      return envelope;
+    } catch (error) {
+      report(error);
+      throw error;
     }
   };
 }

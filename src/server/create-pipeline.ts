@@ -15,8 +15,8 @@ import { StagegateError } from '../kernel/errors.js';
 import { createBucketRegistry } from '../lever/create-bucket-registry.js';
 import {
   createDegradedTenants,
+  credentialObserver,
   type DegradedTenants,
-  watchCredential,
 } from '../lever/create-degraded-tenants.js';
 import { createLeverClient, type LeverClient } from '../lever/create-lever-client.js';
 import type { LeverAuth } from '../lever/create-lever-transport.js';
@@ -119,19 +119,16 @@ export function createPipeline(options: {
       const auth: LeverAuth | undefined = oauth
         ? (options.grants?.authFor(tenant.id) ?? noOAuthApp(tenant.id))
         : undefined;
-      client = watchCredential(
-        createLeverClient({
-          baseUrl: tenant.settings.lever.baseUrl,
-          ...(auth === undefined ? { apiKey: apiKey?.reveal() ?? '' } : { auth }),
-          clock,
-          sleep,
-          buckets,
-          ...timeout,
-          log: log.child({ tenant: tenant.id, component: 'lever' }),
-        }),
-        tenant.id,
-        degraded,
-      );
+      client = createLeverClient({
+        baseUrl: tenant.settings.lever.baseUrl,
+        ...(auth === undefined ? { apiKey: apiKey?.reveal() ?? '' } : { auth }),
+        clock,
+        sleep,
+        buckets,
+        ...timeout,
+        log: log.child({ tenant: tenant.id, component: 'lever' }),
+        onOutcome: credentialObserver(tenant.id, degraded),
+      });
       clients.set(tenant, client);
     }
     return client;

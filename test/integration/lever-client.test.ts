@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../src/kernel/clock.js';
 import { StagegateError } from '../../src/kernel/errors.js';
 import { createBucketRegistry } from '../../src/lever/create-bucket-registry.js';
+import { createDegradedTenants, credentialObserver } from '../../src/lever/create-degraded-tenants.js';
 import { createLeverClient, type LeverClientOptions } from '../../src/lever/create-lever-client.js';
 import { verifyLeverSignature } from '../../src/lever/verify-webhook-signature.js';
 import { type LeverSimulator, startLeverSimulator } from '../support/lever-simulator.js';
@@ -729,5 +730,24 @@ describe('Lever simulator: strict where the documentation is explicit', () => {
       status: 404,
       body: { code: 'ResourceNotFound' },
     });
+  });
+});
+
+describe('the credential watch (every call through the transport)', () => {
+  it('marks the tenant degraded on a 401 in a paged list, and a good call clears it', async () => {
+    const clock = createManualClock(START);
+    const degraded = createDegradedTenants({ clock, log: pino({ level: 'silent' }) });
+    const revoked = setup({ apiKey: 'a-revoked-key', onOutcome: credentialObserver('acme', degraded) });
+    // A backfill reads a stage page by page: a refused key there is a refused key too.
+    await expect(async () => {
+      for await (const _ of revoked.client.listOpportunities({ stageId: 'stage-tech' })) {
+        // nothing to read
+      }
+    }).rejects.toThrow(StagegateError);
+    expect(degraded.get('acme')).toMatchObject({ since: START });
+
+    const good = setup({ onOutcome: credentialObserver('acme', degraded) });
+    await good.client.listStages();
+    expect(degraded.get('acme')).toBeNull();
   });
 });

@@ -8,6 +8,7 @@ import { StagegateError, toStagegateError } from '../kernel/errors.js';
 import { classifyFailure } from '../kernel/failure-class.js';
 import type { LeverClient } from '../lever/create-lever-client.js';
 import { credentialRefusal } from '../lever/credential-refusal.js';
+import { inboxKeyOf } from '../store/local-claims.js';
 import type { ActionRecord, InboxItem, Store } from '../store/types.js';
 import { decide } from './decide.js';
 import type { Decision } from './types.js';
@@ -15,8 +16,14 @@ import type { Decision } from './types.js';
 export interface InboxWorker {
   /** Hands an accepted delivery to the worker; it runs after earlier events of the same opportunity. */
   enqueue(item: InboxItem): void;
-  /** Queues every pending inbox item (after a restart). */
+  /** Queues every pending inbox item this instance may decide (after a restart). */
   recover(): Promise<void>;
+  /**
+   * Looks for pending deliveries no one is deciding (accepted by an instance that died, or by one
+   * that found their opportunity claimed by another) and queues them; on PostgreSQL it also renews
+   * this instance's claims. The pipeline calls it every second.
+   */
+  sweep(): Promise<void>;
   /** Resolves once nothing is queued or running. */
   idle(): Promise<void>;
   /** How many deliveries are queued or running. */
@@ -59,10 +66,16 @@ export interface InboxWorkerOptions {
   onOutcome?(item: InboxItem, outcome: 'decided' | 'skipped' | 'retry'): void;
 }
 
+/** How many opportunities a sweep (or the recovery at start) hands out at most. */
+const sweepLimit = 1_000;
+
 /**
  * inbox -> enrich -> decide -> outbox. Deliveries of one opportunity are processed one at a time in
  * arrival order (a failing one is retried in place, holding the later ones); different
- * opportunities run in parallel. The decision and its actions are written in the same commit that
+ * opportunities run in parallel. The next delivery of an opportunity is always its oldest pending
+ * one, taken from the store with a claim (Store.claimInbox): on PostgreSQL, while one instance
+ * decides an opportunity's deliveries, the others are handed none of them, whichever instance
+ * accepted them; they are decided there, in order, or by whoever claims the opportunity next. The decision and its actions are written in the same commit that
  * marks the delivery done.
  *
  * A passing failure (Lever rate limiting, down or unreachable; Lever refusing the tenant's key, which
@@ -243,21 +256,52 @@ export function createInboxWorker(options: InboxWorkerOptions): InboxWorker {
     }
   };
 
+  /**
+   * Decides the opportunity's pending deliveries, oldest first, while the store hands them to this
+   * instance; stops when none is left, when another instance holds the opportunity, or when the
+   * same one comes back undecided (the store failed to record it: a later sweep tries again).
+   */
+  const drain = async (like: InboxItem) => {
+    let last: string | undefined;
+    while (!stopped) {
+      const [next] = await store.claimInbox(1, like);
+      if (next === undefined || next.id === last) return;
+      last = next.id;
+      await process(next);
+    }
+  };
+
+  const enqueue = (item: InboxItem) => {
+    if (stopped || queued.has(item.id)) return;
+    queued.add(item.id);
+    const key = inboxKeyOf(item);
+    const previous = chains.get(key) ?? Promise.resolve();
+    const next = previous
+      .then(() => drain(item))
+      .catch((error: unknown) =>
+        log.error(
+          { err: error, tenant: item.tenant, opportunityId: item.opportunityId },
+          'inbox worker error',
+        ),
+      )
+      .finally(() => queued.delete(item.id));
+    chains.set(key, next);
+    void next.finally(() => {
+      if (chains.get(key) === next) chains.delete(key);
+    });
+  };
+
+  const sweep = async () => {
+    if (stopped) return;
+    for (const item of await store.claimInbox(sweepLimit)) {
+      if (!chains.has(inboxKeyOf(item))) enqueue(item);
+    }
+  };
+
   return {
-    enqueue(item) {
-      if (stopped || queued.has(item.id)) return;
-      queued.add(item.id);
-      const key = `${item.tenant}\0${item.opportunityId ?? item.id}`;
-      const previous = chains.get(key) ?? Promise.resolve();
-      const next = previous.then(() => process(item)).finally(() => queued.delete(item.id));
-      chains.set(key, next);
-      void next.finally(() => {
-        if (chains.get(key) === next) chains.delete(key);
-      });
-    },
-    async recover() {
-      for (const item of await store.pendingInbox()) this.enqueue(item);
-    },
+    enqueue,
+    recover: sweep,
+    sweep,
     async idle() {
       while (chains.size > 0) await Promise.allSettled([...chains.values()]);
     },

@@ -30,7 +30,10 @@ export interface Executor {
   tick(): Promise<number>;
   /** Resolves once no tick is running, and so no action either. */
   settled(): Promise<void>;
-  /** Puts actions a crash left `running` back to pending (at start). */
+  /**
+   * Puts actions a crash left `running` back to pending (at start): every one on an embedded store,
+   * on PostgreSQL those whose instance's claim ran out (Store.recoverActions).
+   */
   recover(): Promise<void>;
   /**
    * A failed (dead-lettered) action goes back to pending, due now, with its attempts reset, and the
@@ -209,7 +212,8 @@ export function createExecutor(options: ExecutorOptions): Executor {
         );
         continue;
       }
-      // An action still running holds back everything after it (in this process, or left by a crash until recover()).
+      // An action still running holds back everything after it (in this process, or left by a crash
+      // until it is recovered: at start, or on PostgreSQL once its instance's claim runs out).
       if (current.status === 'running') return ran;
       const failedAt = failedDecisions.get(current.decisionId);
       if (failedAt !== undefined && failedAt < current.index) {
@@ -261,9 +265,10 @@ export function createExecutor(options: ExecutorOptions): Executor {
       while (ticks.size > 0) await Promise.allSettled([...ticks]);
     },
     async recover() {
-      for (const record of await store.listActions({ status: 'running' })) {
-        await store.updateAction(record.id, { status: 'pending', nextAttemptAt: clock.now() });
-      }
+      // A send among them fails in doubt when run again (its invitation is still `sending`). On
+      // PostgreSQL only what no live instance claims is taken back; dueActions does so at each tick.
+      const recovered = await store.recoverActions(clock.now());
+      if (recovered.length > 0) log.info({ actions: recovered.length }, 'actions left running taken back');
     },
     retry(actionId, retryOptions) {
       const vendor = (id: string) => {

@@ -324,6 +324,9 @@ export function createPipeline(options: {
         timers.push(timer);
       };
       every(executorIntervalMs, () => (stopped ? Promise.resolve(0) : executor.tick()));
+      // Deliveries no one decides (their instance died, or another held their opportunity), and
+      // on PostgreSQL the renewal of this instance's claims on opportunities' deliveries.
+      every(executorIntervalMs, () => worker.sweep());
       every(pollIntervalMs, () => singletons.run('poller', () => poller.poll()));
       every(pruneIntervalMs, runRetention);
     },

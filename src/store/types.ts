@@ -183,6 +183,15 @@ export interface Store {
    * arrival order. Its dedupe token is not consulted. A pending or done item is refused (CONFLICT).
    */
   replayInbox(id: string, now: number): Promise<InboxItem>;
+  /**
+   * The inbox items this instance may decide now: of each opportunity (an item without one stands
+   * alone) its oldest pending item, oldest first, at most `limit`; with `of`, only the one of that
+   * item's opportunity. On PostgreSQL each comes with a claim on its opportunity, taken in the same
+   * commit, that lasts a lease (15 s) and is renewed by each call without `of`: while it lives, no
+   * other instance is handed that opportunity's items. A call with `of` that finds nothing pending
+   * lets the claim go. The embedded stores belong to one process: they hand out every opportunity.
+   */
+  claimInbox(limit: number, of?: Pick<InboxItem, 'tenant' | 'opportunityId' | 'id'>): Promise<InboxItem[]>;
 
   getDecision(id: string): Promise<DecisionRecord | undefined>;
   listDecisions(filter?: { tenant?: string; opportunityId?: string }): Promise<DecisionRecord[]>;
@@ -196,6 +205,14 @@ export interface Store {
   /** Pending actions with nextAttemptAt <= now, oldest first (createdAt, then index). */
   dueActions(now: number, limit: number): Promise<ActionRecord[]>;
   updateAction(id: string, patch: ActionPatch): Promise<ActionRecord>;
+  /**
+   * Puts the actions left `running` by a process that is gone back to pending, due at `now`, and
+   * returns them (at start). The embedded stores: every running action, since the process that
+   * opened the store is the only one. PostgreSQL: only those of opportunities no live instance
+   * claims (the claim's lease ran out, or none was held), claimed by this instance in the same
+   * commit; `dueActions` does the same at every call, so a live instance takes over a dead one's.
+   */
+  recoverActions(now: number): Promise<ActionRecord[]>;
 
   /** Inserts or replaces the invitation with that id. */
   putInvitation(record: InvitationRecord): Promise<InvitationRecord>;

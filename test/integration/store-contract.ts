@@ -141,6 +141,27 @@ export function describeStoreContract(backend: StoreBackend): void {
         expect(await store.pendingInbox('globex')).toEqual([]);
       });
 
+      it("hands out each opportunity's oldest pending item, oldest first, and with `of` only that one's", async () => {
+        const store = await openStore();
+        const a1 = await store.acceptDelivery(delivery({ token: 'a1' }));
+        clock.advance(1);
+        const b1 = await store.acceptDelivery(delivery({ token: 'b1', opportunityId: 'opp-2' }));
+        clock.advance(1);
+        const a2 = await store.acceptDelivery(delivery({ token: 'a2' }));
+        const lone = await store.acceptDelivery(delivery({ token: 'lone', opportunityId: null }));
+        const ids = (items: InboxItem[]) => items.map((item) => item.id);
+
+        expect(ids(await store.claimInbox(10))).toEqual([a1.item.id, b1.item.id, lone.item.id]);
+        expect(ids(await store.claimInbox(2))).toEqual([a1.item.id, b1.item.id]);
+        expect(ids(await store.claimInbox(1, a2.item))).toEqual([a1.item.id]);
+        expect(ids(await store.claimInbox(1, lone.item))).toEqual([lone.item.id]);
+        await store.completeInbox(a1.item.id, { skipped: 'not a trigger stage' });
+        expect(ids(await store.claimInbox(1, a1.item))).toEqual([a2.item.id]);
+        await store.completeInbox(a2.item.id, { skipped: 'not a trigger stage' });
+        expect(await store.claimInbox(1, a1.item)).toEqual([]);
+        expect(ids(await store.claimInbox(10))).toEqual([b1.item.id, lone.item.id]);
+      });
+
       it('takes any token as a plain key, even __proto__, and refuses an empty token or tenant', async () => {
         const store = await openStore();
         expect((await store.acceptDelivery(delivery({ token: '__proto__' }))).duplicate).toBe(false);
@@ -419,6 +440,35 @@ export function describeStoreContract(backend: StoreBackend): void {
         await expect(store.updateAction('nope:0', { status: 'done' })).rejects.toMatchObject({
           code: 'NOT_FOUND',
         });
+      });
+
+      it('puts actions left running back to pending, due now, at a start', async () => {
+        const first = await openStore();
+        const { item } = await first.acceptDelivery(delivery());
+        const decision = decisionFor(item);
+        await first.completeInbox(item.id, { decision, actions: actionsFor(decision, 2) });
+        await first.updateAction(`${decision.id}:0`, {
+          status: 'running',
+          attempts: 1,
+          nextAttemptAt: start,
+        });
+        await first.close();
+        clock.advance(60_000);
+
+        // The process that ran it is gone: for PostgreSQL, its claim has run out too.
+        const store = await openStore();
+        const recovered = await store.recoverActions(clock.now());
+        expect(recovered.map((action) => action.id)).toEqual([`${decision.id}:0`]);
+        expect(await store.getAction(`${decision.id}:0`)).toMatchObject({
+          status: 'pending',
+          attempts: 1,
+          nextAttemptAt: clock.now(),
+        });
+        expect((await store.dueActions(clock.now(), 10)).map((action) => action.id)).toEqual([
+          `${decision.id}:0`,
+          `${decision.id}:1`,
+        ]);
+        expect(await store.recoverActions(clock.now())).toEqual([]);
       });
 
       it('keeps a patch to the allowed keys: an action cannot move to another tenant', async () => {

@@ -201,6 +201,76 @@ if (database === undefined) {
       expect(await ids(holder)).toEqual([]);
     });
 
+    it("hands an opportunity's inbox items to one instance at a time, in order, until its claim runs out", async () => {
+      const [a, b] = [await openPostgres(), await openPostgres()];
+      const ids = (items: { id: string }[]) => items.map((item) => item.id);
+      const first = (await a.acceptDelivery(delivery({ token: 't-1' }))).item;
+      // The second delivery of opp-1 lands on the other instance.
+      const second = (await b.acceptDelivery(delivery({ token: 't-2' }))).item;
+      const other = (await b.acceptDelivery(delivery({ token: 't-3', opportunityId: 'opp-2' }))).item;
+
+      // Asked at once: each opportunity goes to one of them, with its oldest item.
+      const [fromA, fromB] = await Promise.all([a.claimInbox(10), b.claimInbox(10)]);
+      expect([...ids(fromA), ...ids(fromB)].sort()).toEqual([first.id, other.id].sort());
+      const [holder, rival] = ids(fromA).includes(first.id) ? [a, b] : [b, a];
+      // The rival is handed nothing of opp-1, the item it accepted itself included.
+      expect(await rival.claimInbox(1, second)).toEqual([]);
+      expect(ids(await rival.claimInbox(10))).not.toContain(first.id);
+      expect(ids(await holder.claimInbox(1, second))).toEqual([first.id]);
+      await holder.completeInbox(first.id, { skipped: 'not a trigger stage' });
+      expect(ids(await holder.claimInbox(1, first))).toEqual([second.id]);
+
+      // The holder dies with the second item undecided: its claim runs out, and the rival takes it.
+      clock.advance(14_000);
+      expect(await rival.claimInbox(1, second)).toEqual([]);
+      clock.advance(2_000);
+      expect(ids(await rival.claimInbox(1, second))).toEqual([second.id]);
+      expect(await holder.claimInbox(1, second)).toEqual([]);
+      // Once nothing of it is pending, the claim goes: the next delivery is anyone's.
+      await rival.completeInbox(second.id, { skipped: 'not a trigger stage' });
+      expect(await rival.claimInbox(1, second)).toEqual([]);
+      const third = (await a.acceptDelivery(delivery({ token: 't-4' }))).item;
+      expect(ids(await holder.claimInbox(1, third))).toEqual([third.id]);
+    });
+
+    it("takes back a dead instance's running actions once its claim runs out, never a live one's", async () => {
+      const [a, b] = [await openPostgres(), await openPostgres()];
+      const { item } = await a.acceptDelivery(delivery());
+      const decision = decisionFor(item);
+      await a.completeInbox(item.id, { decision, actions: actionsFor(decision, 2) });
+      expect((await a.dueActions(clock.now(), 10)).map((action) => action.id)).toEqual([
+        `${decision.id}:0`,
+        `${decision.id}:1`,
+      ]);
+      await a.updateAction(`${decision.id}:0`, { status: 'running', attempts: 1 });
+
+      // A third instance starts while a lives: a's running action is left alone.
+      const c = await openPostgres();
+      expect(await c.recoverActions(clock.now())).toEqual([]);
+      expect(await b.dueActions(clock.now(), 10)).toEqual([]);
+      clock.advance(10_000);
+      await a.dueActions(clock.now(), 10); // a lives: this renews its claim
+      clock.advance(10_000);
+      expect(await c.recoverActions(clock.now())).toEqual([]);
+      expect((await a.getAction(`${decision.id}:0`))?.status).toBe('running');
+
+      // a dies (it renews nothing more): after the lease, the action goes back to pending on one instance.
+      clock.advance(16_000);
+      const [byB, byC] = await Promise.all([b.dueActions(clock.now(), 10), c.recoverActions(clock.now())]);
+      const taker = byB.length > 0 ? b : c;
+      expect([...byB.map((x) => x.id), ...byC.map((x) => x.id)]).toContain(`${decision.id}:0`);
+      expect(await a.getAction(`${decision.id}:0`)).toMatchObject({
+        status: 'pending',
+        attempts: 1,
+        nextAttemptAt: clock.now(),
+      });
+      expect((await taker.dueActions(clock.now(), 10)).map((action) => action.id)).toEqual([
+        `${decision.id}:0`,
+        `${decision.id}:1`,
+      ]);
+      expect(await (taker === b ? c : b).dueActions(clock.now(), 10)).toEqual([]);
+    });
+
     it('migrates once when instances start together, and records the version', async () => {
       await Promise.all([openStore(), openStore(), openStore()]);
       const versions = await withSchema(bed.dir, async (client) =>

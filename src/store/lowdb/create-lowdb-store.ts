@@ -8,6 +8,7 @@ import { StagegateError } from '../../kernel/errors.js';
 import { acquireStoreLock } from '../acquire-store-lock.js';
 import { checkTenant } from '../check-tenant.js';
 import { defaultRetention } from '../default-retention.js';
+import { createLocalClaims } from '../local-claims.js';
 import type { Retention, Store } from '../types.js';
 import { createActionOperations } from './create-action-operations.js';
 import { createCandidateOperations } from './create-candidate-operations.js';
@@ -90,9 +91,12 @@ export async function createLowdbStore(options: LowdbStoreOptions): Promise<Stor
     throw error;
   }
 
+  const inbox = createInboxOperations(context);
+  const actions = createActionOperations(context);
   return {
-    ...createInboxOperations(context),
-    ...createActionOperations(context),
+    ...inbox,
+    ...actions,
+    ...createLocalClaims({ pendingInbox: inbox.pendingInbox, ...actions }),
     ...createInvitationOperations(context),
     ...createRetentionOperations(context),
     ...createCandidateOperations(context),

@@ -1,8 +1,8 @@
 import type { ActionRecord } from '../types.js';
-import type { Sql } from './postgres-context.js';
+import { findRecord, replaceRecord, type Sql } from './postgres-context.js';
 
 export interface ClaimOptions {
-  /** This instance (one store). */
+  /** This instance (one store; a restart is a new one). */
   owner: string;
   /** The store's clock, for the leases. */
   now: number;
@@ -10,6 +10,9 @@ export interface ClaimOptions {
 }
 
 const claimKey = "coalesce(a.opportunity_id, '#' || a.decision_id)";
+/** Inbox claims share the table; their keys start with this (claim-inbox.ts). */
+export const inboxClaimPrefix = "'inbox' || chr(31)";
+export const inboxClaimPrefixText = 'inbox\u001f';
 
 // Due actions, oldest first, of opportunities no other instance holds a live claim on.
 const candidates = `SELECT a.record, a.tenant, ${claimKey} AS key FROM actions a
@@ -18,43 +21,50 @@ const candidates = `SELECT a.record, a.tenant, ${claimKey} AS key FROM actions a
       AND c.owner <> $3 AND c.until > $4)
   ORDER BY a.created_at, a.idx, a.seq LIMIT $2`;
 
+// Actions left running under another instance's claim that ran out (it died, or lost the database
+// for a lease), or at start also under none (left by a cluster that was all down): never ours,
+// whatever the lease says, since this instance may be running them.
+const abandoned = (orphansToo: boolean) => `SELECT a.id, a.tenant, ${claimKey} AS key FROM actions a
+  WHERE a.status = 'running'
+    AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.tenant = a.tenant AND c.key = ${claimKey}
+      AND (c.until > $2 OR c.owner = $1))
+    ${orphansToo ? '' : `AND EXISTS (SELECT 1 FROM claims c WHERE c.tenant = a.tenant AND c.key = ${claimKey})`}
+  ORDER BY a.created_at, a.idx, a.seq`;
+
 // Takes (or renews) the claims; of two instances asking at once, the second waits for the first's
 // commit and then gets no row for what the first took.
-const takeClaims = `INSERT INTO claims (tenant, key, owner, until)
+export const takeClaims = `INSERT INTO claims (tenant, key, owner, until)
   SELECT t.tenant, t.key, $3, $4 FROM unnest($1::text[], $2::text[]) AS t(tenant, key)
   ON CONFLICT (tenant, key) DO UPDATE SET owner = EXCLUDED.owner, until = EXCLUDED.until
     WHERE claims.owner = EXCLUDED.owner OR claims.until <= $5
   RETURNING tenant, key`;
 
 /**
- * The due actions this instance may run: like `dueActions`, but only of opportunities it claims in
- * the same transaction. Its live claims are renewed (an action of theirs may still be running), and
- * those with nothing left to run are let go.
+ * Renews this instance's live claims. Only `takeKeys` waits for a claim's row lock, always in one
+ * order; renewing and letting go skip a row another instance is looking at (it is live, so that one
+ * takes nothing): the next call renews it, well within the lease.
  */
-export async function claimDueActions(
-  sql: Sql,
-  due: number,
-  limit: number,
-  options: ClaimOptions,
-): Promise<ActionRecord[]> {
+export async function renewClaims(sql: Sql, options: ClaimOptions): Promise<void> {
   const { owner, now, leaseMs } = options;
   await sql.run(
-    `DELETE FROM claims c WHERE c.owner = $1 AND NOT EXISTS (SELECT 1 FROM actions a
-       WHERE a.tenant = c.tenant AND ${claimKey} = c.key AND a.status IN ('pending', 'running'))`,
-    [owner],
+    `UPDATE claims SET until = $2 WHERE (tenant, key) IN (SELECT tenant, key FROM claims
+       WHERE owner = $1 AND until > $3 FOR UPDATE SKIP LOCKED)`,
+    [owner, now + leaseMs, now],
   );
-  await sql.run('UPDATE claims SET until = $2 WHERE owner = $1 AND until > $3', [owner, now + leaseMs, now]);
-  const rows = await sql.rows<{ record: ActionRecord; tenant: string; key: string }>(candidates, [
-    due,
-    limit,
-    owner,
-    now,
-  ]);
-  if (rows.length === 0) return [];
+}
+
+/** Takes the claims it can of these (tenant, key) pairs; returns those taken, as `tenant\0key`. */
+export async function takeKeys(
+  sql: Sql,
+  keys: readonly { tenant: string; key: string }[],
+  options: ClaimOptions,
+): Promise<Set<string>> {
+  const { owner, now, leaseMs } = options;
   // In one order on every instance: two of them taking overlapping claims do not deadlock.
-  const wanted = [...new Map(rows.map((row) => [`${row.tenant}\0${row.key}`, row])).entries()]
+  const wanted = [...new Map(keys.map((row) => [`${row.tenant}\0${row.key}`, row])).entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([, row]) => row);
+  if (wanted.length === 0) return new Set();
   const taken = await sql.rows<{ tenant: string; key: string }>(takeClaims, [
     wanted.map((row) => row.tenant),
     wanted.map((row) => row.key),
@@ -62,6 +72,67 @@ export async function claimDueActions(
     now + leaseMs,
     now,
   ]);
-  const mine = new Set(taken.map((row) => `${row.tenant}\0${row.key}`));
+  return new Set(taken.map((row) => `${row.tenant}\0${row.key}`));
+}
+
+/**
+ * Takes back the actions an instance left running when its claim ran out: this instance claims
+ * their opportunities (one instance wins each) and puts them back to pending, due now, as recovery
+ * after a crash does on one machine. A send among them is then not sent again blindly: its
+ * invitation is still `sending`, so it fails in doubt (send-assessment.ts), on whichever instance.
+ */
+export async function reclaimAbandonedActions(
+  sql: Sql,
+  options: ClaimOptions & { orphansToo: boolean },
+): Promise<ActionRecord[]> {
+  const { owner, now } = options;
+  const rows = await sql.rows<{ id: string; tenant: string; key: string }>(abandoned(options.orphansToo), [
+    owner,
+    now,
+  ]);
+  if (rows.length === 0) return [];
+  const mine = await takeKeys(sql, rows, options);
+  const recovered: ActionRecord[] = [];
+  for (const row of rows) {
+    if (!mine.has(`${row.tenant}\0${row.key}`)) continue;
+    const action = await findRecord<ActionRecord>(sql, 'actions', row.id, 'action');
+    if (action.status !== 'running') continue;
+    Object.assign(action, { status: 'pending', nextAttemptAt: now, updatedAt: now });
+    await replaceRecord(sql, 'actions', action);
+    recovered.push(action);
+  }
+  return recovered;
+}
+
+/**
+ * The due actions this instance may run: like `dueActions`, but only of opportunities it claims in
+ * the same transaction. Its live claims are renewed (an action of theirs may still be running), and
+ * those with nothing left to run are let go; actions a dead instance left running are taken back.
+ */
+export async function claimDueActions(
+  sql: Sql,
+  due: number,
+  limit: number,
+  options: ClaimOptions,
+): Promise<ActionRecord[]> {
+  const { owner, now } = options;
+  await sql.run(
+    `DELETE FROM claims WHERE (tenant, key) IN (SELECT c.tenant, c.key FROM claims c
+       WHERE c.owner = $1 AND left(c.key, 6) <> ${inboxClaimPrefix}
+         AND NOT EXISTS (SELECT 1 FROM actions a
+           WHERE a.tenant = c.tenant AND ${claimKey} = c.key AND a.status IN ('pending', 'running'))
+       FOR UPDATE SKIP LOCKED)`,
+    [owner],
+  );
+  await renewClaims(sql, options);
+  await reclaimAbandonedActions(sql, { ...options, orphansToo: false });
+  const rows = await sql.rows<{ record: ActionRecord; tenant: string; key: string }>(candidates, [
+    due,
+    limit,
+    owner,
+    now,
+  ]);
+  if (rows.length === 0) return [];
+  const mine = await takeKeys(sql, rows, options);
   return rows.filter((row) => mine.has(`${row.tenant}\0${row.key}`)).map((row) => row.record);
 }

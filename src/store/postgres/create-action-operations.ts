@@ -2,7 +2,7 @@ import { actionPatchKeys } from '../patch-keys.js';
 import { pickPatch } from '../pick-patch.js';
 import { scrubFinishedAction } from '../scrub-personal-data.js';
 import type { ActionRecord, DecisionRecord, Store } from '../types.js';
-import { claimDueActions } from './claim-due-actions.js';
+import { claimDueActions, reclaimAbandonedActions } from './claim-due-actions.js';
 import {
   findRecord,
   isPurged,
@@ -14,7 +14,13 @@ import {
 
 type ActionOperations = Pick<
   Store,
-  'getDecision' | 'listDecisions' | 'listActions' | 'getAction' | 'dueActions' | 'updateAction'
+  | 'getDecision'
+  | 'listDecisions'
+  | 'listActions'
+  | 'getAction'
+  | 'dueActions'
+  | 'updateAction'
+  | 'recoverActions'
 >;
 
 export function createActionOperations(context: PostgresContext): ActionOperations {
@@ -49,6 +55,14 @@ export function createActionOperations(context: PostgresContext): ActionOperatio
       const { owner, claimLeaseMs: leaseMs } = context;
       return context.write((sql) =>
         claimDueActions(sql, now, Math.max(0, Math.floor(limit)), { owner, now: clock.now(), leaseMs }),
+      );
+    },
+
+    async recoverActions() {
+      // Only what no live instance claims: another instance's running actions are left to it.
+      const { owner, claimLeaseMs: leaseMs } = context;
+      return context.write((sql) =>
+        reclaimAbandonedActions(sql, { owner, now: clock.now(), leaseMs, orphansToo: true }),
       );
     },
 

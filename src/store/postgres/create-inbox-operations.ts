@@ -5,6 +5,7 @@ import { copyJson } from '../copy-json.js';
 import { createInboxItem } from '../create-inbox-item.js';
 import { replayInboxItem } from '../replay-inbox-item.js';
 import type { InboxItem, Store } from '../types.js';
+import { claimInbox } from './claim-inbox.js';
 import {
   findRecord,
   insertRecord,
@@ -16,7 +17,13 @@ import {
 
 type InboxOperations = Pick<
   Store,
-  'acceptDelivery' | 'pendingInbox' | 'getInboxItem' | 'completeInbox' | 'listInbox' | 'replayInbox'
+  | 'acceptDelivery'
+  | 'pendingInbox'
+  | 'getInboxItem'
+  | 'completeInbox'
+  | 'listInbox'
+  | 'replayInbox'
+  | 'claimInbox'
 >;
 
 // The token's row is taken, or retaken once its window has passed, in one statement: of two
@@ -68,6 +75,12 @@ export function createInboxOperations(context: PostgresContext): InboxOperations
         { status: 'pending', tenant },
         tenant === undefined ? 'received_at, seq' : 'seq',
       );
+    },
+
+    async claimInbox(limit, of) {
+      // In a transaction of the batch: handed out once the claim is committed.
+      const { owner, claimLeaseMs: leaseMs } = context;
+      return context.write((sql) => claimInbox(sql, limit, of, { owner, now: clock.now(), leaseMs }));
     },
 
     async getInboxItem(id) {

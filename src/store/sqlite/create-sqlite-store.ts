@@ -5,6 +5,7 @@ import type { Clock } from '../../kernel/clock.js';
 import { StagegateError } from '../../kernel/errors.js';
 import { acquireStoreLock, type StoreLock } from '../acquire-store-lock.js';
 import { defaultRetention } from '../default-retention.js';
+import { createLocalClaims } from '../local-claims.js';
 import { syncDirectory } from '../sync-directory.js';
 import type { Retention, Store } from '../types.js';
 import { createActionOperations } from './create-action-operations.js';
@@ -90,9 +91,12 @@ function assembleStore(options: SqliteStoreOptions, db: Database.Database, lock:
     },
   };
 
+  const inbox = createInboxOperations(context);
+  const actions = createActionOperations(context);
   return {
-    ...createInboxOperations(context),
-    ...createActionOperations(context),
+    ...inbox,
+    ...actions,
+    ...createLocalClaims({ pendingInbox: inbox.pendingInbox, ...actions }),
     ...createInvitationOperations(context),
     ...createRetentionOperations(context),
     ...createCandidateOperations(context),

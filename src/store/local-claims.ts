@@ -1,0 +1,47 @@
+import type { ActionRecord, InboxItem, Store } from './types.js';
+
+/** The inbox items of one opportunity share this key; an item without an opportunity is alone. */
+export function inboxKeyOf(item: Pick<InboxItem, 'tenant' | 'opportunityId' | 'id'>): string {
+  return `${item.tenant}\0${item.opportunityId ?? `#${item.id}`}`;
+}
+
+/**
+ * `claimInbox` and `recoverActions` for a store that one process owns (SQLite, lowdb): there is no
+ * other instance to keep out, so every pending opportunity is handed out, and at start every action
+ * left `running` was left by a process that is gone.
+ */
+export function createLocalClaims(
+  store: Pick<Store, 'pendingInbox' | 'listActions' | 'updateAction'>,
+): Pick<Store, 'claimInbox' | 'recoverActions'> {
+  return {
+    async claimInbox(limit, of) {
+      return firstPerOpportunity(await store.pendingInbox(of?.tenant), limit, of);
+    },
+    async recoverActions(now) {
+      const recovered: ActionRecord[] = [];
+      for (const record of await store.listActions({ status: 'running' })) {
+        recovered.push(await store.updateAction(record.id, { status: 'pending', nextAttemptAt: now }));
+      }
+      return recovered;
+    },
+  };
+}
+
+/** Of pending items in arrival order: the oldest of each opportunity (of `of`'s only, when given). */
+export function firstPerOpportunity(
+  pending: readonly InboxItem[],
+  limit: number,
+  of?: Pick<InboxItem, 'tenant' | 'opportunityId' | 'id'>,
+): InboxItem[] {
+  const wanted = of === undefined ? undefined : inboxKeyOf(of);
+  const seen = new Set<string>();
+  const firsts: InboxItem[] = [];
+  for (const item of pending) {
+    if (firsts.length >= Math.max(0, Math.floor(limit))) break;
+    const key = inboxKeyOf(item);
+    if (seen.has(key) || (wanted !== undefined && key !== wanted)) continue;
+    seen.add(key);
+    firsts.push(item);
+  }
+  return firsts;
+}

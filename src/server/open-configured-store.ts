@@ -23,7 +23,7 @@ export interface OpenedStore {
 
 /** The store STAGEGATE_STORE names: sqlite or lowdb in the data directory, or PostgreSQL at DATABASE_URL. */
 export async function openConfiguredStore(
-  config: Pick<ServerEnv, 'store' | 'dataDir' | 'databaseUrl'>,
+  config: Pick<ServerEnv, 'store' | 'dataDir' | 'databaseUrl'> & Partial<Pick<ServerEnv, 'claimLeaseMs'>>,
   settings: StoreSettings,
 ): Promise<OpenedStore> {
   const { clock, log, retention } = settings;
@@ -31,7 +31,13 @@ export async function openConfiguredStore(
     const url = config.databaseUrl ?? '';
     // The data directory still holds what is not in the database yet (the generated callback secret).
     await mkdir(config.dataDir, { recursive: true });
-    const store = await createPostgresStore({ url, clock, log, retention });
+    const store = await createPostgresStore({
+      url,
+      clock,
+      log,
+      retention,
+      ...(config.claimLeaseMs === undefined ? {} : { claimLeaseMs: config.claimLeaseMs }),
+    });
     log.info({ database: describeDatabase(url) }, 'store opened on PostgreSQL');
     return { store, singletons: store.singletons };
   }

@@ -38,6 +38,11 @@ export interface ServerEnv {
   leverRatePerSecond: number;
   /** How long one request to Lever or a vendor may take, its answer's body included. */
   httpTimeoutMs: number;
+  /**
+   * On PostgreSQL: how long an instance's claim on an opportunity's deliveries or actions lasts
+   * unless renewed (every second); after it, another instance takes the work over.
+   */
+  claimLeaseMs: number;
   /** The operator's registered Lever app (STAGEGATE_LEVER_CLIENT_ID …); null: no tenant can connect with OAuth. */
   leverOAuth: LeverOAuthApp | null;
   /** STAGEGATE_SECRET_KEY (and _OLD): seals what the service obtains itself; null when unset. */
@@ -92,6 +97,13 @@ export function readServerEnv(env: Readonly<Record<string, string | undefined>>,
     '10',
     (n) => n >= 0.001 && n <= 3600,
     'a number of seconds from 0.001 to 3600',
+  );
+  // Renewed every second by each instance: at least 2 s, so one slow tick does not lose a claim.
+  const claimLeaseSeconds = number(
+    'STAGEGATE_CLAIM_LEASE_SECONDS',
+    '15',
+    (n) => n >= 2 && n <= 3600,
+    'a number of seconds from 2 to 3600',
   );
   const publicUrl = text('STAGEGATE_PUBLIC_URL', '');
   if (publicUrl !== '' && !/^https?:\/\/[^/]+/.test(publicUrl)) {
@@ -163,6 +175,7 @@ export function readServerEnv(env: Readonly<Record<string, string | undefined>>,
     databaseUrl: store === 'postgres' ? databaseUrl : null,
     leverRatePerSecond,
     httpTimeoutMs: Math.round(httpTimeoutSeconds * 1000),
+    claimLeaseMs: Math.round(claimLeaseSeconds * 1000),
     leverOAuth,
     secretKeys,
   };

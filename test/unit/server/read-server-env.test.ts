@@ -30,6 +30,7 @@ describe('readServerEnv', () => {
       databaseUrl: null,
       leverRatePerSecond: 9.6,
       httpTimeoutMs: 10_000,
+      claimLeaseMs: 15_000,
     });
   });
 
@@ -73,6 +74,13 @@ describe('readServerEnv', () => {
     ]);
     expect(problemsOf({ STAGEGATE_HTTP_TIMEOUT_SECONDS: 'slow' })).toHaveLength(1);
     expect(problemsOf({ STAGEGATE_HTTP_TIMEOUT_SECONDS: '86400' })).toHaveLength(1);
+  });
+
+  it('reads the claim lease in seconds, and refuses one under 2 s (claims are renewed every second)', () => {
+    expect(readServerEnv({ STAGEGATE_CLAIM_LEASE_SECONDS: '4.5' }, '/').claimLeaseMs).toBe(4_500);
+    expect(problemsOf({ STAGEGATE_CLAIM_LEASE_SECONDS: '1' })).toEqual([
+      'STAGEGATE_CLAIM_LEASE_SECONDS must be a number of seconds from 2 to 3600, got "1"',
+    ]);
   });
 
   it('reads the retention in days, decimals allowed, and refuses zero or a word', () => {

@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { Store } from '../../src/store/types.js';
 import { openStore, testStoreEnv } from '../support/open-store.js';
 import {
   type Delivery,
@@ -53,6 +54,8 @@ export interface CrashFigures {
   interruptedButReceived: number;
   lost: number;
   duplicated: number;
+  /** Notes that a candidate got more than once (the same text twice). */
+  duplicatedNotes: number;
   /** What went wrong, per candidate, when lost or duplicated is not 0 (or a delivery was refused). */
   problems: string[];
   /** Candidates whose final tags differ from one clean run (Sent, or Error for an interrupted send). */
@@ -60,10 +63,10 @@ export interface CrashFigures {
 }
 
 const repoRoot = resolve(import.meta.dirname, '../..');
-const adminToken = 'crash-admin-token-33d1-long-enough-to-serve';
+export const adminToken = 'crash-admin-token-33d1-long-enough-to-serve';
 
 /** A small deterministic generator (mulberry32), so a failing seed can be replayed. */
-function createRandom(seed: number): () => number {
+export function createRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -74,13 +77,13 @@ function createRandom(seed: number): () => number {
   };
 }
 
-interface Child {
+export interface Child {
   process: ChildProcess;
   url: string;
   exited: Promise<void>;
 }
 
-async function startChild(root: string, env: Record<string, string>): Promise<Child> {
+export async function startChild(root: string, env: Record<string, string>): Promise<Child> {
   const built = join(repoRoot, 'dist/src/main.js');
   const args = existsSync(built) ? [built] : ['--import', 'tsx', join(repoRoot, 'src/main.ts')];
   const child = spawn(process.execPath, args, {
@@ -136,11 +139,12 @@ async function startChild(root: string, env: Record<string, string>): Promise<Ch
 }
 
 /** Waits until no delivery waits for its decision and no action is pending or running. */
-async function drained(url: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
+export async function drained(url: string, withinMs = 30_000): Promise<void> {
+  const deadline = Date.now() + withinMs;
   for (;;) {
     const status = await adminStatus(url);
-    if (Date.now() > deadline) throw new Error(`still busy after 30 s: ${JSON.stringify(status)}`);
+    if (Date.now() > deadline)
+      throw new Error(`still busy after ${withinMs / 1000} s: ${JSON.stringify(status)}`);
     const busy = status.inbox.pending + (status.actions.pending ?? 0) + (status.actions.running ?? 0);
     if (busy === 0) return;
     await new Promise((done) => setTimeout(done, 50));
@@ -151,7 +155,7 @@ async function drained(url: string): Promise<void> {
  * For each send a crash cut in half, checks at the vendor (simulator) and answers through the admin
  * API as an operator would: `--at-vendor <id>` when the vendor has it, `--not-at-vendor` when not.
  */
-async function resolveInterruptedSends(
+export async function resolveInterruptedSends(
   url: string,
   vendor: World['vendor'],
 ): Promise<{ atVendor: number; notAtVendor: number; cancelledSince: number }> {
@@ -191,12 +195,17 @@ async function adminStatus(url: string): Promise<{
   return (await response.json()) as { inbox: { pending: number }; actions: Record<string, number> };
 }
 
-export async function runCrashScenario(options: CrashScenarioOptions): Promise<CrashFigures> {
-  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
-  const random = createRandom(seed);
-  const log = options.log ?? (() => {});
-  const count = options.opportunities ?? 40;
-  const world = await startWorld();
+/**
+ * The candidates (about a third archived in Lever from the start) and the deliveries Lever will
+ * post for them, shuffled: five per candidate, a move into the trigger stage (and two
+ * redeliveries of it), a hire, and an archive (or a redelivered hire when Lever has the candidate
+ * unarchived).
+ */
+export function planDeliveries(
+  world: World,
+  count: number,
+  random: () => number,
+): { ids: string[]; archived: Set<string>; queue: Delivery[] } {
   const ids = Array.from({ length: count }, (_, n) => `opp-${n}`);
   const archived = new Set(ids.filter(() => random() < 0.3));
   for (const id of ids) {
@@ -206,8 +215,6 @@ export async function runCrashScenario(options: CrashScenarioOptions): Promise<C
       archived: archived.has(id) ? { reason: 'reason-hired-elsewhere', archivedAt: Date.now() } : null,
     });
   }
-  // Five posts per candidate: a move into the trigger stage (and two redeliveries of it), a hire,
-  // and an archive (or a redelivered hire when Lever has the candidate unarchived).
   const now = Date.now();
   const queue: Delivery[] = ids.flatMap((opportunityId) => {
     const make = (kind: Delivery['kind']): Delivery => ({
@@ -224,6 +231,84 @@ export async function runCrashScenario(options: CrashScenarioOptions): Promise<C
     const j = Math.floor(random() * (i + 1));
     [queue[i], queue[j]] = [queue[j] as Delivery, queue[i] as Delivery];
   }
+  return { ids, archived, queue };
+}
+
+/**
+ * Checks the outcome against one clean run, per candidate: exactly one invitation at the vendor and
+ * recorded here (or none for one archived from the start, or a cut-off send left cancelled by the
+ * hire), final tags as after one clean run, and no note twice.
+ */
+export async function judgeOutcome(input: {
+  world: World;
+  store: Store;
+  ids: readonly string[];
+  archived: ReadonlySet<string>;
+  figures: CrashFigures;
+}): Promise<void> {
+  const { world, store, ids, archived, figures } = input;
+  const sends = sendsByEmail(world.vendor);
+  const failedSends = (await store.listActions({ tenant: 'acme', status: 'failed' })).filter(
+    (a) => (a.action as { type: string }).type === 'assessment.send',
+  );
+  const cancelledSince: string[] = [];
+  for (const id of ids) {
+    const atVendor = sends.get(emailOf(id)) ?? [];
+    const tags = world.lever.getOpportunity(id)?.tags ?? [];
+    const invitations = await store.listInvitations({ tenant: 'acme', opportunityId: id });
+    const failed = failedSends.find((a) => a.opportunityId === id);
+    const notes = world.lever.notes(id).map((note) => note.value);
+    const twice = notes.filter((value, n) => notes.indexOf(value) !== n);
+    if (twice.length > 0) {
+      figures.duplicatedNotes += twice.length;
+      figures.problems.push(`${id}: the same note ${twice.length + 1} times: ${twice[0]?.slice(0, 80)}`);
+    }
+    if (archived.has(id)) {
+      // Archived in Lever before it all began: out of the process, so nothing is sent.
+      figures.archived += 1;
+      if (atVendor.length > 0 || invitations.length > 0) {
+        figures.duplicated += atVendor.length > 1 ? 1 : 0;
+        figures.problems.push(
+          `${id}: archived, yet ${atVendor.length} sends, ${invitations.length} invitations`,
+        );
+      }
+      if (tags.length > 0) figures.tagProblems.push(`${id}: archived, but tagged ${tags.join()}`);
+    } else if (atVendor.length > 1 || invitations.length > 1) {
+      figures.duplicated += 1;
+      figures.problems.push(`${id}: ${atVendor.length} sends, ${invitations.length} invitations`);
+    } else if (invitations[0]?.vendorInvitationId !== undefined && atVendor.length === 1) {
+      figures.sent += 1;
+      if (tags.join() !== sentTag) figures.tagProblems.push(`${id}: sent, but tagged ${tags.join()}`);
+    } else if (
+      invitations[0]?.status === 'cancelled' &&
+      failed !== undefined &&
+      /cannot tell/.test(failed.lastError ?? '')
+    ) {
+      cancelledSince.push(id);
+      if (tags.join() !== errorTag) {
+        figures.tagProblems.push(`${id}: interrupted, then hired, but tagged ${tags.join()}`);
+      }
+    } else {
+      figures.lost += 1;
+      figures.problems.push(
+        `${id}: lost (${atVendor.length} sends, invitation ${invitations[0]?.status ?? 'none'}, send ${failed?.lastError ?? 'not failed'})`,
+      );
+    }
+  }
+  if (cancelledSince.length !== figures.interruptedThenCancelled) {
+    figures.problems.push(
+      `interrupted, then cancelled: ${cancelledSince.join(', ')}; the operator found ${figures.interruptedThenCancelled}`,
+    );
+  }
+}
+
+export async function runCrashScenario(options: CrashScenarioOptions): Promise<CrashFigures> {
+  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const random = createRandom(seed);
+  const log = options.log ?? (() => {});
+  const count = options.opportunities ?? 40;
+  const world = await startWorld();
+  const { ids, archived, queue } = planDeliveries(world, count, random);
 
   const figures: CrashFigures = {
     seed,
@@ -239,6 +324,7 @@ export async function runCrashScenario(options: CrashScenarioOptions): Promise<C
     interruptedButReceived: 0,
     lost: 0,
     duplicated: 0,
+    duplicatedNotes: 0,
     problems: [],
     tagProblems: [],
   };
@@ -311,53 +397,7 @@ export async function runCrashScenario(options: CrashScenarioOptions): Promise<C
     figures.acknowledged = acknowledged.size;
     const store = await openStore(join(world.root, 'data'));
     try {
-      const sends = sendsByEmail(world.vendor);
-      const failedSends = (await store.listActions({ tenant: 'acme', status: 'failed' })).filter(
-        (a) => (a.action as { type: string }).type === 'assessment.send',
-      );
-      const cancelledSince: string[] = [];
-      for (const id of ids) {
-        const atVendor = sends.get(emailOf(id)) ?? [];
-        const tags = world.lever.getOpportunity(id)?.tags ?? [];
-        const invitations = await store.listInvitations({ tenant: 'acme', opportunityId: id });
-        const failed = failedSends.find((a) => a.opportunityId === id);
-        if (archived.has(id)) {
-          // Archived in Lever before it all began: out of the process, so nothing is sent.
-          figures.archived += 1;
-          if (atVendor.length > 0 || invitations.length > 0) {
-            figures.duplicated += atVendor.length > 1 ? 1 : 0;
-            figures.problems.push(
-              `${id}: archived, yet ${atVendor.length} sends, ${invitations.length} invitations`,
-            );
-          }
-          if (tags.length > 0) figures.tagProblems.push(`${id}: archived, but tagged ${tags.join()}`);
-        } else if (atVendor.length > 1 || invitations.length > 1) {
-          figures.duplicated += 1;
-          figures.problems.push(`${id}: ${atVendor.length} sends, ${invitations.length} invitations`);
-        } else if (invitations[0]?.vendorInvitationId !== undefined && atVendor.length === 1) {
-          figures.sent += 1;
-          if (tags.join() !== sentTag) figures.tagProblems.push(`${id}: sent, but tagged ${tags.join()}`);
-        } else if (
-          invitations[0]?.status === 'cancelled' &&
-          failed !== undefined &&
-          /cannot tell/.test(failed.lastError ?? '')
-        ) {
-          cancelledSince.push(id);
-          if (tags.join() !== errorTag) {
-            figures.tagProblems.push(`${id}: interrupted, then hired, but tagged ${tags.join()}`);
-          }
-        } else {
-          figures.lost += 1;
-          figures.problems.push(
-            `${id}: lost (${atVendor.length} sends, invitation ${invitations[0]?.status ?? 'none'}, send ${failed?.lastError ?? 'not failed'})`,
-          );
-        }
-      }
-      if (cancelledSince.length !== figures.interruptedThenCancelled) {
-        figures.problems.push(
-          `interrupted, then cancelled: ${cancelledSince.join(', ')}; the operator found ${figures.interruptedThenCancelled}`,
-        );
-      }
+      await judgeOutcome({ world, store, ids, archived, figures });
     } finally {
       await store.close();
     }

@@ -51,6 +51,9 @@ export async function runClusterCrashScenario(options: ClusterCrashOptions): Pro
   const count = options.opportunities ?? 40;
   const world = await startWorld();
   const { ids, archived, queue } = planDeliveries(world, count, random);
+  // A send takes a moment at the vendor, so kills land mid-send: the vendor still acts on a send
+  // whose instance died waiting, and another instance must not send it again.
+  world.vendor.fault({ method: 'POST', latencyMs: 400, times: 1_000_000 });
   const databaseUrl = databaseUrlForDir(options.databaseUrl, join(world.root, 'data'));
   const env = {
     ...world.env,

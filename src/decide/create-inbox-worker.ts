@@ -300,7 +300,17 @@ export function createInboxWorker(options: InboxWorkerOptions): InboxWorker {
 
   return {
     enqueue,
-    recover: sweep,
+    async recover() {
+      // As for the executor's recovery: a refused change (a deadlock on PostgreSQL) is tried again.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await sweep();
+        } catch (error) {
+          if (attempt >= 3) throw error;
+          log.warn({ err: error, attempt }, 'could not look for pending deliveries: trying again');
+        }
+      }
+    },
     sweep,
     async idle() {
       while (chains.size > 0) await Promise.allSettled([...chains.values()]);

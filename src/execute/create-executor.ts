@@ -267,7 +267,18 @@ export function createExecutor(options: ExecutorOptions): Executor {
     async recover() {
       // A send among them fails in doubt when run again (its invitation is still `sending`). On
       // PostgreSQL only what no live instance claims is taken back; dueActions does so at each tick.
-      const recovered = await store.recoverActions(clock.now());
+      // A change refused once (on PostgreSQL, a deadlock with another instance's transaction) is
+      // tried again before the start fails.
+      let recovered: Awaited<ReturnType<Store['recoverActions']>> = [];
+      for (let attempt = 1; ; attempt++) {
+        try {
+          recovered = await store.recoverActions(clock.now());
+          break;
+        } catch (error) {
+          if (attempt >= 3) throw error;
+          log.warn({ err: error, attempt }, 'could not take back the actions left running: trying again');
+        }
+      }
       if (recovered.length > 0) log.info({ actions: recovered.length }, 'actions left running taken back');
     },
     retry(actionId, retryOptions) {

@@ -233,6 +233,23 @@ if (database === undefined) {
       expect(ids(await holder.claimInbox(1, third))).toEqual([third.id]);
     });
 
+    it('lets go of its claims when it closes: another instance takes the work at once', async () => {
+      const [a, b] = [await openPostgres(), await openPostgres()];
+      const { item } = await a.acceptDelivery(delivery());
+      const other = (await a.acceptDelivery(delivery({ token: 't-2', opportunityId: 'opp-2' }))).item;
+      const decision = decisionFor(other, 'dec-held');
+      await a.completeInbox(other.id, { decision, actions: actionsFor(decision, 1) });
+      expect((await a.claimInbox(10)).map((held) => held.id)).toEqual([item.id]);
+      expect((await a.dueActions(clock.now(), 10)).map((held) => held.id)).toEqual(['dec-held:0']);
+      await a.updateAction('dec-held:0', { status: 'running', attempts: 1 });
+      expect(await b.claimInbox(10)).toEqual([]);
+
+      await a.close();
+      expect((await b.claimInbox(10)).map((taken) => taken.id)).toEqual([item.id]);
+      // The action it left running goes back to pending under b's claim, for the in-doubt rule to judge.
+      expect((await b.dueActions(clock.now(), 10)).map((taken) => taken.id)).toEqual(['dec-held:0']);
+    });
+
     it("takes back a dead instance's running actions once its claim runs out, never a live one's", async () => {
       const [a, b] = [await openPostgres(), await openPostgres()];
       const { item } = await a.acceptDelivery(delivery());

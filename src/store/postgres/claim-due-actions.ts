@@ -31,18 +31,27 @@ const abandoned = (orphansToo: boolean) => `SELECT a.id, a.tenant, ${claimKey} A
     ${orphansToo ? '' : `AND EXISTS (SELECT 1 FROM claims c WHERE c.tenant = a.tenant AND c.key = ${claimKey})`}
   ORDER BY a.created_at, a.idx, a.seq`;
 
-// Takes (or renews) the claims; of two instances asking at once, the second waits for the first's
-// commit and then gets no row for what the first took.
+/** The SQL that takes a claim key's advisory lock until the transaction ends, if no one has it. */
+export function tryClaimLock(tenant: string, key: string): string {
+  return `pg_try_advisory_xact_lock(hashtext('stagegate.claim' || chr(31) || current_schema() || chr(31) || ${tenant} || chr(31) || ${key}))`;
+}
+
+// Takes (or renews) the claims. A key another transaction is taking at this moment (it holds the
+// key's advisory lock until it commits) is skipped, never waited for: claims are taken inside the
+// store's batch transactions, which hold other locks too, so waiting could close a cycle. Of two
+// instances asking one after the other, the second finds the first's claim live and gets no row.
 export const takeClaims = `INSERT INTO claims (tenant, key, owner, until)
-  SELECT t.tenant, t.key, $3, $4 FROM unnest($1::text[], $2::text[]) AS t(tenant, key)
+  SELECT t.tenant, t.key, $3, $4 FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(tenant, key, n)
+  WHERE ${tryClaimLock('t.tenant', 't.key')}
+  ORDER BY t.n
   ON CONFLICT (tenant, key) DO UPDATE SET owner = EXCLUDED.owner, until = EXCLUDED.until
     WHERE claims.owner = EXCLUDED.owner OR claims.until <= $5
   RETURNING tenant, key`;
 
 /**
- * Renews this instance's live claims. Only `takeKeys` waits for a claim's row lock, always in one
- * order; renewing and letting go skip a row another instance is looking at (it is live, so that one
- * takes nothing): the next call renews it, well within the lease.
+ * Renews this instance's live claims. Renewing and letting go touch only this instance's live
+ * claims, which no other instance tries to take, and skip a locked row all the same: the next call
+ * renews it, well within the lease.
  */
 export async function renewClaims(sql: Sql, options: ClaimOptions): Promise<void> {
   const { owner, now, leaseMs } = options;
@@ -118,11 +127,11 @@ export async function claimDueActions(
   const { owner, now } = options;
   await sql.run(
     `DELETE FROM claims WHERE (tenant, key) IN (SELECT c.tenant, c.key FROM claims c
-       WHERE c.owner = $1 AND left(c.key, 6) <> ${inboxClaimPrefix}
+       WHERE c.owner = $1 AND c.until > $2 AND left(c.key, 6) <> ${inboxClaimPrefix}
          AND NOT EXISTS (SELECT 1 FROM actions a
            WHERE a.tenant = c.tenant AND ${claimKey} = c.key AND a.status IN ('pending', 'running'))
        FOR UPDATE SKIP LOCKED)`,
-    [owner],
+    [owner, now],
   );
   await renewClaims(sql, options);
   await reclaimAbandonedActions(sql, { ...options, orphansToo: false });

@@ -5,6 +5,7 @@ import {
   inboxClaimPrefixText,
   renewClaims,
   takeKeys,
+  tryClaimLock,
 } from './claim-due-actions.js';
 import type { Sql } from './postgres-context.js';
 
@@ -40,16 +41,16 @@ export async function claimInbox(
   // Claims that ran out an hour ago: of instances gone, on work since done. Never waited for.
   await sql.run(
     `DELETE FROM claims WHERE (tenant, key) IN (SELECT tenant, key FROM claims
-       WHERE until <= $1 FOR UPDATE SKIP LOCKED)`,
+       WHERE until <= $1 AND ${tryClaimLock('tenant', 'key')} FOR UPDATE SKIP LOCKED)`,
     [now - 3_600_000],
   );
   await sql.run(
     `DELETE FROM claims WHERE (tenant, key) IN (SELECT c.tenant, c.key FROM claims c
-       WHERE c.owner = $1 AND left(c.key, 6) = ${inboxClaimPrefix}
+       WHERE c.owner = $1 AND c.until > $2 AND left(c.key, 6) = ${inboxClaimPrefix}
          AND NOT EXISTS (SELECT 1 FROM inbox i
            WHERE i.status = 'pending' AND i.tenant = c.tenant AND ${inboxKey} = c.key)
        FOR UPDATE SKIP LOCKED)`,
-    [owner],
+    [owner, now],
   );
   await renewClaims(sql, options);
   const rows = await sql.rows<{ record: InboxItem; tenant: string; key: string }>(firsts, [
@@ -70,14 +71,23 @@ async function claimOne(sql: Sql, of: Of, options: ClaimOptions): Promise<InboxI
       : "SELECT record FROM inbox WHERE status = 'pending' AND tenant = $1 AND opportunity_id = $2 ORDER BY seq LIMIT 1",
     [of.tenant, of.opportunityId ?? of.id],
   );
+  const [claim] = await sql.rows<{ owner: string; until: number }>(
+    'SELECT owner, until FROM claims WHERE tenant = $1 AND key = $2',
+    [of.tenant, key],
+  );
+  const live = claim !== undefined && claim.until > options.now;
   if (row === undefined) {
-    await sql.run('DELETE FROM claims WHERE tenant = $1 AND key = $2 AND owner = $3', [
-      of.tenant,
-      key,
-      options.owner,
-    ]);
+    if (live && claim.owner === options.owner) {
+      await sql.run(
+        `DELETE FROM claims WHERE (tenant, key) IN (SELECT tenant, key FROM claims
+           WHERE tenant = $1 AND key = $2 AND owner = $3 FOR UPDATE SKIP LOCKED)`,
+        [of.tenant, key, options.owner],
+      );
+    }
     return [];
   }
+  // Another instance's live claim is not asked for: it is that instance's to renew.
+  if (live && claim.owner !== options.owner) return [];
   const mine = await takeKeys(sql, [{ tenant: of.tenant, key }], options);
   return mine.size > 0 ? [row.record] : [];
 }

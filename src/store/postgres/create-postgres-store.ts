@@ -156,6 +156,19 @@ function assembleStore(
       // What is queued still commits; then nothing more is taken.
       closed = true;
       await batch.drain();
+      // Its claims run out now rather than after the lease: another instance takes this one's
+      // pending work at once (a rolling deploy), and takes back any action it left running.
+      await poolSql
+        .run('UPDATE claims SET until = $2 WHERE owner = $1 AND until > $2', [
+          context.owner,
+          options.clock.now(),
+        ])
+        .catch((error: unknown) =>
+          log?.warn(
+            { err: { message: (error as Error).message }, database },
+            'could not let go of the claims',
+          ),
+        );
       await singletons.close();
       await pool.end();
     },

@@ -2,18 +2,35 @@
 // one PostgreSQL database, each with its own pool, as three processes would have) spend one budget
 // per key, against the Lever simulator enforcing its limit on the same manual clock. No real sleeps:
 // a virtual scheduler moves the clock to the next wake-up once every caller is asleep.
+import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../src/kernel/clock.js';
+import { Secret } from '../../src/kernel/secret.js';
 import { createBucketRegistry } from '../../src/lever/create-bucket-registry.js';
-import { apiKeyBucket, createLeverTransport } from '../../src/lever/create-lever-transport.js';
+import {
+  apiKeyBucket,
+  createLeverTransport,
+  type LeverAuth,
+} from '../../src/lever/create-lever-transport.js';
+import { createOAuthGrants, type OAuthGrants } from '../../src/lever/oauth/create-oauth-grants.js';
+import { authorizeLink, type LeverOAuthApp, leverScopes } from '../../src/lever/oauth/oauth-app.js';
+import { requestToken } from '../../src/lever/oauth/request-token.js';
+import { createCredentialVault } from '../../src/store/create-credential-vault.js';
 import { createPostgresStore, type PostgresStore } from '../../src/store/postgres/create-postgres-store.js';
+import { parseSecretKey } from '../../src/store/seal-credential.js';
 import { type LeverSimulator, startLeverSimulator } from '../support/lever-simulator.js';
 import { usePostgresDatabase } from '../support/postgres-test-database.js';
 
 const database = await usePostgresDatabase('lever-rate-shared.test.ts');
 const log = pino({ level: 'silent' });
 const rule = { ratePerSecond: 9.6, capacity: 9 };
+const registered = {
+  clientId: 'app-1',
+  clientSecret: 'secret-1',
+  redirectUri: 'https://sg.example/oauth/lever/callback',
+};
+const sealKey = parseSecretKey('22'.repeat(32));
 
 /**
  * Sleeps on a manual clock: a sleeper wakes when the clock reaches its time. `run` drives callers to
@@ -82,7 +99,11 @@ describe.skipIf(database === undefined)('the Lever rate limit shared through Pos
   const time = virtualTime(Date.UTC(2026, 11, 2, 6, 0, 0));
 
   beforeAll(async () => {
-    lever = await startLeverSimulator({ apiKeys: ['key-shared', 'key-other'], now: () => time.clock.now() });
+    lever = await startLeverSimulator({
+      apiKeys: ['key-shared', 'key-other'],
+      oauth: registered,
+      now: () => time.clock.now(),
+    });
     for (let o = 0; o < 4; o++) lever.addOpportunity({ id: `opp-${o}` });
     instances = await Promise.all(
       [1, 2, 3].map(() => createPostgresStore({ url, clock: time.clock, log, poolSize: 4 })),
@@ -94,15 +115,15 @@ describe.skipIf(database === undefined)('the Lever rate limit shared through Pos
     await lever.close();
   });
 
-  /** Instance i's Lever transport for the key, recording when each request leaves. */
-  function transport(store: PostgresStore | null, apiKey: string, sent: number[]) {
+  /** Instance i's Lever transport for the key (or OAuth auth), recording when each request leaves. */
+  function transport(store: PostgresStore | null, apiKey: string | LeverAuth, sent: number[]) {
     const http: typeof fetch = (input, init) => {
       sent.push(time.clock.now());
       return fetch(input, init);
     };
     return createLeverTransport({
       baseUrl: lever.baseUrl,
-      apiKey,
+      ...(typeof apiKey === 'string' ? { apiKey } : { auth: apiKey }),
       http,
       clock: time.clock,
       sleep: time.sleep,
@@ -118,12 +139,17 @@ describe.skipIf(database === undefined)('the Lever rate limit shared through Pos
   }
 
   /** Three instances, `callers` concurrent callers each, `calls` GETs per caller. */
-  async function drive(stores: (PostgresStore | null)[], apiKey: string, callers: number, calls: number) {
+  async function drive(
+    stores: (PostgresStore | null)[],
+    apiKey: string | ((store: PostgresStore | null) => LeverAuth),
+    callers: number,
+    calls: number,
+  ) {
     const sent: number[] = [];
     const firstRequest = lever.requests.length;
     const started = time.clock.now();
     const work = stores.flatMap((store) => {
-      const send = transport(store, apiKey, sent);
+      const send = transport(store, typeof apiKey === 'string' ? apiKey : apiKey(store), sent);
       return Array.from({ length: callers }, (_, c) => async () => {
         for (let n = 0; n < calls; n++) {
           // A call that ran out of retries on 429s is counted below, not thrown.
@@ -168,8 +194,7 @@ describe.skipIf(database === undefined)('the Lever rate limit shared through Pos
     expect(first.throttled).toBe(0);
     const rows = await instances[0]?.rateBudgets.reserve(apiKeyBucket('key-other'), time.clock.now(), rule);
     expect(rows).toBe(0);
-    const pg = await import('pg');
-    const client = new pg.default.Client({ connectionString: url });
+    const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {
       const { rows: keys } = await client.query<{ key: string }>(
@@ -198,5 +223,112 @@ describe.skipIf(database === undefined)('the Lever rate limit shared through Pos
     // A clock that runs behind refills nothing; time that has passed pays the credit back.
     expect(await b.rateBudgets.reserve(key, now - 5_000, small)).toBe(1500);
     expect(await c.rateBudgets.reserve(key, now + 10_000, small)).toBe(0);
+  });
+});
+
+describe.skipIf(database === undefined)('an OAuth tenant’s shared rate limit', () => {
+  it('is keyed by the grant, which outlives the hourly access token, on every instance', async () => {
+    if (sealKey === null) throw new Error('key');
+    const url = database?.url ?? '';
+    const time = virtualTime(Date.UTC(2026, 11, 2, 7, 0, 0));
+    const lever = await startLeverSimulator({ apiKeys: [], oauth: registered, now: () => time.clock.now() });
+    lever.addOpportunity({ id: 'opp-0' });
+    // A schema of its own: the first describe's rows are not this one's.
+    const stores = await Promise.all(
+      [1, 2, 3].map(() =>
+        createPostgresStore({ url, clock: time.clock, log, poolSize: 3, schema: 'oauth_limit' }),
+      ),
+    );
+    try {
+      const app: LeverOAuthApp = {
+        clientId: registered.clientId,
+        clientSecret: new Secret(registered.clientSecret),
+        redirectUri: registered.redirectUri,
+        env: 'production',
+        authorizeUrl: lever.authorizeUrl,
+        tokenUrl: lever.tokenUrl,
+        audience: 'https://api.lever.co/v1/',
+        scopes: leverScopes,
+      };
+      const grantsOf = new Map(
+        stores.map((store) => [
+          store,
+          createOAuthGrants({
+            app,
+            vault: createCredentialVault({ store, keys: { current: sealKey, old: null }, clock: time.clock }),
+            clock: time.clock,
+            log,
+          }),
+        ]),
+      );
+      const consent = await fetch(authorizeLink(app, 'acme.nonce'), { redirect: 'manual' });
+      const code = new URL(consent.headers.get('location') ?? '').searchParams.get('code') ?? '';
+      const first = grantsOf.get(stores[0] as PostgresStore);
+      await first?.save(
+        'acme',
+        await requestToken(app, { grant_type: 'authorization_code', code, redirect_uri: app.redirectUri }),
+      );
+      const grantId = (await first?.status('acme'))?.grantId;
+
+      const drive = async () => {
+        const sent: number[] = [];
+        const firstRequest = lever.requests.length;
+        const work = stores.flatMap((store) => {
+          const send = createLeverTransport({
+            baseUrl: lever.baseUrl,
+            auth: (grantsOf.get(store) as OAuthGrants).authFor('acme'),
+            http: (input, init) => {
+              sent.push(time.clock.now());
+              return fetch(input, init);
+            },
+            clock: time.clock,
+            sleep: time.sleep,
+            random: () => 0.5,
+            log,
+            buckets: createBucketRegistry({
+              clock: time.clock,
+              sleep: time.sleep,
+              ...rule,
+              shared: store.rateBudgets,
+            }),
+          });
+          return Array.from({ length: 3 }, () => async () => {
+            for (let n = 0; n < 10; n++) await send({ method: 'GET', path: '/opportunities/opp-0' });
+          });
+        });
+        await time.run(work);
+        const answered = lever.requests
+          .slice(firstRequest)
+          .filter((request) => request.path !== '/oauth/token');
+        return { sent, throttled: answered.filter((request) => request.status === 429).length };
+      };
+
+      const before = await drive();
+      expect(before.sent).toHaveLength(90);
+      expect(before.throttled).toBe(0);
+      expect(overLeversLimit(before.sent)).toBe(0);
+      // An hour on: one instance refreshes the access token; the budget stays the grant's.
+      time.clock.advance(58 * 60_000);
+      const refreshed = await (grantsOf.get(stores[1] as PostgresStore) as OAuthGrants)
+        .authFor('acme')
+        .credential();
+      expect(lever.requests.filter((request) => request.path === '/oauth/token')).toHaveLength(2);
+      const after = await drive();
+      expect(after.throttled).toBe(0);
+      expect(overLeversLimit([...before.sent, ...after.sent])).toBe(0);
+
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      try {
+        const { rows } = await admin.query<{ key: string }>('SELECT key FROM oauth_limit.lever_rate_buckets');
+        expect(rows.map((row) => row.key)).toEqual([`oauth:acme:${grantId}`]);
+        expect(rows[0]?.key).not.toContain(refreshed.authorization.slice('Bearer '.length));
+      } finally {
+        await admin.end();
+      }
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+      await lever.close();
+    }
   });
 });

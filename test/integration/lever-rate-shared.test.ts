@@ -224,6 +224,14 @@ describe.skipIf(database === undefined)('the Lever rate limit shared through Pos
     expect(await b.rateBudgets.reserve(key, now - 5_000, small)).toBe(1500);
     expect(await c.rateBudgets.reserve(key, now + 10_000, small)).toBe(0);
   });
+
+  it('fails with STORE_FAILED, nothing sent, when the database cannot be asked', async () => {
+    const closed = await createPostgresStore({ url, clock: time.clock, log, poolSize: 1 });
+    await closed.close();
+    const failed = closed.rateBudgets.reserve('key:x', time.clock.now(), rule);
+    await expect(failed).rejects.toMatchObject({ code: 'STORE_FAILED' });
+    await expect(failed).rejects.toThrow(/rate token/);
+  });
 });
 
 describe.skipIf(database === undefined)('an OAuth tenant’s shared rate limit', () => {

@@ -1,6 +1,8 @@
 // The callback secret on PostgreSQL: made by the first instance, read by the others, sealed under
 // STAGEGATE_SECRET_KEY when one is set. (That either instance accepts the other's callback URLs is
-// checked end to end in rolling-deploy.test.ts.)
+// checked end to end in rolling-deploy.test.ts.) The last case starts the real service.
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +11,8 @@ import { readOrCreateSharedSecret } from '../../src/server/read-or-create-secret
 import { createPostgresStore, type PostgresStore } from '../../src/store/postgres/create-postgres-store.js';
 import { parseSecretKey, type SecretKeyRing } from '../../src/store/seal-credential.js';
 import { usePostgresDatabase } from '../support/postgres-test-database.js';
+import { databaseUrlForDir } from '../support/schema-for-dir.js';
+import { createWorkspace, sandboxTenant, startStagegate } from '../support/start-stagegate.js';
 
 const database = await usePostgresDatabase('shared-callback-secret.test.ts');
 const log = pino({ level: 'silent' });
@@ -99,5 +103,33 @@ describe.skipIf(database === undefined)('the callback secret shared through Post
         keys: ring('dd'.repeat(32)),
       }),
     ).toBe(secret);
+  });
+
+  it('is the service’s on PostgreSQL unless STAGEGATE_CALLBACK_SECRET is set, and the data directory keeps none', async () => {
+    const root = await createWorkspace({ acme: sandboxTenant('acme', 'http://127.0.0.1:9/v1') });
+    try {
+      const schemaUrl = databaseUrlForDir(url, join(root, 'data'));
+      const schema = new URL(schemaUrl).searchParams.get('options')?.split('=')[1] ?? '';
+      const env = {
+        STAGEGATE_STORE: 'postgres',
+        DATABASE_URL: schemaUrl,
+        ACME__LEVER_API_KEY: 'lever-key',
+        ACME__TOKEN: 'webhook-token',
+        STAGEGATE_SECRET_KEY: 'ee'.repeat(32),
+      };
+      const rows = async () =>
+        (await admin.query<{ name: string }>(`SELECT name FROM ${schema}.service_secrets`)).rows.map(
+          (r) => r.name,
+        );
+      const overridden = await startStagegate(root, { ...env, STAGEGATE_CALLBACK_SECRET: 'f'.repeat(64) });
+      await overridden.close();
+      expect(await rows()).toEqual([]);
+      const made = await startStagegate(root, env);
+      await made.close();
+      expect(await rows()).toEqual(['callback-secret']);
+      expect(await readdir(join(root, 'data'))).not.toContain('callback-secret');
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

@@ -6,7 +6,7 @@ import { tenantEnvPrefix } from '../src/config/resolve-secrets.js';
 import { systemClock } from '../src/kernel/clock.js';
 import { startServer } from '../src/main.js';
 import { createSqliteStore } from '../src/store/sqlite/create-sqlite-store.js';
-import type { ActionRecord } from '../src/store/types.js';
+import type { ActionRecord, Store } from '../src/store/types.js';
 import { type LeverSimulator, startLeverSimulator } from '../test/support/lever-simulator.js';
 import { createWorkspace, sandboxTenant } from '../test/support/start-stagegate.js';
 import type { BenchResult } from './bench-result.js';
@@ -35,7 +35,7 @@ interface Run {
   requests: number;
 }
 
-const tenantId = (t: number) => `t${String(t).padStart(2, '0')}`;
+export const tenantId = (t: number) => `t${String(t).padStart(2, '0')}`;
 const apiKey = (t: number) => `lever-key-${t}`;
 
 /**
@@ -46,62 +46,67 @@ const apiKey = (t: number) => `lever-key-${t}`;
 async function seed(dir: string, tenants: number, opportunities: number): Promise<void> {
   const store = await createSqliteStore({ dir, clock: systemClock });
   try {
-    const start = Date.now() - tenants * opportunities;
-    const writes: Promise<unknown>[] = [];
-    for (let o = 0; o < opportunities; o++) {
-      for (let t = 0; t < tenants; t++) {
-        const tenant = tenantId(t);
-        const opportunityId = `opp-${t}-${o}`;
-        const createdAt = start + o * tenants + t;
-        writes.push(
-          (async () => {
-            const { item } = await store.acceptDelivery({
-              tenant,
-              token: `token-${t}-${o}`,
-              event: 'candidateStageChange',
-              triggeredAt: createdAt,
-              opportunityId,
-              payload: { event: 'candidateStageChange', data: { opportunityId } },
-            });
-            const decisionId = `dec-${t}-${o}`;
-            const actions: ActionRecord[] = Array.from({ length: actionsPerDecision }, (_, index) => ({
-              id: `${decisionId}:${index}`,
-              tenant,
-              opportunityId,
-              decisionId,
-              index,
-              action: { type: 'lever.addTags', tags: [`bench-${index}`] },
-              status: 'pending',
-              attempts: 0,
-              nextAttemptAt: createdAt,
-              createdAt,
-              updatedAt: createdAt,
-            }));
-            await store.completeInbox(item.id, {
-              decision: {
-                id: decisionId,
-                tenant,
-                opportunityId,
-                inboxId: item.id,
-                createdAt,
-                // The executor reads only `facts` (that the decision is still there) for Lever writes.
-                decision: {
-                  id: decisionId,
-                  tenant,
-                  facts: { candidate: { opportunityId, name: `Candidate ${o}` } },
-                  actions: actions.map((action) => action.action),
-                },
-              },
-              actions,
-            });
-          })(),
-        );
-      }
-    }
-    await Promise.all(writes);
+    await seedOutbox(store, tenants, opportunities);
   } finally {
     await store.close();
   }
+}
+
+/** The outbox `seed` fills, in any store (bench/postgres.bench.ts seeds PostgreSQL with it). */
+export async function seedOutbox(store: Store, tenants: number, opportunities: number): Promise<void> {
+  const start = Date.now() - tenants * opportunities;
+  const writes: Promise<unknown>[] = [];
+  for (let o = 0; o < opportunities; o++) {
+    for (let t = 0; t < tenants; t++) {
+      const tenant = tenantId(t);
+      const opportunityId = `opp-${t}-${o}`;
+      const createdAt = start + o * tenants + t;
+      writes.push(
+        (async () => {
+          const { item } = await store.acceptDelivery({
+            tenant,
+            token: `token-${t}-${o}`,
+            event: 'candidateStageChange',
+            triggeredAt: createdAt,
+            opportunityId,
+            payload: { event: 'candidateStageChange', data: { opportunityId } },
+          });
+          const decisionId = `dec-${t}-${o}`;
+          const actions: ActionRecord[] = Array.from({ length: actionsPerDecision }, (_, index) => ({
+            id: `${decisionId}:${index}`,
+            tenant,
+            opportunityId,
+            decisionId,
+            index,
+            action: { type: 'lever.addTags', tags: [`bench-${index}`] },
+            status: 'pending',
+            attempts: 0,
+            nextAttemptAt: createdAt,
+            createdAt,
+            updatedAt: createdAt,
+          }));
+          await store.completeInbox(item.id, {
+            decision: {
+              id: decisionId,
+              tenant,
+              opportunityId,
+              inboxId: item.id,
+              createdAt,
+              // The executor reads only `facts` (that the decision is still there) for Lever writes.
+              decision: {
+                id: decisionId,
+                tenant,
+                facts: { candidate: { opportunityId, name: `Candidate ${o}` } },
+                actions: actions.map((action) => action.action),
+              },
+            },
+            actions,
+          });
+        })(),
+      );
+    }
+  }
+  await Promise.all(writes);
 }
 
 async function run(tenants: number): Promise<Run> {

@@ -94,11 +94,13 @@ function releasableSleep() {
   };
 }
 
-type StoreKind = 'lowdb' | 'sqlite';
+export type StoreKind = 'lowdb' | 'sqlite' | 'postgres';
 
-async function startOurs(
+/** `databaseUrl` for postgres: a database the bench may fill (bench/postgres.bench.ts makes one). */
+export async function startOurs(
   lever: LeverSimulator,
   store: StoreKind,
+  databaseUrl?: string,
 ): Promise<Target & { server: RunningServer }> {
   const root = await createWorkspace({ acme: sandboxTenant('acme', lever.baseUrl) });
   const { sleep, releaseAll } = releasableSleep();
@@ -110,6 +112,7 @@ async function startOurs(
       LOG_LEVEL: 'silent',
       STAGEGATE_STORE: store,
       STAGEGATE_ALLOWED_HOSTS: '127.0.0.1',
+      ...(databaseUrl === undefined ? {} : { DATABASE_URL: databaseUrl }),
       ...env,
     },
     logDestination: new Writable({ write: (_chunk, _encoding, callback) => callback() }),
@@ -129,7 +132,7 @@ async function startOurs(
   };
 }
 
-async function startBare(): Promise<Target> {
+export async function startBare(): Promise<Target> {
   const app = express();
   app.disable('x-powered-by');
   app.post('/webhooks/lever/:tenant', express.json(), (_req, res) => {
@@ -148,7 +151,7 @@ async function startBare(): Promise<Target> {
   };
 }
 
-interface Load {
+export interface Load {
   /** Accepted deliveries (202) per second. */
   rate: number;
   p99: number;
@@ -158,7 +161,7 @@ interface Load {
 }
 
 /** One autocannon run; throws unless at least 99% of what was sent was answered 202. */
-async function drive(label: string, url: string, overallRate?: number): Promise<Load> {
+export async function drive(label: string, url: string, overallRate?: number): Promise<Load> {
   const result = await autocannon({
     url,
     connections,
@@ -180,7 +183,7 @@ async function drive(label: string, url: string, overallRate?: number): Promise<
   return { rate: accepted / result.duration, p99: result.latency.p99, accepted, total, statuses };
 }
 
-function median(values: number[]): number {
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
@@ -190,13 +193,19 @@ export async function benchIntake(): Promise<BenchResult[]> {
   return [...(await benchIntakeWith('lowdb')), ...(await benchIntakeWith('sqlite'))];
 }
 
-async function benchIntakeWith(store: StoreKind): Promise<BenchResult[]> {
+/** The Lever the intake's worker enriches from: no rate limit of its own (our bucket paces the worker). */
+export async function startIntakeLever(): Promise<LeverSimulator> {
   const lever = await startLeverSimulator({ apiKeys: [env.ACME__LEVER_API_KEY], rateLimit: false });
   lever.addStage({ id: 'stage-phone', text: 'Phone Screen' });
   lever.addStage({ id: 'stage-tech', text: 'Technical Screen' });
   for (let i = 0; i < opportunities; i++) {
     lever.addOpportunity({ id: `opp-${i}`, stageId: 'stage-tech', emails: [`c${i}@example.com`] });
   }
+  return lever;
+}
+
+async function benchIntakeWith(store: StoreKind): Promise<BenchResult[]> {
+  const lever = await startIntakeLever();
   try {
     const bare = await startBare();
     const ours: number[] = [];

@@ -4,6 +4,7 @@ import { benchConfig } from './config.bench.js';
 import { benchDecide } from './decide.bench.js';
 import { benchExecutor } from './executor.bench.js';
 import { benchIntake } from './intake.bench.js';
+import { benchPostgres } from './postgres.bench.js';
 import { benchStore } from './store.bench.js';
 import { benchTimeline } from './timeline.bench.js';
 
@@ -15,6 +16,8 @@ const suites: [string, () => Promise<BenchResult[]>][] = [
   ['timeline', benchTimeline],
   ['intake', benchIntake],
   ['executor', benchExecutor],
+  // PostgreSQL beside SQLite, three instances on one Lever key, round trips; skipped without PostgreSQL.
+  ['postgres', benchPostgres],
 ];
 
 const cpu = cpus()[0]?.model ?? 'unknown CPU';

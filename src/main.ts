@@ -24,7 +24,7 @@ import { createFsConfigFiles } from './server/create-fs-config-files.js';
 import { createLogger } from './server/create-logger.js';
 import { createPipeline, type Pipeline } from './server/create-pipeline.js';
 import { openConfiguredStore } from './server/open-configured-store.js';
-import { readOrCreateSecret } from './server/read-or-create-secret.js';
+import { readOrCreateSecret, readOrCreateSharedSecret } from './server/read-or-create-secret.js';
 import { readServerEnv } from './server/read-server-env.js';
 import { createCredentialVault } from './store/create-credential-vault.js';
 import type { Store } from './store/types.js';
@@ -65,7 +65,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     decisionsMs: config.retentionMs,
     dedupeMs: config.replayWindowMs + allowedClockSkewMs,
   };
-  const { store, singletons } = await openConfiguredStore(config, { clock, log, retention });
+  const { store, singletons, rateBudgets, serviceSecrets } = await openConfiguredStore(config, {
+    clock,
+    log,
+    retention,
+  });
   const closers: (() => Promise<void>)[] = [() => store.close()];
   const close = async () => {
     for (const closer of closers.splice(0).reverse()) await closer();
@@ -90,8 +94,16 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     closers.push(() => watcher.close());
     await watcher.ready;
 
+    // On PostgreSQL every instance must sign and check callback URLs alike: the database holds it.
     const callbackSecret =
-      config.callbackSecret ?? readOrCreateSecret(join(config.dataDir, 'callback-secret'));
+      config.callbackSecret ??
+      (serviceSecrets === null
+        ? readOrCreateSecret(join(config.dataDir, 'callback-secret'))
+        : await readOrCreateSharedSecret({
+            secrets: serviceSecrets,
+            name: 'callback-secret',
+            keys: config.secretKeys,
+          }));
     let listeningUrl = '';
     const vault =
       config.secretKeys === null ? null : createCredentialVault({ store, keys: config.secretKeys, clock });
@@ -117,6 +129,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       publicUrl: () => callbackBase(config, listeningUrl),
       retrySchedule: config.retrySchedule,
       leverRatePerSecond: config.leverRatePerSecond,
+      rateBudgets,
       httpTimeoutMs: config.httpTimeoutMs,
       deliveryRetryForMs: config.replayWindowMs,
       grants,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../kernel/clock.js';
 import { type ErrorCode, StagegateError } from '../kernel/errors.js';
@@ -34,7 +35,10 @@ export interface LeverRetryOptions {
 /** What one attempt sends: the Authorization header, and whose rate budget it spends. */
 export interface LeverCredential {
   authorization: string;
-  /** The API key, or the OAuth grant (tenant + grant id): never the access token of the hour. */
+  /**
+   * Whose budget: a hash of the API key (the key itself never leaves the header: the shared bucket
+   * stores this in the database), or the OAuth grant (tenant + grant id), never the access token of the hour.
+   */
   bucketKey: string;
 }
 
@@ -52,9 +56,17 @@ export interface LeverAuth {
 export function apiKeyAuth(apiKey: string): LeverAuth {
   const credential = {
     authorization: `Basic ${Buffer.from(`${apiKey}:`, 'utf8').toString('base64')}`,
-    bucketKey: apiKey,
+    bucketKey: apiKeyBucket(apiKey),
   };
   return { credential: async () => credential };
+}
+
+/**
+ * The rate budget's name for an API key: SHA-256, so tenants that share a key share its budget while
+ * the key itself is never stored. Lever's keys are long random strings, which a hash does not give back.
+ */
+export function apiKeyBucket(apiKey: string): string {
+  return `key:${createHash('sha256').update(apiKey, 'utf8').digest('hex')}`;
 }
 
 export interface LeverTransportOptions {

@@ -12,7 +12,7 @@ import type { IntakeMetrics } from '../intake/create-metrics.js';
 import type { Action } from '../kernel/actions.js';
 import type { Clock } from '../kernel/clock.js';
 import { StagegateError } from '../kernel/errors.js';
-import { createBucketRegistry } from '../lever/create-bucket-registry.js';
+import { createBucketRegistry, type SharedRateBudgets } from '../lever/create-bucket-registry.js';
 import {
   createDegradedTenants,
   credentialObserver,
@@ -79,6 +79,11 @@ export function createPipeline(options: {
   retrySchedule: readonly number[] | null;
   /** Lever requests per second per API key; 9.6 unless the operator sets STAGEGATE_LEVER_RATE. */
   leverRatePerSecond?: number;
+  /**
+   * On PostgreSQL: the rate budgets every instance on the database spends together. Without them,
+   * one token bucket per key in this process (the embedded stores, which one process owns).
+   */
+  rateBudgets?: SharedRateBudgets | null;
   /** Per request to Lever or a vendor; 10 s unless the operator sets STAGEGATE_HTTP_TIMEOUT_SECONDS. */
   httpTimeoutMs?: number;
   /** How long the worker retries a delivery while Lever is unavailable: the replay window (72 h by default). */
@@ -99,6 +104,7 @@ export function createPipeline(options: {
     sleep,
     ratePerSecond,
     capacity: Math.max(1, Math.min(10, Math.floor(ratePerSecond))),
+    shared: options.rateBudgets ?? null,
   });
   const clients = new WeakMap<TenantSnapshot, LeverClient>();
   const degraded = createDegradedTenants({ clock, log });

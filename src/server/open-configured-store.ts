@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import type { Clock } from '../kernel/clock.js';
 import { createLowdbStore } from '../store/lowdb/create-lowdb-store.js';
 import { createPostgresStore } from '../store/postgres/create-postgres-store.js';
+import type { RateBudgets } from '../store/postgres/create-rate-budgets.js';
+import type { ServiceSecrets } from '../store/postgres/create-service-secrets.js';
 import { describeDatabase } from '../store/postgres/describe-database.js';
 import { localSingletons, type Singletons } from '../store/singletons.js';
 import { createSqliteStore } from '../store/sqlite/create-sqlite-store.js';
@@ -19,6 +21,10 @@ export interface OpenedStore {
   store: Store;
   /** What keeps the poller and retention to one instance (on the embedded stores, this process). */
   singletons: Singletons;
+  /** Lever's rate budget per credential across instances; null on the embedded stores (one bucket in this process). */
+  rateBudgets: RateBudgets | null;
+  /** The callback secret every instance shares; null on the embedded stores (a file in the data directory). */
+  serviceSecrets: ServiceSecrets | null;
 }
 
 /** The store STAGEGATE_STORE names: sqlite or lowdb in the data directory, or PostgreSQL at DATABASE_URL. */
@@ -29,7 +35,6 @@ export async function openConfiguredStore(
   const { clock, log, retention } = settings;
   if (config.store === 'postgres') {
     const url = config.databaseUrl ?? '';
-    // The data directory still holds what is not in the database yet (the generated callback secret).
     await mkdir(config.dataDir, { recursive: true });
     const store = await createPostgresStore({
       url,
@@ -39,10 +44,11 @@ export async function openConfiguredStore(
       ...(config.claimLeaseMs === undefined ? {} : { claimLeaseMs: config.claimLeaseMs }),
     });
     log.info({ database: describeDatabase(url) }, 'store opened on PostgreSQL');
-    return { store, singletons: store.singletons };
+    const { singletons, rateBudgets, serviceSecrets } = store;
+    return { store, singletons, rateBudgets, serviceSecrets };
   }
   const options = { dir: config.dataDir, clock, log, retention };
   const store =
     config.store === 'sqlite' ? await createSqliteStore(options) : await createLowdbStore(options);
-  return { store, singletons: localSingletons };
+  return { store, singletons: localSingletons, rateBudgets: null, serviceSecrets: null };
 }

@@ -12,7 +12,9 @@ import { createCandidateOperations } from './create-candidate-operations.js';
 import { createCredentialOperations } from './create-credential-operations.js';
 import { createInboxOperations } from './create-inbox-operations.js';
 import { createInvitationOperations } from './create-invitation-operations.js';
+import { createRateBudgets, type RateBudgets } from './create-rate-budgets.js';
 import { createRetentionOperations } from './create-retention-operations.js';
+import { createServiceSecrets, type ServiceSecrets } from './create-service-secrets.js';
 import { createPostgresSingletons } from './create-singletons.js';
 import { describeDatabase } from './describe-database.js';
 import { migrate } from './migrate.js';
@@ -35,9 +37,14 @@ export interface PostgresStoreOptions {
   claimLeaseMs?: number;
 }
 
-/** The store, and the leases that keep the poller and retention to one instance of all that share it. */
+/**
+ * The store, and what the instances that share it share besides: the leases that keep the poller and
+ * retention to one of them, Lever's rate budget per credential, and the callback secret.
+ */
 export interface PostgresStore extends Store {
   readonly singletons: Singletons;
+  readonly rateBudgets: RateBudgets;
+  readonly serviceSecrets: ServiceSecrets;
 }
 
 /**
@@ -132,6 +139,8 @@ function assembleStore(
     ...createRetentionOperations(context),
     ...createCandidateOperations(context),
     ...createCredentialOperations(context),
+    rateBudgets: createRateBudgets({ pool, database }),
+    serviceSecrets: createServiceSecrets({ pool, database }),
     singletons: {
       run(name, work) {
         assertOpen();

@@ -147,4 +147,26 @@ CREATE TABLE credentials (
 );
 `,
   },
+  {
+    version: 5,
+    name: 'Lever rate buckets and service secrets, shared by instances',
+    sql: `
+-- One token bucket per Lever credential (a hash of the API key, or an OAuth grant's id; never a
+-- secret), taken from by every instance in one statement (create-rate-budgets.ts). tokens goes
+-- negative while callers wait for tokens they have reserved; at is when it was last refilled.
+CREATE TABLE lever_rate_buckets (
+  key text PRIMARY KEY,
+  tokens double precision NOT NULL,
+  at double precision NOT NULL
+);
+
+-- Secrets the service makes for itself and every instance must share (the callback secret): the
+-- first instance to start inserts it, the others read it. record.value is sealed when
+-- STAGEGATE_SECRET_KEY is set.
+CREATE TABLE service_secrets (
+  name text PRIMARY KEY,
+  record json NOT NULL
+);
+`,
+  },
 ];

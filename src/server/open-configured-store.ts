@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { Clock } from '../kernel/clock.js';
+import { refuseCopiedStore } from '../store/copied-marker.js';
 import { createLowdbStore } from '../store/lowdb/create-lowdb-store.js';
 import { createPostgresStore } from '../store/postgres/create-postgres-store.js';
 import { describeDatabase } from '../store/postgres/describe-database.js';
@@ -35,6 +36,8 @@ export async function openConfiguredStore(
     log.info({ database: describeDatabase(url) }, 'store opened on PostgreSQL');
     return { store, singletons: store.singletons };
   }
+  // A directory `stagegate store copy` moved to PostgreSQL stays shut: its pending work would run twice.
+  await refuseCopiedStore(config.dataDir);
   const options = { dir: config.dataDir, clock, log, retention };
   const store =
     config.store === 'sqlite' ? await createSqliteStore(options) : await createLowdbStore(options);

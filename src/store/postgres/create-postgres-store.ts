@@ -162,7 +162,8 @@ function assembleStore(
   };
 }
 
-function schemaOfUrl(url: string): string | undefined {
+/** The first schema of `search_path` in the URL's `options` parameter, if any. */
+export function schemaOfUrl(url: string): string | undefined {
   try {
     const found = /search_path\s*=\s*"?([^",\s]+)/.exec(new URL(url).searchParams.get('options') ?? '');
     return found?.[1];

@@ -1,12 +1,12 @@
-import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { toStagegateError } from '../../kernel/errors.js';
 import { refuseCopiedStore, writeCopiedMarker } from '../../store/copied-marker.js';
 import { readLowdbRecords } from '../../store/lowdb/read-lowdb-records.js';
-import { importRecords } from '../../store/postgres/import-records.js';
+import { importRecords, type SecretOutcome } from '../../store/postgres/import-records.js';
 import { readSqliteRecords } from '../../store/sqlite/read-sqlite-records.js';
-import type { CopyReport, RecordKind, RecordSource } from '../../store/stored-records.js';
+import type { RecordKind, RecordSource } from '../../store/stored-records.js';
 import { type CliIo, exitCodes } from '../io.js';
+import { readText } from '../load-config-files.js';
 
 export interface StoreCopyOptions {
   from: string;
@@ -69,10 +69,18 @@ export async function storeCopyCommand(io: CliIo, options: StoreCopyOptions): Pr
     const failure = toStagegateError(error);
     return fail(failure.code === 'NOT_FOUND' ? exitCodes.invalid : exitCodes.failed, failure.message);
   }
-  let report: CopyReport;
+  // Vendors call back at URLs whose token is made with the callback secret: the instances on
+  // PostgreSQL need the same one, or callbacks of invitations already sent answer 404.
+  const secretFile = join(source.dir, 'callback-secret');
+  const secretFromEnv = (io.env.STAGEGATE_CALLBACK_SECRET?.trim() ?? '') !== '';
+  const secret = secretFromEnv ? '' : (readText(secretFile)?.trim() ?? '');
+  let report: Awaited<ReturnType<typeof importRecords>>;
   let marker: string;
   try {
-    report = await importRecords({ url }, records);
+    report = await importRecords(
+      { url, ...(secret === '' ? {} : { serviceSecrets: { 'callback-secret': secret } }) },
+      records,
+    );
     marker = await writeCopiedMarker(source.dir, {
       database: report.database,
       schema: report.schema,
@@ -84,15 +92,15 @@ export async function storeCopyCommand(io: CliIo, options: StoreCopyOptions): Pr
     await records.close();
   }
 
-  // Vendors call back at URLs whose token is made with the callback secret: the instances on
-  // PostgreSQL need the same one, or callbacks of invitations already sent answer 404.
-  const secretFile = join(source.dir, 'callback-secret');
-  const callbackSecretFile =
-    (io.env.STAGEGATE_CALLBACK_SECRET?.trim() ?? '') === '' && existsSync(secretFile) ? secretFile : null;
-
+  const callbackSecret: SecretOutcome | 'from-env' | 'none' = secretFromEnv
+    ? 'from-env'
+    : secret === ''
+      ? 'none'
+      : (report.secrets['callback-secret'] ?? 'no-table');
   if (options.json) {
+    const { secrets: _secrets, ...counts } = report;
     io.stdout.write(
-      `${JSON.stringify({ from: { store: source.kind, dir: source.dir }, to: { database: report.database, schema: report.schema }, ...report, marker, callbackSecretFile }, null, 2)}\n`,
+      `${JSON.stringify({ from: { store: source.kind, dir: source.dir }, ...counts, marker, callbackSecret }, null, 2)}\n`,
     );
     return exitCodes.ok;
   }
@@ -118,11 +126,16 @@ export async function storeCopyCommand(io: CliIo, options: StoreCopyOptions): Pr
       `${running} action(s) were left running by a stop mid-action: the first instance on PostgreSQL takes them up as a restart would (a send cut off this way fails in doubt, for a person to check).`,
     );
   }
-  if (callbackSecretFile !== null) {
-    lines.push(
-      `Vendor callback URLs already handed out carry tokens made with ${display(callbackSecretFile)}: give every instance STAGEGATE_CALLBACK_SECRET with its content (or that file in its data directory).`,
-    );
-  }
+  const secretLines: Record<typeof callbackSecret, string | null> = {
+    copied: `The callback secret (${display(secretFile)}) is in the database now: every instance checks the vendor callback URLs already handed out with it.`,
+    same: `The database already holds the same callback secret as ${display(secretFile)}.`,
+    differs: `The database already holds another callback secret (an instance started on it): give every instance STAGEGATE_CALLBACK_SECRET with the content of ${display(secretFile)}, or vendor callbacks of invitations already sent answer 404 (the poller still reads their results).`,
+    'no-table': `Vendor callback URLs already handed out carry tokens made with ${display(secretFile)}: give every instance STAGEGATE_CALLBACK_SECRET with its content (or that file in its data directory).`,
+    'from-env': 'STAGEGATE_CALLBACK_SECRET is set here: give every instance the same.',
+    none: null,
+  };
+  const secretLine = secretLines[callbackSecret];
+  if (secretLine !== null) lines.push(secretLine);
   io.stdout.write(`${lines.join('\n')}\n`);
   return exitCodes.ok;
 }

@@ -11,7 +11,20 @@ export interface ImportOptions {
   url: string;
   /** The schema the store's tables are in: else the URL's search_path, else public (as for the store). */
   schema?: string;
+  /**
+   * Secrets the source kept beside its records (the callback secret, from its data directory), by
+   * name, in the clear: written into `service_secrets` where the schema has that table, so every
+   * instance signs and checks vendor callback URLs as the source did.
+   */
+  serviceSecrets?: Record<string, string>;
 }
+
+/** What became of each service secret: written, already there alike or otherwise, or no table to hold it. */
+export type SecretOutcome = 'copied' | 'same' | 'differs' | 'no-table';
+
+// As src/server/read-or-create-secret.ts stores a secret made without STAGEGATE_SECRET_KEY; the
+// first instance started with a key seals it.
+const plainSecret = (value: string) => JSON.stringify({ value: `plain:${value}` });
 
 // Rows keep the source's order: `seq` (arrival order) is given in the order of the array.
 const records = (table: string) =>
@@ -46,6 +59,40 @@ function parameters(kind: RecordKind, chunk: readonly unknown[]): unknown[] {
   return [chunk];
 }
 
+async function copySecrets(
+  client: pg.ClientBase,
+  secrets: Record<string, string>,
+): Promise<Record<string, SecretOutcome>> {
+  const outcomes: Record<string, SecretOutcome> = {};
+  const names = Object.keys(secrets);
+  if (names.length === 0) return outcomes;
+  const { rows } = await client.query<{ exists: boolean }>(
+    "SELECT to_regclass('service_secrets') IS NOT NULL AS exists",
+  );
+  for (const name of names) {
+    const value = secrets[name] ?? '';
+    if (rows[0]?.exists !== true) {
+      outcomes[name] = 'no-table';
+      continue;
+    }
+    const inserted = await client.query(
+      'INSERT INTO service_secrets (name, record) VALUES ($1, $2::json) ON CONFLICT (name) DO NOTHING',
+      [name, plainSecret(value)],
+    );
+    if ((inserted.rowCount ?? 0) > 0) {
+      outcomes[name] = 'copied';
+      continue;
+    }
+    // An instance started on the empty store made its own; a sealed one cannot be compared here.
+    const found = await client.query<{ value: string }>(
+      "SELECT record ->> 'value' AS value FROM service_secrets WHERE name = $1",
+      [name],
+    );
+    outcomes[name] = found.rows[0]?.value === `plain:${value}` ? 'same' : 'differs';
+  }
+  return outcomes;
+}
+
 async function countRows(client: pg.ClientBase): Promise<Record<RecordKind, number>> {
   const { rows } = await client.query<Record<RecordKind, string>>(
     `SELECT ${recordKinds.map((kind) => `(SELECT count(*) FROM ${kind}) AS ${kind}`).join(', ')}`,
@@ -71,7 +118,10 @@ async function byStatus(client: pg.ClientBase, table: string): Promise<Record<st
  * written. Either all of it is committed or none. The counts are read back from the database before
  * the commit; the copy is undone if they differ from what the source gave.
  */
-export async function importRecords(options: ImportOptions, source: RecordSource): Promise<CopyReport> {
+export async function importRecords(
+  options: ImportOptions,
+  source: RecordSource,
+): Promise<CopyReport & { secrets: Record<string, SecretOutcome> }> {
   const database = describeDatabase(options.url);
   const schema = options.schema ?? schemaOfUrl(options.url) ?? 'public';
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
@@ -121,7 +171,9 @@ export async function importRecords(options: ImportOptions, source: RecordSource
         `The copy was undone: the database holds ${differ.map((k) => `${counts[k]} ${k}`).join(', ')}, the source gave ${differ.map((k) => sent[k]).join(', ')}.`,
       );
     }
-    const report: CopyReport = {
+    const secrets = await copySecrets(client, options.serviceSecrets ?? {});
+    const report: CopyReport & { secrets: Record<string, SecretOutcome> } = {
+      secrets,
       database,
       schema,
       counts,

@@ -4,6 +4,7 @@
 // committed, and once the database is back the instance reconnects and finishes the work, each
 // candidate with one invitation at most.
 import { Writable } from 'node:stream';
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/kernel/clock.js';
 import { type RunningServer, startServer } from '../../src/main.js';
@@ -17,9 +18,9 @@ const password = 'pw-never-shown-31aa';
 const adminToken = 'admin-token-for-the-restart-test-0123456789';
 
 /** Polls a condition of the processes under test (the server, the vendor); fails after `ms`. */
-async function until(what: string, condition: () => boolean, ms = 10_000): Promise<void> {
+async function until(what: string, condition: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
@@ -118,8 +119,24 @@ describe.skipIf(cluster === undefined)('PostgreSQL restarting under a running in
     await until('the read of Eve in Lever', () =>
       world.lever.requests.some((r) => r.path.endsWith(`/opportunities/${eve}`) && r.status === null),
     );
+    // And Dee's delivery is inside its transaction, waiting on a lock this test holds.
+    const locker = new pg.Client({ connectionString: databaseUrl });
+    locker.on('error', () => {}); // its connection dies with the server
+    await locker.connect();
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE dedupe IN ACCESS EXCLUSIVE MODE');
+    const dee = deliver(3);
+    await until('the delivery to wait on the lock', async () => {
+      const { rows } = await locker.query<{ n: string }>(
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'stagegate' AND wait_event_type = 'Lock'",
+      );
+      return Number(rows[0]?.n) > 0;
+    });
     databaseUp = false;
     await cluster?.stop('immediate');
+    // Its connection broke mid-transaction: refused, and the process is still up.
+    expect(await dee).toBe(500);
+    await locker.end().catch(() => {});
 
     const away = await readyz();
     expect(away).toEqual({

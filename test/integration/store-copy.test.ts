@@ -260,7 +260,7 @@ describe.skipIf(database === undefined)('an installation moved from SQLite to Po
   });
   afterEach(() => world.close());
 
-  it('finishes on PostgreSQL the work left pending on SQLite: a due retry and an undecided delivery', async () => {
+  it('finishes on PostgreSQL the work left pending on SQLite: an action a crash left running, an undecided delivery', async () => {
     const dataDir = join(world.root, 'data');
     const url = databaseUrlForDir(database?.url ?? '', dataDir);
     const ada = world.lever.addOpportunity({
@@ -307,6 +307,8 @@ describe.skipIf(database === undefined)('an installation moved from SQLite to Po
       const [waiting] = await sqlite.listActions({ status: 'pending' });
       expect(waiting).toMatchObject({ opportunityId: ada.id, attempts: 1 });
       expect(waiting?.nextAttemptAt).toBeGreaterThan(clock.now());
+      // And a crash cut its second try short: the store says running.
+      await sqlite.updateAction(waiting?.id ?? '', { status: 'running', attempts: 2 });
     } finally {
       await sqlite.close();
     }
@@ -316,6 +318,7 @@ describe.skipIf(database === undefined)('an installation moved from SQLite to Po
     expect(copied.code).toBe(0);
     expect(copied.out).toMatch(/inbox items\s+2 {2}\(done 1, pending 1\)/);
     expect(copied.out).toContain('callback-secret');
+    expect(copied.out).toContain('1 action(s) were left running');
 
     // The old store does not open again: its pending work runs only from PostgreSQL.
     const refused = await startStagegate(
@@ -327,7 +330,7 @@ describe.skipIf(database === undefined)('an installation moved from SQLite to Po
     expect(refused).toMatchObject({ code: 'STORE_FAILED' });
     expect((refused as Error).message).toContain('was copied to');
 
-    clock.advance(60 * 60 * 1000); // Ada's retry is due
+    clock.advance(60 * 60 * 1000);
     const onPostgres = await startStagegate(
       world.root,
       { ...world.env, STAGEGATE_STORE: 'postgres', DATABASE_URL: url },

@@ -123,7 +123,7 @@ export async function storeCopyCommand(io: CliIo, options: StoreCopyOptions): Pr
   const running = report.actionsByStatus.running ?? 0;
   if (running > 0) {
     lines.push(
-      `${running} action(s) were left running by a stop mid-action: the first instance on PostgreSQL takes them up as a restart would (a send cut off this way fails in doubt, for a person to check).`,
+      `${running} action(s) were left running by a stop mid-action: the first instance on PostgreSQL takes them up as a restart would (a send that was at the vendor then fails in doubt, for a person to check).`,
     );
   }
   const secretLines: Record<typeof callbackSecret, string | null> = {

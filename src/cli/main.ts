@@ -3,6 +3,7 @@ import { registerAdminCommands } from './admin/register-admin-commands.js';
 import { checkCommand } from './check-command.js';
 import { explainCommand } from './explain-command.js';
 import { type CliIo, exitCodes } from './io.js';
+import { type StoreCopyOptions, storeCopyCommand } from './store/store-copy-command.js';
 import { testCommand } from './test-command.js';
 import { validateCommand } from './validate-command.js';
 import { watchTests } from './watch-tests.js';
@@ -95,6 +96,23 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option('--json', 'print the checks as JSON')
     .action(async (options: { tenant: string; json?: boolean }) => {
       code = await checkCommand(io, options);
+    });
+
+  program
+    .command('store')
+    .description('move an installation between stores')
+    .command('copy')
+    .description(
+      'copy an embedded store, pending work included, into an empty PostgreSQL store at DATABASE_URL (the service on the source must be stopped)',
+    )
+    .requiredOption(
+      '--from <store>',
+      'sqlite or lowdb, optionally :DIR (default: $STAGEGATE_DATA_DIR or data)',
+    )
+    .requiredOption('--to <store>', 'postgres: the store at DATABASE_URL')
+    .option('--json', 'print the counts as JSON')
+    .action(async (options: StoreCopyOptions) => {
+      code = await storeCopyCommand(io, options);
     });
 
   registerAdminCommands(program, io, (result) => {

@@ -79,6 +79,12 @@ export function createExecutor(options: ExecutorOptions): Executor {
   /** The opportunities whose actions are running now, by tenant and opportunity. */
   const inFlight = new Set<string>();
   const ticks = new Set<Promise<number>>();
+  /**
+   * The actions this process set `running`, by id, with their opportunity's key, until their outcome
+   * is written. One whose run ended without it (the database went away mid-action) is stranded: the
+   * store says `running`, and nothing in this process would take it up again.
+   */
+  const started = new Map<string, string>();
   /** Per tenant, the actions waiting because Lever refused its key (in memory: a restart waits them out). */
   const waitingOnKey = new Map<string, Set<string>>();
   const waitsOnKey = (record: ActionRecord, waiting: boolean) => {
@@ -95,6 +101,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
     patch: Parameters<Store['updateAction']>[1],
   ) => {
     const updated = await store.updateAction(record.id, patch);
+    started.delete(record.id);
     waitsOnKey(record, false);
     options.onOutcome?.(updated, outcome);
     return updated;
@@ -127,6 +134,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
     }
     const attempts = record.attempts + 1;
     await store.updateAction(record.id, { status: 'running', attempts });
+    started.set(record.id, opportunityKey(record));
     const context: ActionContext = {
       tenant,
       record,
@@ -233,11 +241,35 @@ export function createExecutor(options: ExecutorOptions): Executor {
     return ran;
   };
 
+  /**
+   * Stranded actions go back to pending, as recover() does after a crash, once the store answers
+   * again, so that the rest of their opportunity runs. Run again, a send among them finds its
+   * invitation `sending` and fails in doubt, and a note is found by its reference: nothing is done
+   * twice. One whose outcome did reach the store (only the commit's answer was lost) is left as it is.
+   */
+  const takeBackStranded = async () => {
+    for (const [id, key] of started) {
+      if (inFlight.has(key)) continue;
+      const current = await store.getAction(id).catch(() => null);
+      if (current === null) return; // the store is still away: the next tick tries again
+      if (current?.status === 'running') {
+        const taken = await store.updateAction(id, { status: 'pending', nextAttemptAt: clock.now() }).then(
+          () => true,
+          () => false,
+        );
+        if (!taken) return;
+        log.warn({ action: id, tenant: current.tenant }, 'action cut off by a store failure: taken back');
+      }
+      started.delete(id);
+    }
+  };
+
   const runDue = async () => {
+    await takeBackStranded();
     const due = await store.dueActions(clock.now(), options.batch ?? 5_000);
     const started: Promise<number>[] = [];
     for (const record of due) {
-      const key = `${record.tenant}\0${record.opportunityId ?? record.decisionId}`;
+      const key = opportunityKey(record);
       if (inFlight.has(key)) continue;
       inFlight.add(key);
       const run = runOpportunity(record.tenant, record.opportunityId, record.decisionId)
@@ -301,4 +333,9 @@ export function createExecutor(options: ExecutorOptions): Executor {
       void this.tick();
     },
   };
+}
+
+/** An opportunity's actions run one at a time; an action without one is alone with its decision. */
+function opportunityKey(record: ActionRecord): string {
+  return `${record.tenant}\0${record.opportunityId ?? record.decisionId}`;
 }

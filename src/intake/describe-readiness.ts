@@ -25,6 +25,13 @@ export interface Readiness {
   configuration: 'loaded' | 'loading';
   /** How many tenants are in each status: ready, not-ready, invalid (and any status added later). */
   tenants: Record<string, number>;
+  /**
+   * Only when not ready: why, in fixed words (the store cannot commit, the tenant files are still
+   * loading), for whoever watches the load balancer. Nothing about where the store is.
+   */
+  reason?: string;
+  /** With the admin token, while the store fails: its error (a database by user, host and name, never a password). */
+  storeError?: string;
   detail?: TenantReadiness[];
 }
 
@@ -42,19 +49,31 @@ export async function describeReadiness(
   },
   { detail }: { detail: boolean },
 ): Promise<Readiness> {
+  // While PostgreSQL is away (restarting, failing over), this fails and the instance is out of the
+  // load balancer; webhooks meanwhile answer 500 (STORE_FAILED), so Lever sends them again.
+  let storeError: string | undefined;
   const writable = await options.store.checkWritable().then(
     () => true,
-    () => false,
+    (error: unknown) => {
+      storeError = error instanceof Error ? error.message : String(error);
+      return false;
+    },
   );
   const entries = options.registry.list();
   const tenants: Record<string, number> = { ready: 0, 'not-ready': 0, invalid: 0 };
   for (const entry of entries) tenants[entry.status] = (tenants[entry.status] ?? 0) + 1;
   const loaded = options.tenantsLoaded();
+  const reasons = [
+    ...(writable ? [] : ['the store cannot commit (its database or disk is unreachable or failing)']),
+    ...(loaded ? [] : ['the tenant files are still loading']),
+  ];
   return {
     ready: writable && loaded,
     store: writable ? 'writable' : 'failing',
     configuration: loaded ? 'loaded' : 'loading',
     tenants,
+    ...(reasons.length === 0 ? {} : { reason: reasons.join('; ') }),
+    ...(detail && storeError !== undefined ? { storeError } : {}),
     ...(detail
       ? {
           detail: entries.map((entry) => ({

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { Clock } from '../kernel/clock.js';
+import { refuseCopiedStore } from '../store/copied-marker.js';
 import { createLowdbStore } from '../store/lowdb/create-lowdb-store.js';
 import { createPostgresStore } from '../store/postgres/create-postgres-store.js';
 import type { RateBudgets } from '../store/postgres/create-rate-budgets.js';
@@ -47,6 +48,8 @@ export async function openConfiguredStore(
     const { singletons, rateBudgets, serviceSecrets } = store;
     return { store, singletons, rateBudgets, serviceSecrets };
   }
+  // A directory `stagegate store copy` moved to PostgreSQL stays shut: its pending work would run twice.
+  await refuseCopiedStore(config.dataDir);
   const options = { dir: config.dataDir, clock, log, retention };
   const store =
     config.store === 'sqlite' ? await createSqliteStore(options) : await createLowdbStore(options);

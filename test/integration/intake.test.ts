@@ -287,6 +287,7 @@ describe('health, readiness and metrics', () => {
         store: 'failing',
         configuration: 'loaded',
         tenants: { ready: 0, 'not-ready': 0, invalid: 0 },
+        reason: 'the store cannot commit (its database or disk is unreachable or failing)',
       });
     } finally {
       await other.close();

@@ -69,6 +69,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   pool.on('error', (err) =>
     options.log?.warn({ err: { message: err.message }, database }, 'database connection lost'),
   );
+  // One that breaks while checked out (mid-transaction) fails its query, and also emits 'error' on
+  // its client, where the pool listens only while it is idle: unheard, that would end the process.
+  pool.on('connect', (client) => client.on('error', () => {}));
   try {
     const client = await pool.connect();
     try {
@@ -184,7 +187,8 @@ function assembleStore(
   };
 }
 
-function schemaOfUrl(url: string): string | undefined {
+/** The first schema of `search_path` in the URL's `options` parameter, if any. */
+export function schemaOfUrl(url: string): string | undefined {
   try {
     const found = /search_path\s*=\s*"?([^",\s]+)/.exec(new URL(url).searchParams.get('options') ?? '');
     return found?.[1];

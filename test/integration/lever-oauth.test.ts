@@ -193,6 +193,15 @@ describe('connecting a tenant with OAuth', () => {
         signatureToken: webhooks[0]?.signatureToken ?? '',
       });
       expect(elsewhere.status).toBe(401);
+      // The event is labelled in /metrics, though no token for it is in the tenant's file.
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      expect(metrics).toContain(
+        'stagegate_deliveries_total{tenant="acme",event="candidateStageChange",outcome="accepted"} 1',
+      );
+      expect(metrics).toContain(
+        'stagegate_deliveries_total{tenant="acme",event="candidateStageChange",outcome="unauthorized"} 1',
+      );
+      expect(metrics).not.toMatch(/stagegate_deliveries_total\{tenant="acme",event="unknown"/);
 
       // No token and no client secret in a log line, nor in the store's files.
       const secrets = [app.clientSecret, ...webhooks.map((w) => w.signatureToken)];

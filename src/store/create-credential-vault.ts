@@ -27,6 +27,13 @@ export interface CredentialVault {
     value: unknown,
     version: string | null,
   ): Promise<Versioned<unknown> | false>;
+  /**
+   * Seals a value the service hands out and later takes back (the connect flow's `state`), for
+   * `purpose`: only this service's keys open it, and nothing stored under a tenant opens as it.
+   */
+  seal(purpose: string, value: unknown): string;
+  /** The value sealed for `purpose`; undefined when it does not open (forged, altered, another purpose). */
+  unseal<T>(purpose: string, sealed: string): T | undefined;
   /** True when there was one to forget. */
   forget(tenant: string, kind: string): Promise<boolean>;
 }
@@ -84,6 +91,15 @@ export function createCredentialVault(options: {
       const sealed = seal(tenant, kind, value);
       const written = await store.putCredentialIf({ tenant, kind, sealed, updatedAt: clock.now() }, version);
       return written ? { value, version: sealed } : false;
+    },
+    // A tenant's context always has a NUL in it; a purpose's never does, so the two cannot meet.
+    seal: (purpose, value) => sealCredential(keys, `#${purpose}`, JSON.stringify(value)),
+    unseal<T>(purpose: string, sealed: string) {
+      try {
+        return JSON.parse(openCredential(keys, `#${purpose}`, sealed).plaintext) as T;
+      } catch {
+        return undefined;
+      }
     },
     forget: (tenant, kind) => store.deleteCredential(tenant, kind),
   };

@@ -406,38 +406,83 @@ describe('stagegate check on an OAuth tenant', () => {
 });
 
 describe('the callback refuses a state it did not issue', () => {
-  it('refuses a forged, a replayed, an expired state and one rewritten for another tenant, storing nothing', async () => {
+  it('says what is wrong with a forged, replayed, replaced, expired or re-targeted state, storing nothing', async () => {
     const server = await start();
     try {
+      const pages: string[] = [];
       const refusedWith = async (url: URL, text: RegExp) => {
         const answer = await fetch(url);
+        const page = await answer.text();
+        pages.push(page);
         expect(answer.status).toBe(401);
-        expect(await answer.text()).toMatch(text);
+        expect(page).toMatch(text);
+        // No state, code or token is echoed back.
+        for (const value of [url.searchParams.get('state'), url.searchParams.get('code')]) {
+          if (value) expect(page).not.toContain(value);
+        }
       };
       const forged = await connectLink(server);
       forged.searchParams.set('state', `acme.${'A'.repeat(43)}`);
-      await refusedWith(forged, /not valid/);
+      await refusedWith(forged, /not issued by this service/);
+      const legacy = await connectLink(server);
+      legacy.searchParams.set('state', 'acme');
+      await refusedWith(legacy, /not issued by this service/);
 
       const used = await connectLink(server);
       expect((await fetch(used)).status).toBe(200);
-      await refusedWith(used, /not valid/); // replayed
+      await refusedWith(used, /used already/); // replayed
 
-      const other = await connectLink(server, 'acme');
-      const rewritten = new URL(other);
+      const older = await connectLink(server);
+      const newer = await connectLink(server);
+      await refusedWith(older, /newer connect link was issued/);
+
+      // The link for acme, its state rewritten to name globex: a callback for another tenant.
+      const rewritten = new URL(newer);
       rewritten.searchParams.set(
         'state',
-        (other.searchParams.get('state') ?? '').replace(/^acme\./, 'globex.'),
+        (newer.searchParams.get('state') ?? '').replace(/^acme\./, 'globex.'),
       );
-      await refusedWith(rewritten, /not valid/);
+      await refusedWith(rewritten, /issued for another tenant than the one it names/);
       expect(await server.store.getCredential('globex', 'lever-oauth')).toBeUndefined();
       expect(await server.store.getCredential('globex', 'lever-webhooks')).toBeUndefined();
+      for (const page of pages) expect(page).not.toContain('acme');
 
       const late = await connectLink(server, 'globex');
       clock.advance(11 * minute);
-      await refusedWith(late, /expired/);
+      await refusedWith(late, /expired \(links last 10 minutes\)/);
       expect(await server.store.getCredential('globex', 'lever-oauth')).toBeUndefined();
       // Lever was asked for a token once: for the one link that was good.
       expect(tokenRequests()).toHaveLength(1);
+      const refusals = server.logged
+        .map((line) => JSON.parse(line) as { msg: string; reason?: string })
+        .filter((line) => line.msg === 'lever oauth: callback refused')
+        .map((line) => line.reason);
+      expect(refusals).toEqual(['forged', 'forged', 'replayed', 'replaced', 'tenant-mismatch', 'expired']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('Lever denied access: the page says so, the link is used up, nothing is stored, and a new link works', async () => {
+    const server = await start();
+    try {
+      lever.declineConsent();
+      const denied = await connectLink(server);
+      expect(denied.searchParams.get('error')).toBe('access_denied');
+      expect(denied.searchParams.has('code')).toBe(false);
+      const answer = await fetch(denied);
+      expect(answer.status).toBe(401);
+      const page = await answer.text();
+      expect(page).toContain('Not connected');
+      expect(page).toContain('Lever did not grant access (access_denied)');
+      expect(await server.store.getCredential('acme', 'lever-oauth')).toBeUndefined();
+      expect(lever.webhooks()).toEqual([]);
+      expect(tokenRequests()).toHaveLength(0);
+      const again = await fetch(denied);
+      expect(await again.text()).toContain('used already');
+
+      await connect(server);
+      expect(lever.webhooks()).toHaveLength(4);
     } finally {
       await server.close();
     }

@@ -53,6 +53,7 @@ export interface OAuthSimulator {
   /** /webhooks and /webhooks/:id. */
   routeWebhooks(method: string, id: string | undefined, received: Received): Answer;
   grantScopes(scopes: readonly string[] | null): void;
+  declineConsent(): void;
   revokeGrants(): void;
   dropAccessTokens(): void;
   webhooks(): (SimulatedWebhook & { signatureToken: string })[];
@@ -68,6 +69,7 @@ export function createOAuthSimulator(context: OAuthSimulatorContext): OAuthSimul
   const webhookList: (SimulatedWebhook & { signatureToken: string })[] = [];
   let grantedScopes: readonly string[] | null = null;
   const secret = () => randomBytes(24).toString('base64url');
+  let declining = false;
 
   const webhookScopesKnown = [
     'offline_access',
@@ -212,6 +214,15 @@ export function createOAuthSimulator(context: OAuthSimulatorContext): OAuthSimul
     const known = [...new Set([...webhookScopesKnown])];
     if (asked.some((scope) => !known.includes(scope)))
       return oauthError(400, 'invalid_scope', 'unknown scope');
+    if (declining) {
+      // The Super Admin clicks "Deny": OAuth's error redirect, the state handed back, no code.
+      declining = false;
+      const location = new URL(oauth.redirectUri);
+      location.searchParams.set('error', 'access_denied');
+      location.searchParams.set('error_description', 'The user denied access to the application');
+      location.searchParams.set('state', params.get('state') ?? '');
+      return { status: 302, body: undefined, headers: { location: location.toString() } };
+    }
     const grantId = nextId('grant');
     grants.set(grantId, { refreshToken: '', scopes: [...(grantedScopes ?? asked)], revoked: false });
     const code = secret();
@@ -305,6 +316,9 @@ export function createOAuthSimulator(context: OAuthSimulatorContext): OAuthSimul
     routeWebhooks,
     grantScopes(scopes) {
       grantedScopes = scopes;
+    },
+    declineConsent() {
+      declining = true;
     },
     revokeGrants() {
       for (const grant of grants.values()) grant.revoked = true;

@@ -140,6 +140,8 @@ export interface LeverSimulator {
   readonly tokenUrl: string;
   /** The scopes the next consent grants (default: what the app asks for); null to reset. */
   grantScopes(scopes: readonly string[] | null): void;
+  /** The next consent is denied: Lever redirects back with `error=access_denied` and the state, no code. */
+  declineConsent(): void;
   /** The customer removes the app in Lever: every grant's tokens stop working (invalid_grant, 401). */
   revokeGrants(): void;
   /** Every access token stops working before its time (401); the refresh tokens still work. */
@@ -669,6 +671,7 @@ export async function startLeverSimulator(options: LeverSimulatorOptions): Promi
     authorizeUrl: `${new URL(server.baseUrl).origin}/authorize`,
     tokenUrl: `${new URL(server.baseUrl).origin}/oauth/token`,
     grantScopes: authServer.grantScopes,
+    declineConsent: authServer.declineConsent,
     revokeGrants: authServer.revokeGrants,
     dropAccessTokens: authServer.dropAccessTokens,
     webhooks: authServer.webhooks,

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pg from 'pg';
@@ -359,20 +359,34 @@ describe('connecting a tenant with OAuth', () => {
 });
 
 describe('stagegate check on an OAuth tenant', () => {
-  it('asks the service: the grant works, every scope is granted, each webhook points here; a revoked grant fails', async () => {
+  it('asks the service: the grant works, every scope is granted, each webhook points here, the trigger stages exist; a revoked grant fails', async () => {
+    // globex names a stage Lever does not have.
+    await writeFile(
+      join(root, 'tenants', 'globex.yaml'),
+      oauthTenant('globex').replace('stage: Technical Screen', 'stage: Technical Scren'),
+    );
     const server = await start();
     try {
       const before = await cli(server, ['check', '--tenant', 'acme', '--json']);
       expect(before.code).toBe(1);
       const notConnected = (JSON.parse(before.out) as { checks: { check: string; status: string }[] }).checks;
       expect(notConnected.find((c) => c.check === 'lever connection')?.status).toBe('failed');
+      expect(notConnected.find((c) => c.check.startsWith('trigger stage'))).toMatchObject({
+        status: 'skipped',
+        message: 'not checked: not connected to Lever',
+      });
 
       await connect(server);
       const after = await cli(server, ['check', '--tenant', 'acme', '--json']);
       const checks = (
         JSON.parse(after.out) as { checks: { check: string; status: string; message: string }[] }
       ).checks;
-      expect(checks.filter((c) => c.check.startsWith('lever') || c.check.startsWith('webhook'))).toEqual([
+      expect(
+        checks.filter(
+          (c) =>
+            c.check.startsWith('lever') || c.check.startsWith('webhook') || c.check.startsWith('trigger'),
+        ),
+      ).toEqual([
         {
           check: 'lever connection',
           status: 'ok',
@@ -386,8 +400,25 @@ describe('stagegate check on an OAuth tenant', () => {
             message: `registered, delivering to ${server.url}/webhooks/lever/acme`,
           }),
         ),
+        {
+          check: "trigger stage 'Technical Screen'",
+          status: 'ok',
+          message: "exists in Lever as 'Technical Screen' (stage-tech)",
+        },
       ]);
       expect(after.code).toBe(0);
+
+      await connect(server, 'globex');
+      const misnamed = await cli(server, ['check', '--tenant', 'globex', '--json']);
+      expect(misnamed.code).toBe(1);
+      const stageCheck = (
+        JSON.parse(misnamed.out) as { checks: { check: string; status: string; fix?: string }[] }
+      ).checks.find((c) => c.check.startsWith('trigger stage'));
+      expect(stageCheck).toMatchObject({
+        check: "trigger stage 'Technical Scren'",
+        status: 'failed',
+        fix: expect.stringContaining("did you mean 'Technical Screen'?"),
+      });
 
       lever.revokeGrants();
       const revoked = await cli(server, ['check', '--tenant', 'acme', '--json']);

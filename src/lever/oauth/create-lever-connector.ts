@@ -6,6 +6,7 @@ import { Secret } from '../../kernel/secret.js';
 import type { CredentialVault } from '../../store/create-credential-vault.js';
 import type { DegradedTenants } from '../create-degraded-tenants.js';
 import type { LeverClient } from '../create-lever-client.js';
+import type { Stage } from '../types.js';
 import type { OAuthGrants } from './create-oauth-grants.js';
 import { authorizeLink, type LeverOAuthApp } from './oauth-app.js';
 import { requestToken } from './request-token.js';
@@ -65,6 +66,10 @@ export interface LeverConnection {
   expectedUrl: string | null;
   /** Per event stagegate registers: null when it is in Lever and points at expectedUrl. */
   webhooks: { event: string; id: string | null; problem: string | null }[];
+  /** Lever's stages as the grant reads them (for the trigger stages' names); null when not read. */
+  stages: Stage[] | null;
+  /** Why the stages could not be read (a missing scope, say); null when they were. */
+  stagesProblem: string | null;
 }
 
 export interface LeverConnector {
@@ -192,6 +197,8 @@ export function createLeverConnector(options: {
           connected: false,
           ...empty,
           webhooks: registeredEvents.map((event) => ({ event, id: null, problem: 'not registered' })),
+          stages: null,
+          stagesProblem: 'not connected',
         };
       }
       const granted = new Set(grant.scopes);
@@ -201,6 +208,15 @@ export function createLeverConnector(options: {
         inLever = await options.lever(tenant).listWebhooks();
       } catch (error) {
         tokenProblem = error instanceof Error ? error.message : String(error);
+      }
+      let stages: Stage[] | null = null;
+      let stagesProblem: string | null = tokenProblem === null ? null : 'Lever does not accept the grant';
+      if (tokenProblem === null) {
+        try {
+          stages = await options.lever(tenant).listStages();
+        } catch (error) {
+          stagesProblem = error instanceof Error ? error.message : String(error);
+        }
       }
       return {
         connected: true,
@@ -222,6 +238,8 @@ export function createLeverConnector(options: {
                   : null;
           return { event, id: ours?.id ?? null, problem };
         }),
+        stages,
+        stagesProblem,
       };
     },
 

@@ -2,7 +2,10 @@
 // token runs out for both at once. Lever's refresh tokens rotate (the simulator refuses a used one
 // with invalid_grant, as Lever does), so if both refreshed with the same refresh token, one would
 // find the grant refused and mark the tenant as needing reconnecting. The grant's compare-and-swap
-// lease makes one of them refresh and the other use its tokens.
+// lease makes one of them refresh and the other use its tokens. Then two real services on one
+// database: connected through one, serving the tenant's deliveries on both, each using the other's
+// refreshed tokens.
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../src/kernel/clock.js';
@@ -16,6 +19,8 @@ import { parseSecretKey } from '../../src/store/seal-credential.js';
 import type { Store } from '../../src/store/types.js';
 import { type LeverSimulator, startLeverSimulator } from '../support/lever-simulator.js';
 import { postgresRequired, usePostgresDatabase } from '../support/postgres-test-database.js';
+import { databaseUrlForDir } from '../support/schema-for-dir.js';
+import { createWorkspace, sandboxTenant, startStagegate } from '../support/start-stagegate.js';
 
 const database = await usePostgresDatabase('lever-oauth-race.test.ts');
 const clock = createManualClock(Date.UTC(2026, 4, 4, 9, 0, 0));
@@ -222,6 +227,73 @@ if (database === undefined) {
       expect(b.sleeps).toBeGreaterThanOrEqual(30_000 / 250);
       expect(b.tokenRequests).toBe(1);
       expect(refreshes().map((r) => r.status)).toEqual([200]);
+    });
+  });
+
+  describe('two stagegate services on one database, one OAuth tenant', () => {
+    const adminToken = 'admin-token-for-the-instances-test-0123456789';
+
+    it('connects on one; both take its deliveries with the stored tokens, and each refresh is used by the other', async () => {
+      const root = await createWorkspace({
+        acme: sandboxTenant('acme', lever.baseUrl).replace(
+          /lever:\n( {2}[^\n]*\n)+?(?= {2}baseUrl)/,
+          'lever:\n  auth: oauth\n',
+        ),
+      });
+      lever.addStage({ id: 'stage-phone', text: 'Phone Screen' });
+      lever.addStage({ id: 'stage-tech', text: 'Technical Screen' });
+      const env = {
+        STAGEGATE_STORE: 'postgres',
+        DATABASE_URL: databaseUrlForDir(database?.url ?? '', join(root, 'data')),
+        STAGEGATE_ADMIN_TOKEN: adminToken,
+        STAGEGATE_LEVER_CLIENT_ID: registered.clientId,
+        STAGEGATE_LEVER_CLIENT_SECRET: registered.clientSecret,
+        STAGEGATE_LEVER_REDIRECT_URI: registered.redirectUri,
+        STAGEGATE_LEVER_AUTHORIZE_URL: lever.authorizeUrl,
+        STAGEGATE_LEVER_TOKEN_URL: lever.tokenUrl,
+        STAGEGATE_SECRET_KEY: '22'.repeat(32),
+      };
+      const one = await startStagegate(root, env, [], clock);
+      const two = await startStagegate(root, env, [], clock);
+      try {
+        // Connected through the first: its link, Lever's consent, the callback on the first.
+        const asked = await fetch(`${one.url}/admin/tenants/acme/connect`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${adminToken}` },
+        });
+        const { link } = (await asked.json()) as { link: string };
+        const consent = await fetch(link, { redirect: 'manual' });
+        const back = new URL(consent.headers.get('location') ?? '');
+        expect((await fetch(`${one.url}${back.pathname}${back.search}`)).status).toBe(200);
+        const token = lever.webhooks().find((w) => w.event === 'candidateStageChange')?.signatureToken ?? '';
+
+        // A delivery that lands on either instance is checked with the token Lever returned.
+        const deliverTo = async (server: typeof one, name: string) => {
+          const candidate = lever.addOpportunity({ name, stageId: 'stage-tech' });
+          const answer = await lever.deliverWebhook({
+            url: `${server.url}/webhooks/lever/acme`,
+            event: 'candidateStageChange',
+            data: { opportunityId: candidate.id, toStageId: 'stage-tech', fromStageId: 'stage-phone' },
+            signatureToken: token,
+            triggeredAt: clock.now(),
+          });
+          expect(answer.status).toBe(202);
+          await server.idle();
+          expect(lever.getOpportunity(candidate.id)?.tags).toEqual(['Hired Assessments - Sent']);
+        };
+        await deliverTo(two, 'Ada');
+        clock.advance(56 * minute);
+        await deliverTo(two, 'Grace'); // the second refreshes, and stores the rotated pair
+        clock.advance(56 * minute);
+        await deliverTo(one, 'Linus'); // the first refreshes with the refresh token the second stored
+        expect(refreshes().map((r) => r.status)).toEqual([200, 200]);
+        for (const server of [one, two]) {
+          expect(server.lines.filter((line) => line.includes('needs reconnecting'))).toEqual([]);
+        }
+      } finally {
+        await one.close();
+        await two.close();
+      }
     });
   });
 }

@@ -290,7 +290,11 @@ describe('connecting a tenant with OAuth', () => {
     try {
       const answer = await fetch(await connectLink(server));
       expect(answer.status).toBe(502);
-      expect(await answer.text()).toContain('Not connected');
+      const page = await answer.text();
+      expect(page).toContain('Not connected');
+      expect(page).toContain(
+        'Lever granted access without tags:read:admin, postings:read:admin, webhooks:write:admin, so stagegate could not register its webhooks.',
+      );
       expect(lever.webhooks()).toEqual([]);
       expect(lever.requests.some((r) => r.path === '/webhooks' && r.status === 403)).toBe(true);
     } finally {

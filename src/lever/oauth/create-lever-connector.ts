@@ -317,7 +317,21 @@ export function createLeverConnector(options: {
       );
       const grant = await grants.save(tenant, answer);
       log.info({ tenant, grantId: grant.grantId, scopes: grant.scopes }, 'lever oauth: tenant connected');
-      const webhooks = await register(tenant);
+      let webhooks: ConnectResult['webhooks'];
+      try {
+        webhooks = await register(tenant);
+      } catch (error) {
+        const missing = app.scopes.filter((scope) => !grant.scopes.includes(scope));
+        if (!(error instanceof StagegateError) || error.details.status !== 403 || missing.length === 0) {
+          throw error;
+        }
+        // The Super Admin unticked a permission: say which, since asking again is the fix.
+        const page = `Lever granted access without ${missing.join(', ')}, so stagegate could not register its webhooks. Ask for a new link (stagegate connect) and accept every permission asked for.`;
+        throw new StagegateError('LEVER_API', page, {
+          cause: error,
+          details: { status: 403, reason: 'scopes', page },
+        });
+      }
       options.degraded?.accepted(tenant);
       log.info({ tenant, webhooks }, 'lever oauth: webhooks registered');
       return { tenant, scopes: grant.scopes, webhooks };

@@ -1,8 +1,10 @@
 /**
- * `npm run demo`: three candidates walk through stagegate against a local Lever and a local
- * assessment vendor, both simulators speaking the real protocols over HTTP on loopback, and the
- * demo prints what a recruiter would see in Lever after each step. It checks itself: any
- * difference from what the demo tenant should do ends it with exit status 1.
+ * `npm run demo`: the demo tenant is connected to a local Lever the two-click way (OAuth: a connect
+ * link, Lever's consent, tokens stored, webhooks registered through Lever's API), then three
+ * candidates walk through stagegate against that Lever and a local assessment vendor, both
+ * simulators speaking the real protocols over HTTP on loopback, and the demo prints what a
+ * recruiter would see in Lever after each step. It checks itself: any difference from what the
+ * demo tenant should do ends it with exit status 1.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -28,15 +30,19 @@ export interface DemoOptions {
 
 const repoRoot = resolve(import.meta.dirname, '..');
 const secrets = {
-  DEMO__LEVER_API_KEY: 'demo-lever-key',
-  DEMO__LEVER_STAGE_TOKEN: 'demo-stage-token',
   DEMO__VENDOR_KEY: 'demo-vendor-key',
+};
+/** The operator's Lever app, registered with the simulated Lever; Lever redirects to this address. */
+const leverApp = {
+  clientId: 'stagegate-demo',
+  clientSecret: randomBytes(24).toString('hex'),
+  redirectUri: 'https://stagegate.demo.example/oauth/lever/callback',
 };
 const tenant = 'demo';
 /** The demo's operator token for /readyz's detail: made fresh, at least 32 characters. */
 const adminToken = randomBytes(24).toString('hex');
 const prefix = 'Hired Assessments';
-const steps = 8;
+const steps = 9;
 
 class DemoFailure extends Error {}
 
@@ -66,11 +72,12 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   print(bold('stagegate demo: the demo tenant, a local Lever, a local assessment vendor'));
   print();
   try {
-    lever = await startLeverSimulator({ apiKeys: [secrets.DEMO__LEVER_API_KEY] });
+    lever = await startLeverSimulator({ apiKeys: [], oauth: leverApp });
     lever.addStage({ id: 'stage-phone', text: 'Phone Screen' });
     lever.addStage({ id: 'stage-tech', text: 'Technical Screen' });
     header(`Lever simulator listening on ${lever.baseUrl}`);
     print(dim('      stages: Phone Screen, Technical Screen (the demo tenant’s trigger stage)'));
+    print(dim(`      and its OAuth authorization server: ${lever.authorizeUrl}`));
     vendor = await startVendorSimulator({
       apiKeys: [secrets.DEMO__VENDOR_KEY],
       tests: [
@@ -98,6 +105,13 @@ export async function runDemo(options: DemoOptions): Promise<number> {
         STAGEGATE_TENANTS_DIR: join(workspace, 'tenants'),
         STAGEGATE_RULES_DIR: join(repoRoot, 'rules'),
         STAGEGATE_DATA_DIR: join(workspace, 'data'),
+        // The operator's registered Lever app; the simulator plays Lever's authorization server.
+        STAGEGATE_LEVER_CLIENT_ID: leverApp.clientId,
+        STAGEGATE_LEVER_CLIENT_SECRET: leverApp.clientSecret,
+        STAGEGATE_LEVER_REDIRECT_URI: leverApp.redirectUri,
+        STAGEGATE_LEVER_AUTHORIZE_URL: lever.authorizeUrl,
+        STAGEGATE_LEVER_TOKEN_URL: lever.tokenUrl,
+        STAGEGATE_SECRET_KEY: randomBytes(32).toString('hex'),
       },
       logDestination,
     });
@@ -110,6 +124,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     header(`stagegate listening on ${server.url} → tenant ${tenant} ${demoStatus ?? 'missing'}`);
     expect(demoStatus === 'ready', `tenant ${tenant} should be ready, /readyz says ${String(demoStatus)}`);
     print(dim(`      its JSON log goes to ${logFile}`));
+    print();
+
+    await connectDemo(server, lever, { header, print, dim, expect });
     print();
 
     const running = server;
@@ -132,14 +149,16 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       };
     };
     const reachTechnicalScreen = async (name: string, opportunityId: string) => {
-      const result = await simulator.deliverWebhook({
-        url: `${running.url}/webhooks/lever/${tenant}`,
+      // Lever delivers to the webhook stagegate registered, signed with the token it returned then.
+      const [result, ...more] = await simulator.deliverRegistered({
         event: 'candidateStageChange',
         data: { opportunityId, fromStageId: 'stage-phone', toStageId: 'stage-tech' },
-        signatureToken: secrets.DEMO__LEVER_STAGE_TOKEN,
       });
-      header(`${name} reaches Technical Screen → Lever webhook → ${result.status}`);
-      expect(result.status === 202, `the webhook for ${name} should be accepted with 202`);
+      header(`${name} reaches Technical Screen → Lever webhook → ${result?.status}`);
+      expect(
+        result?.status === 202 && more.length === 0,
+        `the webhook for ${name} should be delivered once and accepted with 202`,
+      );
       await running.idle();
       return running.store.listInvitations({ tenant, opportunityId });
     };
@@ -234,6 +253,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     expect(failedActions.length === 0, `no action should fail, ${failedActions.length} did`);
     const invitations = await server.store.listInvitations({ tenant });
     print(bold('Summary'));
+    print(`  ${green('✓')} connected with OAuth: no API key and no signature token handled by a person`);
     print(`  ${green('✓')} Ada Lovelace    Backend - Python   85 → ${prefix} - Pass, report link, note`);
     print(`  ${green('✓')} Grace Hopper    Frontend - React   22 → ${prefix} - Fail, report link, note`);
     print(`  ${green('✓')} Linus Torvalds  two test tags         → ${prefix} - Error, note, nothing sent`);
@@ -264,8 +284,66 @@ export async function runDemo(options: DemoOptions): Promise<number> {
 }
 
 /**
- * tenants/demo.yaml as shipped (comments and order kept), but with Lever at `leverUrl` and the
- * built-in sandbox vendor swapped for a Greenhouse-partner vendor at `vendorUrl`.
+ * The two clicks, played by the demo: the operator asks for a connect link; the customer's Super
+ * Admin opens it and accepts on Lever's consent page; Lever sends the browser back to stagegate's
+ * callback, which exchanges the code, stores the tokens sealed and registers the webhooks.
+ */
+async function connectDemo(
+  server: RunningServer,
+  lever: LeverSimulator,
+  ui: {
+    header(text: string): void;
+    print(line?: string): void;
+    dim(text: string): string;
+    expect(holds: boolean, what: string): void;
+  },
+): Promise<void> {
+  const { header, print, dim, expect } = ui;
+  const asked = await fetch(`${server.url}/admin/tenants/${tenant}/connect`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}` },
+  });
+  const { link } = (await asked.json()) as { link?: string };
+  expect(
+    asked.status === 200 && typeof link === 'string',
+    `stagegate connect should give a link, got ${asked.status}`,
+  );
+  header(`stagegate connect --tenant ${tenant} → a one-time link for the customer’s Lever Super Admin`);
+  // Printed whole but for the state, which is long (sealed) and means nothing to a reader.
+  const shown = (link ?? '').replace(/([?&]state=)([^&]{12})[^&]*/, '$1$2…');
+  print(dim(`      ${shown}`));
+  // The Super Admin opens it: Lever's consent page, "Accept", and Lever's redirect back.
+  const consent = await fetch(link ?? '', { redirect: 'manual' });
+  const back = new URL(consent.headers.get('location') ?? '', leverApp.redirectUri);
+  expect(
+    consent.status === 302 && back.searchParams.has('code'),
+    `Lever's consent should redirect back with a code, got ${consent.status}`,
+  );
+  // Lever redirects to the registered address; here that is the local stagegate.
+  const callback = await fetch(`${server.url}${back.pathname}${back.search}`);
+  const page = await callback.text();
+  print(
+    `      ${dim('Super Admin')}  accepts on Lever’s consent page → ${back.pathname} → ${callback.status} ${/<h1>([^<]*)<\/h1>/.exec(page)?.[1] ?? ''}`,
+  );
+  expect(callback.status === 200, `the callback should answer 200 Connected, got ${callback.status}`);
+  const stored = await server.store.getCredential(tenant, 'lever-oauth');
+  expect(stored !== undefined, 'the OAuth tokens should be stored');
+  print(dim('      tokens stored in stagegate’s store, sealed (AES-256-GCM with STAGEGATE_SECRET_KEY)'));
+  const webhooks = lever.webhooks();
+  const url = `${server.url}/webhooks/lever/${tenant}`;
+  expect(
+    webhooks.length === 4 && webhooks.every((w) => w.url === url),
+    `4 webhooks should be registered at ${url}, Lever has ${webhooks.length}`,
+  );
+  print(
+    `      ${dim('Lever shows')}  webhooks: ${list(webhooks.map((w) => w.event))}, each with the signature token Lever returned`,
+  );
+}
+
+/**
+ * tenants/demo.yaml as shipped (comments and order kept), but connected with OAuth (no API key, no
+ * signature token), with Lever at `leverUrl`, and the built-in sandbox vendor swapped for a
+ * Greenhouse-partner vendor at `vendorUrl`.
  */
 async function writeDemoTenant(workspace: string, leverUrl: string, vendorUrl: string): Promise<void> {
   const document = parseDocument(await readFile(join(repoRoot, 'tenants', `${tenant}.yaml`), 'utf8'));
@@ -273,6 +351,9 @@ async function writeDemoTenant(workspace: string, leverUrl: string, vendorUrl: s
     throw new Error(`tenants/${tenant}.yaml has no lever.baseUrl to point at the simulator`);
   }
   document.setIn(['lever', 'baseUrl'], leverUrl);
+  document.deleteIn(['lever', 'apiKey']);
+  document.deleteIn(['lever', 'webhookTokens']);
+  document.setIn(['lever', 'auth'], 'oauth');
   document.setIn(['provider'], {
     kind: 'greenhouse-partner',
     baseUrl: vendorUrl,

@@ -115,6 +115,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
             vault,
             clock,
             log: log.child({ component: 'lever-oauth' }),
+            sleep,
             timeoutMs: config.httpTimeoutMs,
           });
     const pipeline = createPipeline({

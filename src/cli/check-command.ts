@@ -95,7 +95,7 @@ export async function checkCommand(io: CliIo, options: { tenant: string; json?: 
     results = [
       ...checkSecrets(secrets.all),
       ...(secrets.leverApiKey === null
-        ? await checkOAuthConnection(io, {}, options.tenant)
+        ? await checkOAuthConnection(io, {}, options.tenant, settings)
         : await checkLever(settings, secrets.leverApiKey, lever)),
       ...(await checkTests(settings, secrets.providerApiKey, provider)),
       ...(secrets.leverApiKey === null ? [] : checkWebhookTokens(configured)),

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { TenantRegistry } from '../config/tenant-registry.js';
 import type { Clock } from '../kernel/clock.js';
 import { StagegateError } from '../kernel/errors.js';
+import { knownEventTypes } from '../kernel/facts.js';
 import type { TenantDegraded } from '../lever/create-degraded-tenants.js';
 import type { InboxItem, InvitationRecord, Store } from '../store/types.js';
 import type { IntakeMetrics } from './create-metrics.js';
@@ -54,11 +55,21 @@ export function createApp(options: CreateAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
 
-  // Labels come only from loaded tenants and their configured events: the wire cannot grow them.
-  const labels = (tenant: string, event: unknown) => {
-    const tokens = registry.get(tenant)?.snapshot?.secrets?.webhookTokens;
-    if (tokens === undefined) return { tenant: registry.get(tenant) ? tenant : 'unknown', event: 'unknown' };
-    const known = typeof event === 'string' && Object.hasOwn(tokens, event);
+  // Labels come only from loaded tenants and their events: the wire cannot grow them. An OAuth
+  // tenant's signature tokens are in the store (the webhooks it registered through Lever's API), not
+  // in its file, so its events are the ones stagegate knows; an authenticated delivery's event had a
+  // token, so it is one of the tenant's.
+  const labels = (tenant: string, event: unknown, authenticated = false) => {
+    const snapshot = registry.get(tenant)?.snapshot;
+    const tokens = snapshot?.secrets?.webhookTokens;
+    if (snapshot === undefined || snapshot === null || tokens === undefined) {
+      return { tenant: registry.get(tenant) ? tenant : 'unknown', event: 'unknown' };
+    }
+    const known =
+      typeof event === 'string' &&
+      (authenticated ||
+        Object.hasOwn(tokens, event) ||
+        (snapshot.settings.lever.auth === 'oauth' && (knownEventTypes as readonly string[]).includes(event)));
     return { tenant, event: known ? event : 'unknown' };
   };
   const countFailure: ErrorRequestHandler = (error: unknown, req, _res, next) => {
@@ -88,7 +99,7 @@ export function createApp(options: CreateAppOptions): Express {
         ...(options.storedWebhookTokens ? { storedWebhookTokens: options.storedWebhookTokens } : {}),
       };
       const { event, status, body } = await receiveDelivery(context, tenant, req.body);
-      metrics.deliveries.inc({ ...labels(tenant, event), outcome: body.status });
+      metrics.deliveries.inc({ ...labels(tenant, event, true), outcome: body.status });
       res.status(status).json(body);
     },
     countFailure,

@@ -246,6 +246,13 @@ export interface Store {
 
   /** Inserts or replaces the tenant's credential of that kind, in one commit (a rotated pair replaces both). */
   putCredential(record: CredentialRecord): Promise<void>;
+  /**
+   * Compare-and-swap: writes `record` only if the stored credential of its tenant and kind is still
+   * `expectedSealed` (its `sealed` as read; null: only if there is none), in one commit. The sealed
+   * text serves as the version: every seal has a fresh IV, so every write changes it. False, writing
+   * nothing, when another write (here or on another instance) came first: the caller reads again.
+   */
+  putCredentialIf(record: CredentialRecord, expectedSealed: string | null): Promise<boolean>;
   getCredential(tenant: string, kind: string): Promise<CredentialRecord | undefined>;
   /**
    * Forgets it; true when there was one to forget. Of two concurrent deletes only one gets true, which

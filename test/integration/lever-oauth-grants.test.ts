@@ -53,6 +53,7 @@ beforeEach(async () => {
     vault: createCredentialVault({ store, keys: { current: key, old: null }, clock }),
     clock,
     log: pino({ level: 'silent' }),
+    sleep: async (ms) => clock.advance(ms),
   });
 });
 

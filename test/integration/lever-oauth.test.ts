@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pg from 'pg';
@@ -193,6 +193,15 @@ describe('connecting a tenant with OAuth', () => {
         signatureToken: webhooks[0]?.signatureToken ?? '',
       });
       expect(elsewhere.status).toBe(401);
+      // The event is labelled in /metrics, though no token for it is in the tenant's file.
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      expect(metrics).toContain(
+        'stagegate_deliveries_total{tenant="acme",event="candidateStageChange",outcome="accepted"} 1',
+      );
+      expect(metrics).toContain(
+        'stagegate_deliveries_total{tenant="acme",event="candidateStageChange",outcome="unauthorized"} 1',
+      );
+      expect(metrics).not.toMatch(/stagegate_deliveries_total\{tenant="acme",event="unknown"/);
 
       // No token and no client secret in a log line, nor in the store's files.
       const secrets = [app.clientSecret, ...webhooks.map((w) => w.signatureToken)];
@@ -281,7 +290,11 @@ describe('connecting a tenant with OAuth', () => {
     try {
       const answer = await fetch(await connectLink(server));
       expect(answer.status).toBe(502);
-      expect(await answer.text()).toContain('Not connected');
+      const page = await answer.text();
+      expect(page).toContain('Not connected');
+      expect(page).toContain(
+        'Lever granted access without tags:read:admin, postings:read:admin, webhooks:write:admin, so stagegate could not register its webhooks.',
+      );
       expect(lever.webhooks()).toEqual([]);
       expect(lever.requests.some((r) => r.path === '/webhooks' && r.status === 403)).toBe(true);
     } finally {
@@ -350,20 +363,34 @@ describe('connecting a tenant with OAuth', () => {
 });
 
 describe('stagegate check on an OAuth tenant', () => {
-  it('asks the service: the grant works, every scope is granted, each webhook points here; a revoked grant fails', async () => {
+  it('asks the service: the grant works, every scope is granted, each webhook points here, the trigger stages exist; a revoked grant fails', async () => {
+    // globex names a stage Lever does not have.
+    await writeFile(
+      join(root, 'tenants', 'globex.yaml'),
+      oauthTenant('globex').replace('stage: Technical Screen', 'stage: Technical Scren'),
+    );
     const server = await start();
     try {
       const before = await cli(server, ['check', '--tenant', 'acme', '--json']);
       expect(before.code).toBe(1);
       const notConnected = (JSON.parse(before.out) as { checks: { check: string; status: string }[] }).checks;
       expect(notConnected.find((c) => c.check === 'lever connection')?.status).toBe('failed');
+      expect(notConnected.find((c) => c.check.startsWith('trigger stage'))).toMatchObject({
+        status: 'skipped',
+        message: 'not checked: not connected to Lever',
+      });
 
       await connect(server);
       const after = await cli(server, ['check', '--tenant', 'acme', '--json']);
       const checks = (
         JSON.parse(after.out) as { checks: { check: string; status: string; message: string }[] }
       ).checks;
-      expect(checks.filter((c) => c.check.startsWith('lever') || c.check.startsWith('webhook'))).toEqual([
+      expect(
+        checks.filter(
+          (c) =>
+            c.check.startsWith('lever') || c.check.startsWith('webhook') || c.check.startsWith('trigger'),
+        ),
+      ).toEqual([
         {
           check: 'lever connection',
           status: 'ok',
@@ -377,8 +404,25 @@ describe('stagegate check on an OAuth tenant', () => {
             message: `registered, delivering to ${server.url}/webhooks/lever/acme`,
           }),
         ),
+        {
+          check: "trigger stage 'Technical Screen'",
+          status: 'ok',
+          message: "exists in Lever as 'Technical Screen' (stage-tech)",
+        },
       ]);
       expect(after.code).toBe(0);
+
+      await connect(server, 'globex');
+      const misnamed = await cli(server, ['check', '--tenant', 'globex', '--json']);
+      expect(misnamed.code).toBe(1);
+      const stageCheck = (
+        JSON.parse(misnamed.out) as { checks: { check: string; status: string; fix?: string }[] }
+      ).checks.find((c) => c.check.startsWith('trigger stage'));
+      expect(stageCheck).toMatchObject({
+        check: "trigger stage 'Technical Scren'",
+        status: 'failed',
+        fix: expect.stringContaining("did you mean 'Technical Screen'?"),
+      });
 
       lever.revokeGrants();
       const revoked = await cli(server, ['check', '--tenant', 'acme', '--json']);
@@ -397,38 +441,83 @@ describe('stagegate check on an OAuth tenant', () => {
 });
 
 describe('the callback refuses a state it did not issue', () => {
-  it('refuses a forged, a replayed, an expired state and one rewritten for another tenant, storing nothing', async () => {
+  it('says what is wrong with a forged, replayed, replaced, expired or re-targeted state, storing nothing', async () => {
     const server = await start();
     try {
+      const pages: string[] = [];
       const refusedWith = async (url: URL, text: RegExp) => {
         const answer = await fetch(url);
+        const page = await answer.text();
+        pages.push(page);
         expect(answer.status).toBe(401);
-        expect(await answer.text()).toMatch(text);
+        expect(page).toMatch(text);
+        // No state, code or token is echoed back.
+        for (const value of [url.searchParams.get('state'), url.searchParams.get('code')]) {
+          if (value) expect(page).not.toContain(value);
+        }
       };
       const forged = await connectLink(server);
       forged.searchParams.set('state', `acme.${'A'.repeat(43)}`);
-      await refusedWith(forged, /not valid/);
+      await refusedWith(forged, /not issued by this service/);
+      const legacy = await connectLink(server);
+      legacy.searchParams.set('state', 'acme');
+      await refusedWith(legacy, /not issued by this service/);
 
       const used = await connectLink(server);
       expect((await fetch(used)).status).toBe(200);
-      await refusedWith(used, /not valid/); // replayed
+      await refusedWith(used, /used already/); // replayed
 
-      const other = await connectLink(server, 'acme');
-      const rewritten = new URL(other);
+      const older = await connectLink(server);
+      const newer = await connectLink(server);
+      await refusedWith(older, /newer connect link was issued/);
+
+      // The link for acme, its state rewritten to name globex: a callback for another tenant.
+      const rewritten = new URL(newer);
       rewritten.searchParams.set(
         'state',
-        (other.searchParams.get('state') ?? '').replace(/^acme\./, 'globex.'),
+        (newer.searchParams.get('state') ?? '').replace(/^acme\./, 'globex.'),
       );
-      await refusedWith(rewritten, /not valid/);
+      await refusedWith(rewritten, /issued for another tenant than the one it names/);
       expect(await server.store.getCredential('globex', 'lever-oauth')).toBeUndefined();
       expect(await server.store.getCredential('globex', 'lever-webhooks')).toBeUndefined();
+      for (const page of pages) expect(page).not.toContain('acme');
 
       const late = await connectLink(server, 'globex');
       clock.advance(11 * minute);
-      await refusedWith(late, /expired/);
+      await refusedWith(late, /expired \(links last 10 minutes\)/);
       expect(await server.store.getCredential('globex', 'lever-oauth')).toBeUndefined();
       // Lever was asked for a token once: for the one link that was good.
       expect(tokenRequests()).toHaveLength(1);
+      const refusals = server.logged
+        .map((line) => JSON.parse(line) as { msg: string; reason?: string })
+        .filter((line) => line.msg === 'lever oauth: callback refused')
+        .map((line) => line.reason);
+      expect(refusals).toEqual(['forged', 'forged', 'replayed', 'replaced', 'tenant-mismatch', 'expired']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('Lever denied access: the page says so, the link is used up, nothing is stored, and a new link works', async () => {
+    const server = await start();
+    try {
+      lever.declineConsent();
+      const denied = await connectLink(server);
+      expect(denied.searchParams.get('error')).toBe('access_denied');
+      expect(denied.searchParams.has('code')).toBe(false);
+      const answer = await fetch(denied);
+      expect(answer.status).toBe(401);
+      const page = await answer.text();
+      expect(page).toContain('Not connected');
+      expect(page).toContain('Lever did not grant access (access_denied)');
+      expect(await server.store.getCredential('acme', 'lever-oauth')).toBeUndefined();
+      expect(lever.webhooks()).toEqual([]);
+      expect(tokenRequests()).toHaveLength(0);
+      const again = await fetch(denied);
+      expect(await again.text()).toContain('used already');
+
+      await connect(server);
+      expect(lever.webhooks()).toHaveLength(4);
     } finally {
       await server.close();
     }

@@ -826,6 +826,37 @@ export function describeStoreContract(backend: StoreBackend): void {
         expect(await reopened.getCredential('acme', '__proto__')).toBeUndefined();
       });
 
+      it('compare-and-swap: writes only over the value expected, and of two racing writers one wins', async () => {
+        const store = await openStore();
+        const record = (n: number) => ({
+          tenant: 'acme',
+          kind: 'lever-oauth',
+          sealed: sealed(n),
+          updatedAt: start + n,
+        });
+        // null: only when there is none.
+        expect(await store.putCredentialIf(record(1), null)).toBe(true);
+        expect(await store.putCredentialIf(record(2), null)).toBe(false);
+        expect(await store.putCredentialIf(record(2), sealed(9))).toBe(false);
+        expect((await store.getCredential('acme', 'lever-oauth'))?.sealed).toBe(sealed(1));
+        expect(await store.putCredentialIf(record(2), sealed(1))).toBe(true);
+        // Both expect the value they read; the first to commit wins, the other changes nothing.
+        const raced = await Promise.all([
+          store.putCredentialIf(record(3), sealed(2)),
+          store.putCredentialIf(record(4), sealed(2)),
+        ]);
+        const winner = raced[0] ? 3 : 4;
+        expect([...raced].sort()).toEqual([false, true]);
+        // Another tenant's or kind's value is not compared against.
+        expect(await store.putCredentialIf({ ...record(5), tenant: 'globex' }, sealed(2))).toBe(false);
+        expect(await store.putCredentialIf({ ...record(5), kind: 'lever-webhooks' }, sealed(2))).toBe(false);
+        await store.close();
+        const reopened = await openStore();
+        expect(await reopened.getCredential('acme', 'lever-oauth')).toEqual(record(winner));
+        expect(await reopened.getCredential('globex', 'lever-oauth')).toBeUndefined();
+        expect(await reopened.getCredential('acme', 'lever-webhooks')).toBeUndefined();
+      });
+
       it('forgets a value once: of two concurrent deletes exactly one finds it, and it stays gone', async () => {
         const store = await openStore();
         await store.putCredential({

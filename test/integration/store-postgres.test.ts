@@ -117,6 +117,20 @@ if (database === undefined) {
       expect(await a.pendingInbox()).toEqual(await b.pendingInbox());
     });
 
+    it('swaps a credential once when two instances expect the same value at once', async () => {
+      const [a, b] = [await openStore(), await openStore()];
+      const record = (sealed: string) => ({ tenant: 'acme', kind: 'lever-oauth', sealed, updatedAt: 1 });
+      expect(await a.putCredentialIf(record('v1.k.first'), null)).toBe(true);
+      const raced = await Promise.all([
+        a.putCredentialIf(record('v1.k.from-a'), 'v1.k.first'),
+        b.putCredentialIf(record('v1.k.from-b'), 'v1.k.first'),
+      ]);
+      expect([...raced].sort()).toEqual([false, true]);
+      expect((await b.getCredential('acme', 'lever-oauth'))?.sealed).toBe(
+        raced[0] ? 'v1.k.from-a' : 'v1.k.from-b',
+      );
+    });
+
     it('completes an inbox item once when two instances complete it at once', async () => {
       const [a, b] = [await openStore(), await openStore()];
       const { item } = await a.acceptDelivery(delivery());

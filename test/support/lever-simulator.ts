@@ -10,11 +10,8 @@
  * parameter, body field, content type or path it does not list is refused with Lever's
  * `{code, message}` (400, or 404 for a path).
  *
- * With `oauth`, it is also Lever's authorization server (section "Connecting as a partner"):
- * `/authorize` (every parameter checked, answered with the 302 a consenting Super Admin causes),
- * `/oauth/token` (form-encoded only; authorization_code and rotating refresh_token grants), Bearer
- * access tokens checked per scope on every call (403 when one is missing), and the Webhooks
- * Subscription API, whose webhooks it delivers to signed with the tokens it issued.
+ * With `oauth`, it is also Lever's authorization server and serves the Webhooks Subscription API
+ * (lever-simulator-oauth.ts), and delivers to the webhooks made there signed with the tokens it issued.
  */
 import { randomBytes } from 'node:crypto';
 import { signLeverWebhook } from '../../src/lever/sign-webhook.js';
@@ -27,6 +24,11 @@ import type {
   Stage,
 } from '../../src/lever/types.js';
 import {
+  createOAuthSimulator,
+  type SimulatedOAuthApp,
+  type SimulatedWebhook,
+} from './lever-simulator-oauth.js';
+import {
   type Answer,
   parseBody,
   type Received,
@@ -34,18 +36,6 @@ import {
   type SimulatedFault,
   startSimulatedHttp,
 } from './simulated-http.js';
-
-/** The partner app registered with this Lever: what its OAuth requests must carry. */
-export interface SimulatedOAuthApp {
-  clientId: string;
-  clientSecret: string;
-  /** Compared exactly, as Lever's authorization server does. */
-  redirectUri: string;
-  /** Lever's production audience unless given. */
-  audience?: string;
-  /** One hour unless given. */
-  accessTokenTtlSeconds?: number;
-}
 
 export interface LeverSimulatorOptions {
   /** Keys accepted as the Basic auth user name. */
@@ -61,6 +51,8 @@ export interface LeverSimulatorOptions {
 }
 
 export type SimulatedRequest = RecordedRequest;
+
+export type { SimulatedOAuthApp, SimulatedWebhook } from './lever-simulator-oauth.js';
 
 /** Latency, a reset, a hang (`timeout`) or an error status (with Retry-After). */
 export interface LeverFault extends SimulatedFault {
@@ -148,6 +140,8 @@ export interface LeverSimulator {
   readonly tokenUrl: string;
   /** The scopes the next consent grants (default: what the app asks for); null to reset. */
   grantScopes(scopes: readonly string[] | null): void;
+  /** The next consent is denied: Lever redirects back with `error=access_denied` and the state, no code. */
+  declineConsent(): void;
   /** The customer removes the app in Lever: every grant's tokens stop working (invalid_grant, 401). */
   revokeGrants(): void;
   /** Every access token stops working before its time (401); the refresh tokens still work. */
@@ -157,13 +151,6 @@ export interface LeverSimulator {
   /** Delivers `event` to every webhook registered for it, signed with its own token. */
   deliverRegistered(delivery: Omit<WebhookDelivery, 'url' | 'signatureToken'>): Promise<WebhookResult[]>;
   close(): Promise<void>;
-}
-
-export interface SimulatedWebhook {
-  id: string;
-  url: string;
-  event: string;
-  createdAt: number;
 }
 
 interface StoredOpportunity {
@@ -212,14 +199,16 @@ export async function startLeverSimulator(options: LeverSimulatorOptions): Promi
   let sequence = 0;
   let cursorsRepeat = false;
   const oauth = options.oauth;
-  const codes = new Map<string, { grantId: string; redirectUri: string }>();
-  const grants = new Map<string, { refreshToken: string; scopes: string[]; revoked: boolean }>();
-  const accessTokens = new Map<string, { grantId: string; expiresAt: number }>();
-  const webhookList: (SimulatedWebhook & { signatureToken: string })[] = [];
-  let grantedScopes: readonly string[] | null = null;
-  const secret = () => randomBytes(24).toString('base64url');
-
   const nextId = (prefix: string) => `${prefix}-${++sequence}`;
+  const authServer = createOAuthSimulator({
+    app: oauth,
+    now,
+    nextId,
+    error,
+    checkParams,
+    checkBody,
+    page,
+  });
 
   function error(status: number, message: string, code = ERROR_CODES[status] ?? 'Error'): Answer {
     const body: LeverErrorBody = { code, message };
@@ -475,220 +464,6 @@ export async function startLeverSimulator(options: LeverSimulatorOptions): Promi
     return error(404, `No route for ${method} /opportunities/${opportunity.id}/${action}`);
   }
 
-  const webhookScopesKnown = [
-    'offline_access',
-    'opportunities:read:admin',
-    'opportunities:write:admin',
-    'notes:read:admin',
-    'notes:write:admin',
-    'stages:read:admin',
-    'tags:read:admin',
-    'postings:read:admin',
-    'webhooks:write:admin',
-    'feedback:write:admin',
-    'feedback_templates:write:admin',
-    'files:write:admin',
-  ];
-  const webhookEvents = [
-    'applicationCreated',
-    'candidateHired',
-    'candidateStageChange',
-    'candidateArchiveChange',
-    'candidateDeleted',
-    'interviewCreated',
-    'interviewUpdated',
-    'interviewDeleted',
-    'contactCreated',
-    'contactUpdated',
-  ];
-
-  /** The Webhooks Subscription API: the signature token only in the answer that creates a webhook. */
-  function routeWebhooks(method: string, id: string | undefined, received: Received): Answer {
-    const shown = (webhook: SimulatedWebhook) => ({
-      id: webhook.id,
-      url: webhook.url,
-      event: webhook.event,
-      configuration: { conditions: null },
-      createdAt: webhook.createdAt,
-    });
-    const checkWebhook = (): Answer | { url: string; event: string } => {
-      const refused = checkBody(received, ['url', 'event', 'configuration']);
-      if (refused) return refused;
-      const url = field(received.request.body, 'url');
-      const event = field(received.request.body, 'event');
-      // Assumption: Lever delivers over HTTPS only; plain http is let through to loopback, for tests.
-      if (typeof url !== 'string' || !/^(https:\/\/|http:\/\/127\.0\.0\.1[:/])/.test(url)) {
-        return error(400, 'url must be an https URL');
-      }
-      if (typeof event !== 'string' || !webhookEvents.includes(event))
-        return error(400, `Unknown event: ${String(event)}`);
-      return { url, event };
-    };
-    if (id === undefined && method === 'GET') {
-      return (
-        checkParams(received.params, { single: paging }) ?? page(webhookList.map(shown), received.params)
-      );
-    }
-    if (id === undefined && method === 'POST') {
-      const refused = checkParams(received.params, {});
-      if (refused) return refused;
-      const checked = checkWebhook();
-      if ('status' in checked) return checked;
-      const webhook = { id: nextId('webhook'), ...checked, createdAt: now(), signatureToken: secret() };
-      webhookList.push(webhook);
-      return {
-        status: 201,
-        body: {
-          data: {
-            ...shown(webhook),
-            configuration: { conditions: null, signatureToken: webhook.signatureToken },
-          },
-        },
-      };
-    }
-    const webhook = webhookList.find((w) => w.id === id);
-    if (id === undefined) return error(404, `No route for ${method} /webhooks`);
-    if (webhook === undefined) return error(404, `Webhook ${id} not found`);
-    if (method === 'PUT') {
-      const checked = checkParams(received.params, {}) ?? checkWebhook();
-      if ('status' in checked) return checked;
-      Object.assign(webhook, checked);
-      return { status: 200, body: { data: shown(webhook) } };
-    }
-    if (method === 'DELETE') {
-      webhookList.splice(webhookList.indexOf(webhook), 1);
-      return { status: 204, body: undefined };
-    }
-    return error(404, `No route for ${method} /webhooks/${id}`);
-  }
-
-  /** The scope a call needs; a write scope includes the matching read. */
-  function scopeFor(
-    method: string,
-    resource: string | undefined,
-    action: string | undefined,
-  ): string | undefined {
-    if (resource === 'webhooks') return 'webhooks:write:admin';
-    if (resource === 'opportunities' && action === 'notes')
-      return method === 'GET' ? 'notes:read:admin' : 'notes:write:admin';
-    if (resource === 'opportunities')
-      return method === 'GET' ? 'opportunities:read:admin' : 'opportunities:write:admin';
-    if (resource === 'stages' || resource === 'postings' || resource === 'tags')
-      return `${resource}:read:admin`;
-    return undefined;
-  }
-
-  function hasScope(scopes: readonly string[], needed: string): boolean {
-    return (
-      scopes.includes(needed) ||
-      (needed.includes(':read:') && scopes.includes(needed.replace(':read:', ':write:')))
-    );
-  }
-
-  function oauthError(status: number, code: string, description: string): Answer {
-    return { status, body: { error: code, error_description: description } };
-  }
-
-  /** GET /authorize: every parameter as documented, or 400; else the Super Admin consents (302). */
-  function authorize(received: Received): Answer {
-    if (oauth === undefined) return error(404, 'No route for /authorize');
-    const { params } = received;
-    const expected = ['client_id', 'redirect_uri', 'response_type', 'state', 'scope', 'prompt', 'audience'];
-    const names = [...params.keys()];
-    const unknown = names.filter((name) => !expected.includes(name));
-    const missing = expected.filter((name) => !params.has(name) || params.get(name) === '');
-    if (unknown.length > 0 || missing.length > 0 || new Set(names).size !== names.length) {
-      return oauthError(
-        400,
-        'invalid_request',
-        `unknown: ${unknown.join(',')}; missing: ${missing.join(',')}`,
-      );
-    }
-    if (params.get('client_id') !== oauth.clientId)
-      return oauthError(400, 'invalid_client', 'unknown client_id');
-    if (params.get('redirect_uri') !== oauth.redirectUri)
-      return oauthError(400, 'invalid_request', 'redirect_uri is not the registered one');
-    if (params.get('response_type') !== 'code')
-      return oauthError(400, 'unsupported_response_type', 'response_type must be code');
-    if (params.get('prompt') !== 'consent')
-      return oauthError(400, 'invalid_request', 'prompt must be consent');
-    if (params.get('audience') !== (oauth.audience ?? 'https://api.lever.co/v1/'))
-      return oauthError(400, 'invalid_request', 'unknown audience');
-    const asked = (params.get('scope') ?? '').split(' ');
-    const known = [...new Set([...webhookScopesKnown])];
-    if (asked.some((scope) => !known.includes(scope)))
-      return oauthError(400, 'invalid_scope', 'unknown scope');
-    const grantId = nextId('grant');
-    grants.set(grantId, { refreshToken: '', scopes: [...(grantedScopes ?? asked)], revoked: false });
-    const code = secret();
-    codes.set(code, { grantId, redirectUri: oauth.redirectUri });
-    const location = new URL(oauth.redirectUri);
-    location.searchParams.set('code', code);
-    location.searchParams.set('state', params.get('state') ?? '');
-    return { status: 302, body: undefined, headers: { location: location.toString() } };
-  }
-
-  function issue(grantId: string): Answer {
-    const grant = grants.get(grantId);
-    if (grant === undefined || oauth === undefined) return oauthError(400, 'invalid_grant', 'unknown grant');
-    const accessToken = secret();
-    const ttl = oauth.accessTokenTtlSeconds ?? 3600;
-    accessTokens.set(accessToken, { grantId, expiresAt: now() + ttl * 1000 });
-    // Rotating: the refresh token given before stops working now.
-    grant.refreshToken = grant.scopes.includes('offline_access') ? secret() : '';
-    return {
-      status: 200,
-      body: {
-        access_token: accessToken,
-        ...(grant.refreshToken === '' ? {} : { refresh_token: grant.refreshToken }),
-        token_type: 'Bearer',
-        expires_in: ttl,
-        scope: grant.scopes.join(' '),
-      },
-    };
-  }
-
-  /** POST /oauth/token: form-encoded, the client's id and secret in the body. */
-  function token(received: Received): Answer {
-    if (oauth === undefined) return error(404, 'No route for /oauth/token');
-    if (received.request.method !== 'POST') return oauthError(405, 'invalid_request', 'POST only');
-    const contentType = String(received.headers['content-type'] ?? '');
-    if (!/^application\/x-www-form-urlencoded(\s*;|$)/i.test(contentType)) {
-      return oauthError(400, 'invalid_request', 'the body must be application/x-www-form-urlencoded');
-    }
-    const form = new URLSearchParams(received.text);
-    const grantType = form.get('grant_type');
-    const fields =
-      grantType === 'authorization_code'
-        ? ['grant_type', 'client_id', 'client_secret', 'code', 'redirect_uri']
-        : grantType === 'refresh_token'
-          ? ['grant_type', 'client_id', 'client_secret', 'refresh_token']
-          : undefined;
-    if (fields === undefined) return oauthError(400, 'unsupported_grant_type', 'grant_type');
-    const names = [...form.keys()];
-    if (names.length !== fields.length || !fields.every((name) => form.get(name))) {
-      return oauthError(400, 'invalid_request', `expected exactly ${fields.join(', ')}`);
-    }
-    if (form.get('client_id') !== oauth.clientId || form.get('client_secret') !== oauth.clientSecret) {
-      return oauthError(401, 'invalid_client', 'client authentication failed');
-    }
-    if (grantType === 'authorization_code') {
-      const issued = codes.get(form.get('code') ?? '');
-      codes.delete(form.get('code') ?? '');
-      if (issued === undefined || issued.redirectUri !== form.get('redirect_uri')) {
-        return oauthError(403, 'invalid_grant', 'invalid authorization code');
-      }
-      return issue(issued.grantId);
-    }
-    const refresh = form.get('refresh_token');
-    const found = [...grants].find(
-      ([, grant]) => grant.refreshToken !== '' && grant.refreshToken === refresh,
-    );
-    if (found === undefined || found[1].revoked)
-      return oauthError(403, 'invalid_grant', 'unknown or expired refresh token');
-    return issue(found[0]);
-  }
-
   function route(received: Received): Answer {
     const { method, path } = received.request;
     const { params } = received;
@@ -726,7 +501,8 @@ export async function startLeverSimulator(options: LeverSimulatorOptions): Promi
       if (opportunity === undefined) return error(404, `Opportunity ${id} not found`);
       return changeOpportunity(opportunity, method, action, received);
     }
-    if (resource === 'webhooks' && action === undefined) return routeWebhooks(method, id, received);
+    if (resource === 'webhooks' && action === undefined)
+      return authServer.routeWebhooks(method, id, received);
     if (method !== 'GET') return noRoute();
     if (resource === 'stages' && id === undefined) {
       return checkParams(params, { single: paging }) ?? page([...stages.values()], params);
@@ -765,30 +541,16 @@ export async function startLeverSimulator(options: LeverSimulatorOptions): Promi
     return colon > 0 && colon === decoded.length - 1 ? decoded.slice(0, colon) : undefined;
   }
 
-  /** A Bearer access token's grant scopes, or the answer refusing it. */
-  function bearer(authorization: string, request: Received['request']): { key: string } | Answer {
-    const access = accessTokens.get(authorization.slice('Bearer '.length));
-    const grant = access === undefined ? undefined : grants.get(access.grantId);
-    if (access === undefined || grant === undefined || grant.revoked || access.expiresAt <= now()) {
-      return error(401, 'Invalid or expired access token');
-    }
-    const [resource, , action] = request.path.split('/').filter(Boolean);
-    const needed = scopeFor(request.method, resource, action);
-    if (needed !== undefined && !hasScope(grant.scopes, needed)) {
-      return error(403, `The access token lacks the scope ${needed}`);
-    }
-    return { key: access.grantId };
-  }
-
   function serve(received: Received): Answer {
     const { request, text, underBase } = received;
-    if (!underBase && request.path === '/authorize' && request.method === 'GET') return authorize(received);
-    if (!underBase && request.path === '/oauth/token') return token(received);
+    if (!underBase && request.path === '/authorize' && request.method === 'GET')
+      return authServer.authorize(received);
+    if (!underBase && request.path === '/oauth/token') return authServer.token(received);
     if (!underBase) return error(404, `No route for ${request.method} ${request.path}`);
     const authorization = received.headers.authorization ?? '';
     let rateKey: string;
     if (oauth !== undefined && authorization.startsWith('Bearer ')) {
-      const checked = bearer(authorization, request);
+      const checked = authServer.bearer(authorization, request);
       if ('status' in checked) return checked;
       rateKey = checked.key;
     } else {
@@ -908,19 +670,14 @@ export async function startLeverSimulator(options: LeverSimulatorOptions): Promi
     },
     authorizeUrl: `${new URL(server.baseUrl).origin}/authorize`,
     tokenUrl: `${new URL(server.baseUrl).origin}/oauth/token`,
-    grantScopes(scopes) {
-      grantedScopes = scopes;
-    },
-    revokeGrants() {
-      for (const grant of grants.values()) grant.revoked = true;
-    },
-    dropAccessTokens() {
-      accessTokens.clear();
-    },
-    webhooks: () => structuredClone(webhookList),
+    grantScopes: authServer.grantScopes,
+    declineConsent: authServer.declineConsent,
+    revokeGrants: authServer.revokeGrants,
+    dropAccessTokens: authServer.dropAccessTokens,
+    webhooks: authServer.webhooks,
     async deliverRegistered(delivery) {
       const results: WebhookResult[] = [];
-      for (const webhook of webhookList.filter((w) => w.event === delivery.event)) {
+      for (const webhook of authServer.webhooks().filter((w) => w.event === delivery.event)) {
         results.push(
           await simulator.deliverWebhook({
             ...delivery,

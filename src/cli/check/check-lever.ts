@@ -62,6 +62,12 @@ export async function checkLever(
       message: `Lever accepted the API key in ${apiKey.name} (${stages.length} stages)`,
     },
   ];
+  return [...results, ...checkTriggerStages(settings, stages)];
+}
+
+/** Every trigger stage exists in Lever by name, any case; a near miss is suggested. */
+export function checkTriggerStages(settings: TenantSettings, stages: readonly Stage[]): CheckResult[] {
+  const results: CheckResult[] = [];
   const names = stages.map((stage) => stage.text);
   settings.triggers.forEach((trigger, index) => {
     const found = stages.find((stage) => stage.text.toLowerCase() === trigger.stage.toLowerCase());

@@ -1,18 +1,28 @@
+import type { TenantSettings } from '../../config/types.js';
 import type { LeverConnection } from '../../lever/oauth/create-lever-connector.js';
 import { type AdminTarget, callAdmin } from '../admin/call-admin.js';
 import type { CliIo } from '../io.js';
+import { checkTriggerStages } from './check-lever.js';
 import type { CheckResult } from './types.js';
 
 /**
  * An OAuth tenant's Lever side, as the running service sees it (its tokens are in that service's
  * store, sealed): the grant works, it has every scope stagegate asks for, and each webhook
- * stagegate registered is still in Lever and points at this service's public URL.
+ * stagegate registered is still in Lever and points at this service's public URL, and every
+ * trigger stage exists in Lever by name (read with the grant).
  */
 export async function checkOAuthConnection(
   io: CliIo,
   target: AdminTarget,
   tenant: string,
+  settings: TenantSettings,
 ): Promise<CheckResult[]> {
+  const skipTriggers = (why: string): CheckResult[] =>
+    settings.triggers.map((trigger) => ({
+      check: `trigger stage '${trigger.stage}'`,
+      status: 'skipped',
+      message: `not checked: ${why}`,
+    }));
   if ((io.env.STAGEGATE_ADMIN_TOKEN ?? '') === '') {
     return [
       {
@@ -21,6 +31,7 @@ export async function checkOAuthConnection(
         message: "not checked: an OAuth tenant's tokens are in the running service's store",
         fix: 'set STAGEGATE_ADMIN_TOKEN (and STAGEGATE_URL) so that check can ask the service',
       },
+      ...skipTriggers('the running service was not asked'),
     ];
   }
   const answer = await callAdmin<LeverConnection>(
@@ -37,6 +48,7 @@ export async function checkOAuthConnection(
         message: 'the running service could not be asked (see above)',
         fix: 'start the service, or give STAGEGATE_URL and STAGEGATE_ADMIN_TOKEN',
       },
+      ...skipTriggers('the running service could not be asked'),
     ];
   }
   const found = answer.body;
@@ -49,6 +61,7 @@ export async function checkOAuthConnection(
         message: 'not connected: no OAuth grant is stored',
         fix: reconnect,
       },
+      ...skipTriggers('not connected to Lever'),
     ];
   }
   const results: CheckResult[] = [
@@ -75,6 +88,12 @@ export async function checkOAuthConnection(
     else if (found.tokenProblem === null)
       results.push({ check, status: 'failed', message: webhook.problem, fix: reconnect });
     else results.push({ check, status: 'skipped', message: 'not checked: Lever does not accept the grant' });
+  }
+  // An older service answers without stages: then they are not checked.
+  if (found.stages !== null && found.stages !== undefined) {
+    results.push(...checkTriggerStages(settings, found.stages));
+  } else {
+    results.push(...skipTriggers(`Lever's stages could not be read (${found.stagesProblem ?? 'no answer'})`));
   }
   return results;
 }

@@ -6,6 +6,7 @@ import { Secret } from '../../kernel/secret.js';
 import type { CredentialVault } from '../../store/create-credential-vault.js';
 import type { DegradedTenants } from '../create-degraded-tenants.js';
 import type { LeverClient } from '../create-lever-client.js';
+import type { Stage } from '../types.js';
 import type { OAuthGrants } from './create-oauth-grants.js';
 import { authorizeLink, type LeverOAuthApp } from './oauth-app.js';
 import { requestToken } from './request-token.js';
@@ -19,11 +20,26 @@ export const registeredEvents = [
 ] as const;
 
 const stateKind = 'lever-connect-state';
+/** The nonces of links used lately, so a replay is told apart from a link replaced by a newer one. */
+const usedStatesKind = 'lever-connect-used';
 const webhooksKind = 'lever-webhooks';
+const statePurpose = 'lever-connect-state';
+const usedStatesKept = 10;
 
 interface PendingState {
   nonce: string;
   expiresAt: number;
+}
+
+/** What the `state` carries, sealed by the vault: whom it was issued for, and until when. */
+interface IssuedState {
+  tenant: string;
+  nonce: string;
+  expiresAt: number;
+}
+
+interface UsedStates {
+  nonces: string[];
 }
 
 interface RegisteredWebhooks {
@@ -50,6 +66,10 @@ export interface LeverConnection {
   expectedUrl: string | null;
   /** Per event stagegate registers: null when it is in Lever and points at expectedUrl. */
   webhooks: { event: string; id: string | null; problem: string | null }[];
+  /** Lever's stages as the grant reads them (for the trigger stages' names); null when not read. */
+  stages: Stage[] | null;
+  /** Why the stages could not be read (a missing scope, say); null when they were. */
+  stagesProblem: string | null;
 }
 
 export interface LeverConnector {
@@ -66,9 +86,12 @@ export interface LeverConnector {
 }
 
 /**
- * The connect flow of an OAuth tenant. The `state` is `<tenant>.<random nonce>`; the nonce is kept
- * sealed in the store with its expiry and deleted when used, so a state is single-use, expires, and
- * cannot be made for another tenant. Nothing is stored until the state checks out.
+ * The connect flow of an OAuth tenant. The `state` is `<tenant>.<sealed>`: the tenant, a random
+ * nonce and the expiry, sealed by the vault (so this service alone can have made it, and the tenant
+ * in it cannot be changed unseen). The tenant's pending nonce is kept in the store and deleted when
+ * used, so a state is single-use, and a newer link replaces an older one. Nothing is stored until
+ * the state checks out, and a refusal says which check failed: not issued here, altered to name
+ * another tenant, expired, used already, replaced, or Lever's consent refused.
  */
 export function createLeverConnector(options: {
   app: LeverOAuthApp;
@@ -174,6 +197,8 @@ export function createLeverConnector(options: {
           connected: false,
           ...empty,
           webhooks: registeredEvents.map((event) => ({ event, id: null, problem: 'not registered' })),
+          stages: null,
+          stagesProblem: 'not connected',
         };
       }
       const granted = new Set(grant.scopes);
@@ -183,6 +208,15 @@ export function createLeverConnector(options: {
         inLever = await options.lever(tenant).listWebhooks();
       } catch (error) {
         tokenProblem = error instanceof Error ? error.message : String(error);
+      }
+      let stages: Stage[] | null = null;
+      let stagesProblem: string | null = tokenProblem === null ? null : 'Lever does not accept the grant';
+      if (tokenProblem === null) {
+        try {
+          stages = await options.lever(tenant).listStages();
+        } catch (error) {
+          stagesProblem = error instanceof Error ? error.message : String(error);
+        }
       }
       return {
         connected: true,
@@ -204,6 +238,8 @@ export function createLeverConnector(options: {
                   : null;
           return { event, id: ours?.id ?? null, problem };
         }),
+        stages,
+        stagesProblem,
       };
     },
 
@@ -213,34 +249,61 @@ export function createLeverConnector(options: {
       const nonce = randomBytes(32).toString('base64url');
       const expiresAt = clock.now() + stateTtlMs;
       await vault.write(tenant, stateKind, { nonce, expiresAt } satisfies PendingState);
+      const sealed = vault.seal(statePurpose, { tenant, nonce, expiresAt } satisfies IssuedState);
       log.info({ tenant, expiresAt }, 'lever oauth: connect link issued');
-      return { link: authorizeLink(app, `${tenant}.${nonce}`), expiresAt };
+      return { link: authorizeLink(app, `${tenant}.${sealed}`), expiresAt };
     },
 
     async complete(query) {
       const state = typeof query.state === 'string' ? query.state : '';
       const dot = state.indexOf('.');
       const tenant = dot > 0 ? state.slice(0, dot) : '';
-      const nonce = state.slice(dot + 1);
-      const invalid = () =>
-        refused(
-          'This connect link is not valid: it was used already, replaced by a newer one, or not issued by this service. Ask for a new link (stagegate connect).',
-          'state',
-        );
-      if (tenant === '' || nonce === '' || !/^[a-z0-9-]+$/.test(tenant)) throw invalid();
-      const pending = await vault.read<PendingState>(tenant, stateKind);
-      if (pending === undefined || !sameText(pending.nonce, nonce)) throw invalid();
-      // Used up now, whatever follows: of two callbacks with one state, one goes on.
-      if (!(await vault.forget(tenant, stateKind))) throw invalid();
-      if (clock.now() > pending.expiresAt) {
+      const issued =
+        tenant !== '' && /^[a-z0-9-]+$/.test(tenant)
+          ? vault.unseal<IssuedState>(statePurpose, state.slice(dot + 1))
+          : undefined;
+      const ask = 'Ask for a new link (stagegate connect).';
+      if (issued === undefined || typeof issued.nonce !== 'string') {
         throw refused(
-          'This connect link has expired (links last 10 minutes). Ask for a new one (stagegate connect).',
+          `This connect link was not issued by this service (its state does not check out); nothing was changed. ${ask}`,
+          'forged',
+        );
+      }
+      if (issued.tenant !== tenant) {
+        // The tenant it was issued for is not named: the page is seen by whoever holds the link.
+        throw refused(
+          `This connect link was issued for another tenant than the one it names (it was altered); nothing was changed. ${ask}`,
+          'tenant-mismatch',
+        );
+      }
+      if (clock.now() > issued.expiresAt) {
+        throw refused(
+          `This connect link has expired (links last ${Math.round(stateTtlMs / 60_000)} minutes); nothing was changed. ${ask}`,
           'expired',
         );
       }
-      if (typeof query.error === 'string') {
+      const replayed = () =>
+        refused(`This connect link was used already; a link works once. ${ask}`, 'replayed');
+      const pending = await vault.read<PendingState>(tenant, stateKind);
+      if (pending === undefined || !sameText(pending.nonce, issued.nonce)) {
+        const used = await vault.read<UsedStates>(tenant, usedStatesKind);
+        if (used?.nonces.includes(issued.nonce)) throw replayed();
         throw refused(
-          `Lever did not grant access (${query.error.slice(0, 60)}); nothing was changed. Ask for a new link to try again.`,
+          `A newer connect link was issued for this tenant since this one; only the newest works. Use it, or ${ask.charAt(0).toLowerCase()}${ask.slice(1)}`,
+          'replaced',
+        );
+      }
+      // Used up now, whatever follows: of two callbacks with one state, one goes on.
+      if (!(await vault.forget(tenant, stateKind))) throw replayed();
+      const used = (await vault.read<UsedStates>(tenant, usedStatesKind))?.nonces ?? [];
+      await vault.write(tenant, usedStatesKind, {
+        nonces: [...used, issued.nonce].slice(-usedStatesKept),
+      } satisfies UsedStates);
+      if (typeof query.error === 'string') {
+        // Lever's error code is shown only when it looks like one (it comes back in the URL).
+        const code = /^[a-z_]{1,40}$/.test(query.error) ? query.error : 'an error';
+        throw refused(
+          `Lever did not grant access (${code}): the consent was declined or failed; nothing was changed. To try again, ${ask.charAt(0).toLowerCase()}${ask.slice(1)}`,
           'declined',
         );
       }
@@ -254,7 +317,21 @@ export function createLeverConnector(options: {
       );
       const grant = await grants.save(tenant, answer);
       log.info({ tenant, grantId: grant.grantId, scopes: grant.scopes }, 'lever oauth: tenant connected');
-      const webhooks = await register(tenant);
+      let webhooks: ConnectResult['webhooks'];
+      try {
+        webhooks = await register(tenant);
+      } catch (error) {
+        const missing = app.scopes.filter((scope) => !grant.scopes.includes(scope));
+        if (!(error instanceof StagegateError) || error.details.status !== 403 || missing.length === 0) {
+          throw error;
+        }
+        // The Super Admin unticked a permission: say which, since asking again is the fix.
+        const page = `Lever granted access without ${missing.join(', ')}, so stagegate could not register its webhooks. Ask for a new link (stagegate connect) and accept every permission asked for.`;
+        throw new StagegateError('LEVER_API', page, {
+          cause: error,
+          details: { status: 403, reason: 'scopes', page },
+        });
+      }
       options.degraded?.accepted(tenant);
       log.info({ tenant, webhooks }, 'lever oauth: webhooks registered');
       return { tenant, scopes: grant.scopes, webhooks };
@@ -280,6 +357,7 @@ export function createLeverConnector(options: {
       await vault.forget(tenant, webhooksKind);
       await grants.forget(tenant);
       await vault.forget(tenant, stateKind);
+      await vault.forget(tenant, usedStatesKind);
       log.info({ tenant, deleted, left }, 'lever oauth: tenant disconnected');
       return { webhooksDeleted: deleted, webhooksLeft: left };
     },

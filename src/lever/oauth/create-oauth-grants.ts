@@ -16,6 +16,13 @@ interface StoredGrant {
   expiresAt: number;
   scopes: string[];
   connectedAt: number;
+  /** The instance refreshing it now, until when: the others wait for its tokens instead of racing it. */
+  refreshing?: RefreshLease;
+}
+
+interface RefreshLease {
+  by: string;
+  until: number;
 }
 
 export const grantKind = 'lever-oauth';
@@ -39,25 +46,40 @@ export interface OAuthGrants {
 
 /**
  * The OAuth tenants' tokens. An access token is refreshed when less than `refreshAheadMs` of it is
- * left; Lever's refresh tokens are treated as rotating, so the new pair replaces the old in one
- * write. One refresh at a time per tenant in this process (across instances: not yet, issue 13). A
- * grant Lever refuses (invalid_grant) throws an error with `details.needsReconnecting`, which
- * degrades the tenant (see credentialRefusal): its deliveries wait until it is connected again.
+ * left. Lever's refresh tokens rotate (a used one is refused with invalid_grant), so a refresh must
+ * happen once across every instance sharing the store: an instance first takes a lease on the grant
+ * with a compare-and-swap write (`refreshing` in the record), and only the lease's holder calls
+ * Lever; it then swaps in the new pair, lease released, in one write. An instance that finds
+ * another's lease waits (polling the store) and uses the tokens it wrote; a lease whose holder died
+ * is taken over once it has run out. In one process, concurrent callers share one refresh. A grant
+ * Lever refuses (invalid_grant) throws an error with `details.needsReconnecting`, which degrades the
+ * tenant (see credentialRefusal): its deliveries wait until it is connected again.
  */
 export function createOAuthGrants(options: {
   app: LeverOAuthApp;
   vault: CredentialVault;
   clock: Clock;
   log: Logger;
+  /** How a waiting instance waits between two looks at the store (tests advance a manual clock). */
+  sleep: (ms: number) => Promise<void>;
   http?: typeof fetch;
   timeoutMs?: number;
   refreshAheadMs?: number;
+  /** How long a refresh lease holds: longer than a token request may take. */
+  refreshLeaseMs?: number;
+  refreshPollMs?: number;
+  /** Names this instance in the leases it takes; random by default. */
+  instanceId?: string;
 }): OAuthGrants {
-  const { app, vault, clock, log } = options;
+  const { app, vault, clock, log, sleep } = options;
   const refreshAheadMs = options.refreshAheadMs ?? 5 * 60_000;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const leaseMs = options.refreshLeaseMs ?? Math.max(30_000, 3 * timeoutMs);
+  const pollMs = options.refreshPollMs ?? 250;
+  const instanceId = options.instanceId ?? randomUUID();
   const request = {
     ...(options.http ? { http: options.http } : {}),
-    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    timeoutMs,
   };
   const refreshing = new Map<string, Promise<StoredGrant>>();
 
@@ -76,32 +98,96 @@ export function createOAuthGrants(options: {
     return grant;
   };
 
-  const refresh = (tenant: string, stale: StoredGrant): Promise<StoredGrant> => {
-    let running = refreshing.get(tenant);
-    if (running === undefined) {
-      running = (async () => {
-        // Another refresh may have finished since `stale` was read: use the newest refresh token.
-        const current = await read(tenant);
-        if (current.accessToken !== stale.accessToken) return current;
-        const answer = await requestToken(
-          app,
-          { grant_type: 'refresh_token', refresh_token: current.refreshToken },
-          request,
-        );
-        const next: StoredGrant = {
-          ...current,
-          accessToken: answer.accessToken.reveal(),
-          refreshToken: answer.refreshToken?.reveal() ?? current.refreshToken,
-          expiresAt: clock.now() + answer.expiresInMs,
-          scopes: answer.scopes.length > 0 ? answer.scopes : current.scopes,
-        };
-        await vault.write(tenant, grantKind, next);
+  const withoutLease = ({ refreshing: _lease, ...grant }: StoredGrant): StoredGrant => grant;
+
+  /** Takes the lease (or waits for the holder's tokens), then refreshes: the newest grant. */
+  async function refreshAcross(tenant: string, stale: StoredGrant): Promise<StoredGrant> {
+    // Enough looks to outwait a full lease, and a few lost compare-and-swaps besides.
+    const looks = Math.ceil(leaseMs / pollMs) + 20;
+    for (let look = 0; look < looks; look++) {
+      const found = await vault.readVersioned<StoredGrant>(tenant, grantKind);
+      if (found === undefined) throw notConnected(tenant);
+      const current = found.value;
+      // Another refresh (here or on another instance) finished since `stale` was read: its tokens.
+      if (current.accessToken !== stale.accessToken) return withoutLease(current);
+      const lease = current.refreshing;
+      if (lease !== undefined && lease.by !== instanceId && lease.until > clock.now()) {
+        await sleep(pollMs);
+        continue;
+      }
+      const base = withoutLease(current);
+      const claim: StoredGrant = { ...base, refreshing: { by: instanceId, until: clock.now() + leaseMs } };
+      const claimed = await vault.writeIf(tenant, grantKind, claim, found.version);
+      // Another instance wrote first (its lease, or its tokens): look again.
+      if (claimed === false) continue;
+      if (lease !== undefined && lease.by !== instanceId) {
+        log.warn({ tenant, grantId: base.grantId }, 'lever oauth: a refresh lease ran out; taken over');
+      }
+      return refreshHolding(tenant, base, claimed.version);
+    }
+    throw new StagegateError(
+      'LEVER_UNREACHABLE',
+      `the access token of tenant ${tenant} is being refreshed by another instance, which has not finished`,
+      { details: { reason: 'refresh-lease', path: 'oauth/token' } },
+    );
+  }
+
+  /** With the lease held (the record at `version`): one token request, and the new pair swapped in. */
+  async function refreshHolding(tenant: string, base: StoredGrant, version: string): Promise<StoredGrant> {
+    let answer: TokenAnswer;
+    try {
+      answer = await requestToken(
+        app,
+        { grant_type: 'refresh_token', refresh_token: base.refreshToken },
+        request,
+      );
+    } catch (error) {
+      // The lease is given back at once, so another instance need not wait it out to try (or to
+      // find the grant refused as well).
+      await vault.writeIf(tenant, grantKind, base, version).catch(() => false);
+      throw error;
+    }
+    const next: StoredGrant = {
+      ...base,
+      accessToken: answer.accessToken.reveal(),
+      refreshToken: answer.refreshToken?.reveal() ?? base.refreshToken,
+      expiresAt: clock.now() + answer.expiresInMs,
+      scopes: answer.scopes.length > 0 ? answer.scopes : base.scopes,
+    };
+    let expected = version;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      if ((await vault.writeIf(tenant, grantKind, next, expected)) !== false) {
         log.info(
           { tenant, grantId: next.grantId, expiresAt: next.expiresAt },
           'lever oauth: access token refreshed',
         );
         return next;
-      })().finally(() => refreshing.delete(tenant));
+      }
+      // The lease was broken while Lever answered (it ran out). Lever has rotated the refresh token
+      // this instance used: whatever still holds that one is older than this pair. A new grant (a
+      // reconnect) is newer, and stays.
+      const now = await vault.readVersioned<StoredGrant>(tenant, grantKind);
+      if (
+        now === undefined ||
+        now.value.grantId !== base.grantId ||
+        now.value.refreshToken !== base.refreshToken
+      ) {
+        log.warn({ tenant, grantId: base.grantId }, 'lever oauth: a refreshed token was superseded');
+        return now === undefined ? next : withoutLease(now.value);
+      }
+      expected = now.version;
+    }
+    throw new StagegateError(
+      'STORE_FAILED',
+      `the refreshed tokens of tenant ${tenant} could not be stored: the grant kept changing`,
+      { details: { reason: 'refresh-store' } },
+    );
+  }
+
+  const refresh = (tenant: string, stale: StoredGrant): Promise<StoredGrant> => {
+    let running = refreshing.get(tenant);
+    if (running === undefined) {
+      running = refreshAcross(tenant, stale).finally(() => refreshing.delete(tenant));
       refreshing.set(tenant, running);
     }
     return running;

@@ -2,7 +2,10 @@ import { checkTenant } from '../check-tenant.js';
 import type { CredentialRecord, Store } from '../types.js';
 import type { StoreContext } from './store-context.js';
 
-type CredentialOperations = Pick<Store, 'putCredential' | 'getCredential' | 'deleteCredential'>;
+type CredentialOperations = Pick<
+  Store,
+  'putCredential' | 'putCredentialIf' | 'getCredential' | 'deleteCredential'
+>;
 
 /** Credentials: in the tenant's own file, by kind, the sealed value never decrypted here. */
 export function createCredentialOperations(context: StoreContext): CredentialOperations {
@@ -17,6 +20,24 @@ export function createCredentialOperations(context: StoreContext): CredentialOpe
         updatedAt: record.updatedAt,
       };
       await partition.commit.commit();
+    },
+
+    async putCredentialIf(record, expectedSealed) {
+      checkTenant(record.tenant);
+      const partition = context.partitionFor(record.tenant);
+      const credentials = partition.db.data.credentials;
+      // Compared and replaced in memory in one step (no await between), so of two writers expecting
+      // the same value one wins; this store is one process's (its lock file), so that is every writer.
+      const current = Object.hasOwn(credentials, record.kind) ? credentials[record.kind] : undefined;
+      if ((current?.sealed ?? null) !== expectedSealed) return false;
+      credentials[record.kind] = {
+        tenant: record.tenant,
+        kind: record.kind,
+        sealed: record.sealed,
+        updatedAt: record.updatedAt,
+      };
+      await partition.commit.commit();
+      return true;
     },
 
     async getCredential(tenant, kind) {

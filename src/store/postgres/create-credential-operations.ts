@@ -2,7 +2,10 @@ import { checkTenant } from '../check-tenant.js';
 import type { CredentialRecord, Store } from '../types.js';
 import type { PostgresContext } from './postgres-context.js';
 
-type CredentialOperations = Pick<Store, 'putCredential' | 'getCredential' | 'deleteCredential'>;
+type CredentialOperations = Pick<
+  Store,
+  'putCredential' | 'putCredentialIf' | 'getCredential' | 'deleteCredential'
+>;
 
 /** Credentials: one row per tenant and kind (migration 4), the sealed value never decrypted here. */
 export function createCredentialOperations(context: PostgresContext): CredentialOperations {
@@ -21,6 +24,34 @@ export function createCredentialOperations(context: PostgresContext): Credential
            ON CONFLICT (tenant, kind) DO UPDATE SET record = EXCLUDED.record`,
           [copy.tenant, copy.kind, JSON.stringify(copy)],
         ),
+      );
+    },
+
+    async putCredentialIf(record, expectedSealed) {
+      checkTenant(record.tenant);
+      const copy: CredentialRecord = {
+        tenant: record.tenant,
+        kind: record.kind,
+        sealed: record.sealed,
+        updatedAt: record.updatedAt,
+      };
+      const text = JSON.stringify(copy);
+      // Under READ COMMITTED an UPDATE that meets a row another transaction is changing waits for it
+      // and then tests its WHERE against the committed row: of two instances expecting the same
+      // value, one writes and the other finds 0 rows. ON CONFLICT DO NOTHING does the same for inserts.
+      return context.write(
+        async (sql) =>
+          (expectedSealed === null
+            ? await sql.run(
+                `INSERT INTO credentials (tenant, kind, record) VALUES ($1, $2, $3::json)
+                 ON CONFLICT (tenant, kind) DO NOTHING`,
+                [copy.tenant, copy.kind, text],
+              )
+            : await sql.run(
+                `UPDATE credentials SET record = $3::json
+                 WHERE tenant = $1 AND kind = $2 AND record->>'sealed' = $4`,
+                [copy.tenant, copy.kind, text, expectedSealed],
+              )) > 0,
       );
     },
 

@@ -2,7 +2,10 @@ import { checkTenant } from '../check-tenant.js';
 import type { CredentialRecord, Store } from '../types.js';
 import type { SqliteContext } from './sqlite-context.js';
 
-type CredentialOperations = Pick<Store, 'putCredential' | 'getCredential' | 'deleteCredential'>;
+type CredentialOperations = Pick<
+  Store,
+  'putCredential' | 'putCredentialIf' | 'getCredential' | 'deleteCredential'
+>;
 
 /** Credentials: one row per tenant and kind, the sealed value never decrypted here. */
 export function createCredentialOperations(context: SqliteContext): CredentialOperations {
@@ -19,6 +22,30 @@ export function createCredentialOperations(context: SqliteContext): CredentialOp
         context
           .query('INSERT OR REPLACE INTO credentials (tenant, kind, record) VALUES (?, ?, ?)')
           .run(copy.tenant, copy.kind, JSON.stringify(copy)),
+      );
+    },
+
+    async putCredentialIf(record, expectedSealed) {
+      checkTenant(record.tenant);
+      const copy: CredentialRecord = {
+        tenant: record.tenant,
+        kind: record.kind,
+        sealed: record.sealed,
+        updatedAt: record.updatedAt,
+      };
+      const text = JSON.stringify(copy);
+      // Compared inside the write's transaction: another connection's write to the file is either
+      // committed before it (and compared against) or waits for it.
+      return context.write(() =>
+        expectedSealed === null
+          ? context
+              .query('INSERT OR IGNORE INTO credentials (tenant, kind, record) VALUES (?, ?, ?)')
+              .run(copy.tenant, copy.kind, text).changes > 0
+          : context
+              .query(
+                "UPDATE credentials SET record = ? WHERE tenant = ? AND kind = ? AND json_extract(record, '$.sealed') = ?",
+              )
+              .run(text, copy.tenant, copy.kind, expectedSealed).changes > 0,
       );
     },
 

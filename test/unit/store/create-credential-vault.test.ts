@@ -86,3 +86,27 @@ describe('the credential vault', () => {
     expect(await rotated.read('acme', 'lever-oauth')).toEqual(grant);
   });
 });
+
+describe('the credential vault: compare-and-swap', () => {
+  it('writes over the version read, and not over a newer one; a reseal on rotation is a new version', async () => {
+    const vault = createCredentialVault({ store, keys: ring(keyA), clock });
+    expect(await vault.readVersioned('acme', 'lever-oauth')).toBeUndefined();
+    const first = await vault.writeIf('acme', 'lever-oauth', grant, null);
+    expect(first).not.toBe(false);
+    expect(await vault.writeIf('acme', 'lever-oauth', { ...grant, refreshToken: 'x' }, null)).toBe(false);
+    const read = await vault.readVersioned<typeof grant>('acme', 'lever-oauth');
+    expect(read?.value).toEqual(grant);
+    expect(read?.version).toBe(first === false ? '' : first.version);
+    const next = { ...grant, refreshToken: 'rt-rotated' };
+    expect(await vault.writeIf('acme', 'lever-oauth', next, read?.version ?? null)).not.toBe(false);
+    // The version read before that write is stale now.
+    expect(await vault.writeIf('acme', 'lever-oauth', grant, read?.version ?? null)).toBe(false);
+    expect(await vault.read('acme', 'lever-oauth')).toEqual(next);
+
+    // Opened with the old key, it is sealed again: the version returned is the resealed one.
+    const rotating = createCredentialVault({ store, keys: ring(keyB, keyA), clock });
+    const resealed = await rotating.readVersioned<typeof grant>('acme', 'lever-oauth');
+    expect(resealed?.version.split('.')[1]).toBe(keyB?.id);
+    expect(await rotating.writeIf('acme', 'lever-oauth', grant, resealed?.version ?? null)).not.toBe(false);
+  });
+});

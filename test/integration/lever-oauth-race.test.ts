@@ -1,0 +1,299 @@
+// Two instances of stagegate on one PostgreSQL database, both serving one OAuth tenant, whose access
+// token runs out for both at once. Lever's refresh tokens rotate (the simulator refuses a used one
+// with invalid_grant, as Lever does), so if both refreshed with the same refresh token, one would
+// find the grant refused and mark the tenant as needing reconnecting. The grant's compare-and-swap
+// lease makes one of them refresh and the other use its tokens. Then two real services on one
+// database: connected through one, serving the tenant's deliveries on both, each using the other's
+// refreshed tokens.
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createManualClock } from '../../src/kernel/clock.js';
+import { Secret } from '../../src/kernel/secret.js';
+import { createOAuthGrants, type OAuthGrants } from '../../src/lever/oauth/create-oauth-grants.js';
+import { authorizeLink, type LeverOAuthApp, leverScopes } from '../../src/lever/oauth/oauth-app.js';
+import { requestToken } from '../../src/lever/oauth/request-token.js';
+import { createCredentialVault } from '../../src/store/create-credential-vault.js';
+import { createPostgresStore } from '../../src/store/postgres/create-postgres-store.js';
+import { parseSecretKey } from '../../src/store/seal-credential.js';
+import type { Store } from '../../src/store/types.js';
+import { type LeverSimulator, startLeverSimulator } from '../support/lever-simulator.js';
+import { postgresRequired, usePostgresDatabase } from '../support/postgres-test-database.js';
+import { databaseUrlForDir } from '../support/schema-for-dir.js';
+import { createWorkspace, sandboxTenant, startStagegate } from '../support/start-stagegate.js';
+
+const database = await usePostgresDatabase('lever-oauth-race.test.ts');
+const clock = createManualClock(Date.UTC(2026, 4, 4, 9, 0, 0));
+const minute = 60_000;
+const registered = {
+  clientId: 'app-race',
+  clientSecret: 'secret-race',
+  redirectUri: 'https://sg.example/oauth/lever/callback',
+};
+const key = parseSecretKey('22'.repeat(32));
+
+interface Deferred<T = void> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+}
+function deferred<T = void>(): Deferred<T> {
+  let resolve: (value: T) => void = () => {};
+  const promise = new Promise<T>((done) => {
+    resolve = done;
+  });
+  return { promise, resolve };
+}
+
+/** One instance: its own store (pool) on the shared database, its own grants, its own waits. */
+interface Instance {
+  name: string;
+  store: Store;
+  grants: OAuthGrants;
+  /** Resolved when it waits for the other instance, or asks Lever for a token. */
+  arrived: Deferred;
+  /** Resolved when its credential() has settled. */
+  settled: Deferred;
+  tokenRequests: number;
+  sleeps: number;
+}
+
+let lever: LeverSimulator;
+let app: LeverOAuthApp;
+let schema: string;
+let opened: Store[] = [];
+let schemaCount = 0;
+
+beforeEach(async () => {
+  clock.set(Date.UTC(2026, 4, 4, 9, 0, 0));
+  lever = await startLeverSimulator({
+    apiKeys: [],
+    oauth: registered,
+    rateLimit: false,
+    now: () => clock.now(),
+  });
+  app = {
+    clientId: registered.clientId,
+    clientSecret: new Secret(registered.clientSecret),
+    redirectUri: registered.redirectUri,
+    env: 'production',
+    authorizeUrl: lever.authorizeUrl,
+    tokenUrl: lever.tokenUrl,
+    audience: 'https://api.lever.co/v1/',
+    scopes: leverScopes,
+  };
+  schema = `oauth_race_${++schemaCount}`;
+  opened = [];
+});
+
+afterEach(async () => {
+  for (const store of opened) await store.close();
+  await lever.close();
+});
+
+/**
+ * With `gate`, its token request waits until the other instance has arrived too (it waits, or it
+ * asks Lever as well), so the two refreshes overlap for certain, and its waits last until the other
+ * is done. Without, a wait moves the clock on by its length, as the service's sleep does in tests.
+ */
+async function instance(
+  name: string,
+  options: { gate?: () => Instance; http?: typeof fetch } = {},
+): Promise<Instance> {
+  if (key === null) throw new Error('test key');
+  const store = await createPostgresStore({ url: database?.url ?? '', schema, clock });
+  opened.push(store);
+  const self: Instance = {
+    name,
+    store,
+    grants: undefined as unknown as OAuthGrants,
+    arrived: deferred(),
+    settled: deferred(),
+    tokenRequests: 0,
+    sleeps: 0,
+  };
+  self.grants = createOAuthGrants({
+    app,
+    vault: createCredentialVault({ store, keys: { current: key, old: null }, clock }),
+    clock,
+    log: pino({ level: 'silent' }),
+    instanceId: name,
+    http: async (input, init) => {
+      self.tokenRequests += 1;
+      self.arrived.resolve();
+      const other = options.gate?.();
+      if (other !== undefined) await other.arrived.promise;
+      return (options.http ?? fetch)(input, init);
+    },
+    sleep: async (ms) => {
+      self.sleeps += 1;
+      self.arrived.resolve();
+      const other = options.gate?.();
+      if (other !== undefined) await other.settled.promise;
+      else clock.advance(ms);
+    },
+  });
+  return self;
+}
+
+async function connect(grants: OAuthGrants, tenant: string): Promise<void> {
+  const consent = await fetch(authorizeLink(app, `${tenant}.nonce`), { redirect: 'manual' });
+  const code = new URL(consent.headers.get('location') ?? '').searchParams.get('code') ?? '';
+  await grants.save(
+    tenant,
+    await requestToken(app, { grant_type: 'authorization_code', code, redirect_uri: app.redirectUri }),
+  );
+}
+
+const refreshes = () =>
+  lever.requests.filter(
+    (r) =>
+      r.path === '/oauth/token' && new URLSearchParams(String(r.body)).get('grant_type') === 'refresh_token',
+  );
+
+/** Both instances ask for the tenant's credential at once; each settles its `settled` when done. */
+async function both(a: Instance, b: Instance) {
+  const ask = (who: Instance) =>
+    who.grants
+      .authFor('acme')
+      .credential()
+      .finally(() => who.settled.resolve());
+  return Promise.allSettled([ask(a), ask(b)]);
+}
+
+if (database === undefined) {
+  describe.skip(`refresh across instances (no PostgreSQL${postgresRequired ? '' : '; set STAGEGATE_TEST_POSTGRES=required to fail instead'})`, () => {
+    it('skipped', () => {});
+  });
+} else {
+  describe('refreshing an OAuth grant across two instances on one database', () => {
+    it('refreshes once: the loser of the race uses the winner’s tokens, and the rotated refresh token is kept', async () => {
+      const pair: Record<'a' | 'b', Instance | undefined> = { a: undefined, b: undefined };
+      const a = await instance('a', { gate: () => pair.b as Instance });
+      const b = await instance('b', { gate: () => pair.a as Instance });
+      Object.assign(pair, { a, b });
+      await connect(a.grants, 'acme');
+      clock.advance(58 * minute); // 2 minutes left: both refresh ahead of expiry
+
+      const [fromA, fromB] = await both(a, b);
+
+      // Without the lease, one of them is refused here: invalid_grant, needs reconnecting.
+      expect([fromA, fromB].flatMap((r) => (r.status === 'rejected' ? [r.reason] : []))).toEqual([]);
+      const [first, second] = [fromA, fromB].map((r) => (r.status === 'fulfilled' ? r.value : undefined));
+      expect(first?.authorization).toMatch(/^Bearer /);
+      expect(second?.authorization).toBe(first?.authorization);
+      expect(second?.bucketKey).toBe(first?.bucketKey);
+      // One instance asked Lever; the other waited for its tokens.
+      expect(refreshes().map((r) => r.status)).toEqual([200]);
+      expect(a.tokenRequests + b.tokenRequests).toBe(1);
+      expect(a.sleeps + b.sleeps).toBeGreaterThan(0);
+
+      // The refresh token stored is the rotated one: the next refresh, on either instance, works.
+      clock.advance(58 * minute);
+      const later = await b.grants.authFor('acme').credential();
+      expect(later.authorization).not.toBe(first?.authorization);
+      clock.advance(58 * minute);
+      const latest = await a.grants.authFor('acme').credential();
+      expect(latest.authorization).not.toBe(later.authorization);
+      expect(refreshes().map((r) => r.status)).toEqual([200, 200, 200]);
+      // And the simulator does refuse a used refresh token: what a race without the lease runs into.
+      const reused = new URLSearchParams(String(refreshes()[0]?.body)).get('refresh_token') ?? '';
+      await expect(
+        requestToken(app, { grant_type: 'refresh_token', refresh_token: reused }),
+      ).rejects.toMatchObject({ details: { needsReconnecting: true, oauthError: 'invalid_grant' } });
+    });
+
+    it('takes over a lease whose holder died before Lever answered it', async () => {
+      // "dying" takes the lease, then never hears from Lever: it hangs, as a dead process would.
+      const asked = deferred();
+      const dying = await instance('dying', {
+        http: () => {
+          asked.resolve();
+          return new Promise<Response>(() => {});
+        },
+      });
+      const b = await instance('b');
+      await connect(b.grants, 'acme');
+      clock.advance(58 * minute);
+      void dying.grants
+        .authFor('acme')
+        .credential()
+        .catch(() => {});
+      await asked.promise;
+
+      // b waits (each wait moves the clock a quarter second) until the lease has run out, then refreshes.
+      const credential = await b.grants.authFor('acme').credential();
+
+      expect(credential.authorization).toMatch(/^Bearer /);
+      expect(b.sleeps).toBeGreaterThanOrEqual(30_000 / 250);
+      expect(b.tokenRequests).toBe(1);
+      expect(refreshes().map((r) => r.status)).toEqual([200]);
+    });
+  });
+
+  describe('two stagegate services on one database, one OAuth tenant', () => {
+    const adminToken = 'admin-token-for-the-instances-test-0123456789';
+
+    it('connects on one; both take its deliveries with the stored tokens, and each refresh is used by the other', async () => {
+      const root = await createWorkspace({
+        acme: sandboxTenant('acme', lever.baseUrl).replace(
+          /lever:\n( {2}[^\n]*\n)+?(?= {2}baseUrl)/,
+          'lever:\n  auth: oauth\n',
+        ),
+      });
+      lever.addStage({ id: 'stage-phone', text: 'Phone Screen' });
+      lever.addStage({ id: 'stage-tech', text: 'Technical Screen' });
+      const env = {
+        STAGEGATE_STORE: 'postgres',
+        DATABASE_URL: databaseUrlForDir(database?.url ?? '', join(root, 'data')),
+        STAGEGATE_ADMIN_TOKEN: adminToken,
+        STAGEGATE_LEVER_CLIENT_ID: registered.clientId,
+        STAGEGATE_LEVER_CLIENT_SECRET: registered.clientSecret,
+        STAGEGATE_LEVER_REDIRECT_URI: registered.redirectUri,
+        STAGEGATE_LEVER_AUTHORIZE_URL: lever.authorizeUrl,
+        STAGEGATE_LEVER_TOKEN_URL: lever.tokenUrl,
+        STAGEGATE_SECRET_KEY: '22'.repeat(32),
+      };
+      const one = await startStagegate(root, env, [], clock);
+      const two = await startStagegate(root, env, [], clock);
+      try {
+        // Connected through the first: its link, Lever's consent, the callback on the first.
+        const asked = await fetch(`${one.url}/admin/tenants/acme/connect`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${adminToken}` },
+        });
+        const { link } = (await asked.json()) as { link: string };
+        const consent = await fetch(link, { redirect: 'manual' });
+        const back = new URL(consent.headers.get('location') ?? '');
+        expect((await fetch(`${one.url}${back.pathname}${back.search}`)).status).toBe(200);
+        const token = lever.webhooks().find((w) => w.event === 'candidateStageChange')?.signatureToken ?? '';
+
+        // A delivery that lands on either instance is checked with the token Lever returned.
+        const deliverTo = async (server: typeof one, name: string) => {
+          const candidate = lever.addOpportunity({ name, stageId: 'stage-tech' });
+          const answer = await lever.deliverWebhook({
+            url: `${server.url}/webhooks/lever/acme`,
+            event: 'candidateStageChange',
+            data: { opportunityId: candidate.id, toStageId: 'stage-tech', fromStageId: 'stage-phone' },
+            signatureToken: token,
+            triggeredAt: clock.now(),
+          });
+          expect(answer.status).toBe(202);
+          await server.idle();
+          expect(lever.getOpportunity(candidate.id)?.tags).toEqual(['Hired Assessments - Sent']);
+        };
+        await deliverTo(two, 'Ada');
+        clock.advance(56 * minute);
+        await deliverTo(two, 'Grace'); // the second refreshes, and stores the rotated pair
+        clock.advance(56 * minute);
+        await deliverTo(one, 'Linus'); // the first refreshes with the refresh token the second stored
+        expect(refreshes().map((r) => r.status)).toEqual([200, 200]);
+        for (const server of [one, two]) {
+          expect(server.lines.filter((line) => line.includes('needs reconnecting'))).toEqual([]);
+        }
+      } finally {
+        await one.close();
+        await two.close();
+      }
+    });
+  });
+}

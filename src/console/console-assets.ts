@@ -104,3 +104,6 @@ export const consoleJs = `
   run();
 })();
 `;
+
+export const consoleFavicon =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#17202f"/><path d="M4 11h8M4 8h5M4 5h8" stroke="#f0b400" stroke-width="2"/></svg>';

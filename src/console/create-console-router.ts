@@ -16,7 +16,7 @@ import type { Clock } from '../kernel/clock.js';
 import { StagegateError, toStagegateError } from '../kernel/errors.js';
 import type { Store } from '../store/types.js';
 import { renderCandidateSearch, renderDecision } from './candidate-pages.js';
-import { consoleCss, consoleJs } from './console-assets.js';
+import { consoleCss, consoleFavicon, consoleJs } from './console-assets.js';
 import { type ConsoleSession, createSessionSigner, sessionCookieName } from './console-session.js';
 import { html } from './html.js';
 import { readPlaygroundRequest, renderPlayground, runPlayground } from './playground.js';
@@ -58,7 +58,9 @@ const securityHeaders: RequestHandler = (_req, res, next) => {
   res.set({
     'Content-Security-Policy': contentSecurityPolicy,
     'X-Content-Type-Options': 'nosniff',
-    'Referrer-Policy': 'no-referrer',
+    // Not no-referrer: under it Chromium sends `Origin: null` with the console's own forms, which
+    // the cross-site check must refuse. same-origin tells other sites nothing.
+    'Referrer-Policy': 'same-origin',
     'X-Frame-Options': 'DENY',
     'Cache-Control': 'no-store',
   });
@@ -133,6 +135,9 @@ export function createConsoleRouter(options: ConsoleOptions): Router {
 
   router.get('/assets/console.css', (_req, res) => {
     res.set('Cache-Control', 'public, max-age=300').type('text/css').send(consoleCss);
+  });
+  router.get('/assets/favicon.svg', (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=300').type('image/svg+xml').send(consoleFavicon);
   });
   router.get('/assets/console.js', (_req, res) => {
     res.set('Cache-Control', 'public, max-age=300').type('text/javascript').send(consoleJs);

@@ -22,7 +22,7 @@ export function renderPage(options: {
     : '';
   return `<!doctype html>${
     html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} · stagegate console</title><link rel="stylesheet" href="/console/assets/console.css"></head>
+<title>${title} · stagegate console</title><link rel="stylesheet" href="/console/assets/console.css"><link rel="icon" href="/console/assets/favicon.svg"></head>
 <body><header><a class="brand" href="/console">stagegate console</a>${nav}</header>
 <main id="main">
 ${options.notice ? html`<p class="notice" role="status">${options.notice}</p>` : ''}

@@ -79,6 +79,16 @@ function mark(result: boolean | null): Html {
   return html`<span class="mark-${String(result)}" aria-label="${label}" title="${label}">${text}</span>`;
 }
 
+/**
+ * A YAML position as a reader finds it in the repository (`rules/x.yaml:12:11`): the service loads
+ * files by absolute path, which says more about the machine than the rule. The whole path is its title.
+ */
+function position(source: string | undefined): Html {
+  if (source === undefined || source === '') return html``;
+  const short = source.replace(/^.*\/(tenants|rules)\//, '$1/');
+  return html`<span class="pos" title="${source}">${short}</span>`;
+}
+
 const show = (value: unknown) => (value === undefined ? 'undefined' : JSON.stringify(value));
 
 function conditionNode(node: ConditionTrace): Html {
@@ -91,7 +101,7 @@ function conditionNode(node: ConditionTrace): Html {
   const fact = node.path ? `${node.fact} ${node.path}` : node.fact;
   const expected = 'valueResult' in node && typeof node.value === 'object' ? node.valueResult : node.value;
   return html`<li>${mark(result)} <code>${fact}</code> ${node.operator} <code>${show(expected)}</code>
- <span class="muted">(fact was <code>${show(node.factResult)}</code>)</span><span class="pos">${node.name ?? ''}</span></li>`;
+ <span class="muted">(fact was <code>${show(node.factResult)}</code>)</span>${position(node.name)}</li>`;
 }
 
 /** A decision's trace as nested lists: each rule, its groups, each comparison with its YAML position. */
@@ -99,7 +109,7 @@ export function renderTrace(trace: readonly RuleTrace[]): Html {
   return html`<ul class="trace" aria-label="Rules as evaluated">${trace.map(
     (
       rule,
-    ) => html`<li>${mark(rule.fired)} <strong>${rule.rule}</strong> <span class="muted">priority ${rule.priority}${rule.fired ? ', fired' : ''}</span><span class="pos">${rule.source}</span>
+    ) => html`<li>${mark(rule.fired)} <strong>${rule.rule}</strong> <span class="muted">priority ${rule.priority}${rule.fired ? ', fired' : ''}</span>${position(rule.source)}
 <ul>${conditionNode(rule.conditions)}</ul></li>`,
   )}</ul>`;
 }

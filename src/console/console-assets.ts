@@ -47,6 +47,7 @@ ul.trace li { margin: .15rem 0; }
 .playground textarea { width: 100%; border: 1px solid #9aa3b2; padding: .5rem; background: #fff; }
 ol.diagnostics { padding-left: 1.2rem; }
 ol.diagnostics li { margin: .25rem 0; }
+pre.source { margin: .2rem 0; padding: .2rem .4rem; background: #fff; border: 1px solid var(--line); overflow-x: auto; }
 .diag-error { color: var(--bad); }
 .diag-warning { color: var(--warn); }
 button.link { background: none; border: 0; color: var(--accent); padding: 0; text-decoration: underline; }

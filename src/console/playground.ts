@@ -96,7 +96,7 @@ export async function runPlayground(
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   if (load.snapshot === null || eventProblems.some((d) => d.severity === 'error')) {
     return {
-      html: html`${renderDiagnostics(diagnostics)}<p class="muted">No decision: fix the errors first.</p>`
+      html: html`${renderDiagnostics(diagnostics, request.yaml)}<p class="muted">No decision: fix the errors first.</p>`
         .text,
       summary: `${errors} error${errors === 1 ? '' : 's'}; no decision`,
       diagnostics: list,
@@ -116,14 +116,15 @@ export async function runPlayground(
   );
   const fired = decision.fired.map((rule) => rule.name);
   return {
-    html: html`${renderDiagnostics(diagnostics)}${renderDecisionBody(decision)}`.text,
+    html: html`${renderDiagnostics(diagnostics, request.yaml)}${renderDecisionBody(decision)}`.text,
     summary: `${diagnostics.length === 0 ? 'no problems' : `${diagnostics.length} warning${diagnostics.length === 1 ? '' : 's'}`}; ${fired.length === 0 ? 'no rule fired' : `fired: ${fired.join(', ')}`}`,
     diagnostics: list,
     fired,
   };
 }
 
-function renderDiagnostics(diagnostics: readonly Diagnostic[]): Html {
+function renderDiagnostics(diagnostics: readonly Diagnostic[], yaml: string): Html {
+  const lines = yaml.split('\n');
   if (diagnostics.length === 0) return html`<h2>Diagnostics</h2><p class="muted">None: the file loads.</p>`;
   return html`<h2>Diagnostics</h2><ol class="diagnostics">${diagnostics.map(
     (d) =>
@@ -131,7 +132,11 @@ function renderDiagnostics(diagnostics: readonly Diagnostic[]): Html {
         d.file === 'event.yaml'
           ? html`event line ${d.line}, col ${d.col}`
           : html`<button type="button" class="link" data-line="${d.line}">line ${d.line}, col ${d.col}</button>`
-      }: ${d.severity === 'warning' ? 'warning: ' : ''}${d.message}${d.path === '' ? '' : html` (at <code>${d.path}</code>)`} <span class="muted">[${d.code}]</span>${d.hint ? html`<br><span class="muted">hint: ${d.hint}</span>` : ''}</li>`,
+      }: ${d.severity === 'warning' ? 'warning: ' : ''}${d.message}${d.path === '' ? '' : html` (at <code>${d.path}</code>)`} <span class="muted">[${d.code}]</span>${d.hint ? html`<br><span class="muted">hint: ${d.hint}</span>` : ''}${
+        d.file !== 'event.yaml' && lines[d.line - 1] !== undefined
+          ? html`<pre class="source"><span class="muted">${String(d.line).padStart(4)} | </span>${lines[d.line - 1]}</pre>`
+          : ''
+      }</li>`,
   )}</ol>`;
 }
 

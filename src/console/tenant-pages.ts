@@ -40,6 +40,8 @@ export async function weekCounts(store: Store, entry: TenantEntry, now: number):
   };
 }
 
+const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
+
 function statusBadge(status: string): Html {
   return html`<span class="${status}">${status.replace('-', ' ')}</span>`;
 }
@@ -121,22 +123,34 @@ function actionLabel(record: ActionRecord): string {
   return String(action?.type ?? 'action');
 }
 
-function deadLetterRow(record: ActionRecord, session: PageSession, back: string): Html {
+function deadLetterRow(
+  record: ActionRecord,
+  session: PageSession,
+  back: string,
+  cause: ActionRecord | undefined,
+): Html {
   const inDoubt = record.failureClass === 'in-doubt';
   const action = `/console/actions/${encodeURIComponent(record.id)}`;
   const hidden = html`${csrfField(session)}<input type="hidden" name="back" value="${back}">`;
-  const buttons = inDoubt
-    ? html`<form method="post" action="${action}/resolve" class="inline">${hidden}<input type="hidden" name="answer" value="not-at-vendor">
+  const buttons = cause
+    ? html`<span class="muted">Dropped when ${cause.id} failed: it comes back with that one.</span>`
+    : inDoubt
+      ? html`<form method="post" action="${action}/resolve" class="inline">${hidden}<input type="hidden" name="answer" value="not-at-vendor">
   <button type="submit" aria-label="Not at the vendor: send ${record.id} again">Not at vendor: send again</button></form>
 <form method="post" action="${action}/resolve" class="inline">${hidden}<input type="hidden" name="answer" value="at-vendor">
   <label for="vendor-${record.id}">Vendor's invitation id</label><input id="vendor-${record.id}" type="text" name="atVendor" required size="14">
   <button type="submit" class="secondary" aria-label="At the vendor: record ${record.id} as sent">Record as sent</button></form>`
-    : html`<form method="post" action="${action}/retry" class="inline">${hidden}<button type="submit" aria-label="Retry ${record.id}">Retry</button></form>`;
+      : html`<form method="post" action="${action}/retry" class="inline">${hidden}<button type="submit" aria-label="Retry ${record.id}">Retry</button></form>`;
   return html`<tr><td><code>${record.id}</code></td>
 <td>${record.opportunityId === null ? '-' : html`<a href="/console/candidates?tenant=${encodeURIComponent(record.tenant)}&amp;q=${encodeURIComponent(record.opportunityId)}">${record.opportunityId}</a>`}</td>
 <td>${actionLabel(record)}</td><td>${record.attempts}</td><td>${formatTime(record.updatedAt)}</td>
 <td>${record.lastError ?? ''}${inDoubt ? html`<br><strong>In doubt:</strong> check at the vendor whether the candidate has this invitation.` : ''}</td>
 <td>${buttons}</td></tr>`;
+}
+
+/** The earlier failed action of the same decision that this one was dropped with, if any (see retryAction). */
+function causeOf(record: ActionRecord, failed: readonly ActionRecord[]): ActionRecord | undefined {
+  return failed.find((other) => other.decisionId === record.decisionId && other.index < record.index);
 }
 
 export function renderTenant(options: {
@@ -158,13 +172,15 @@ ${entry.lastError === null ? '' : html`<p class="problem">Last error: <code>${en
 ${searchForm(options.tenants, entry.id, '')}
 <h2>Set-up</h2><div class="card">${setup}</div>
 <h2>This week</h2>
-<p>${week.sent} sent, ${week.completed} completed (${week.pass} pass, ${week.fail} fail), ${week.errors} errors, ${week.deadLetters} dead letters${week.inDoubt > 0 ? ` (${week.inDoubt} in doubt)` : ''}.</p>
+<p>${week.sent} sent, ${week.completed} completed (${week.pass} pass, ${week.fail} fail), ${plural(week.errors, 'error')} (held with the Error tag), ${plural(week.deadLetters, 'dead letter')}${week.inDoubt > 0 ? ` (${week.inDoubt} in doubt)` : ''}.</p>
 <h2 id="dead-letters">Dead letters and in-doubt sends</h2>
 ${
   options.deadLetters.length === 0
     ? html`<p class="muted">None: every action is done or waiting its turn.</p>`
     : html`<table><thead><tr><th scope="col">Action</th><th scope="col">Opportunity</th><th scope="col">What</th><th scope="col">Attempts</th><th scope="col">Failed at</th><th scope="col">Last error</th><th scope="col">Do</th></tr></thead>
-<tbody>${options.deadLetters.map((record) => deadLetterRow(record, session, back))}</tbody></table>`
+<tbody>${options.deadLetters.map((record) =>
+        deadLetterRow(record, session, back, causeOf(record, options.deadLetters)),
+      )}</tbody></table>`
 }
 <h2>Recent decisions</h2>
 ${

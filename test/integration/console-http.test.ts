@@ -123,10 +123,14 @@ describe('the console over HTTP', () => {
     expect(candidate).toContain('href="#"');
   });
 
-  it('counts the week per tenant from the store', async () => {
+  it('counts the week per tenant from the store, and offers no retry for an action dropped with another', async () => {
     const ana = await signIn(world.url, operatorTokens.ana);
     const page = await (await ana.get('/console/tenants/acme')).text();
-    expect(page).toContain('2 sent, 1 completed (1 pass, 0 fail), 1 errors, 3 dead letters (1 in doubt)');
+    expect(page).toContain(`Dropped when ${world.ids.inDoubt} failed: it comes back with that one.`);
+    expect(page).not.toContain(`aria-label="Retry ${world.ids.inDoubt.replace(/:0$/, ':1')}"`);
+    expect(page).toContain(
+      '2 sent, 1 completed (1 pass, 0 fail), 1 error (held with the Error tag), 3 dead letters (1 in doubt)',
+    );
   });
 
   it('the admin API takes the named tokens too, and its log says which operator retried', async () => {

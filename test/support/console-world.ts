@@ -32,7 +32,7 @@ export interface ConsoleWorld {
   server: RunningServer & { lines: string[] };
   url: string;
   root: string;
-  ids: { heldDecision: string; sentDecision: string; deadLetter: string; dropped: string; inDoubt: string };
+  ids: { heldDecision: string; sentDecision: string; deadLetter: string; inDoubt: string };
   close(): Promise<void>;
 }
 
@@ -76,7 +76,7 @@ export async function startConsoleWorld(env: Record<string, string> = {}): Promi
     createdAt: now - 7_200_000,
     updatedAt: now - 3_000_000,
   });
-  // A decision whose tag actions failed for good: the first is the dead letter, the second dropped with it.
+  // A decision whose tag action failed for good after its send was done: the dead letter to retry.
   const dead = await record(store, acme, {
     opportunityId: 'opp-dead',
     email: 'dead.letter@example.com',
@@ -116,7 +116,6 @@ export async function startConsoleWorld(env: Record<string, string> = {}): Promi
       heldDecision: held.decision.id,
       sentDecision: sent.decision.id,
       deadLetter: `${dead.decision.id}:1`,
-      dropped: `${dead.decision.id}:2`,
       inDoubt: `${doubt.decision.id}:0`,
     },
     close: () => server.close(),

@@ -5,16 +5,19 @@ import { pathToFileURL } from 'node:url';
 import { type DestinationStream, pino } from 'pino';
 import { createAdminRouter } from './admin/create-admin-router.js';
 import { createOAuthCallbackRouter } from './admin/oauth-callback-routes.js';
+import { createOperatorBearerCheck } from './admin/operator-tokens.js';
+import { type LoadedPack, loadPack } from './config/load-pack.js';
 import { createSecretSources } from './config/read-secret-file.js';
-import { createTenantRegistry } from './config/tenant-registry.js';
+import { createTenantRegistry, isTenantFile } from './config/tenant-registry.js';
 import { watchConfig } from './config/watch-config.js';
+import { sessionKeyOf } from './console/console-session.js';
+import { createConsoleRouter } from './console/create-console-router.js';
 import { createBackfill } from './decide/create-backfill.js';
 import { createLiveExplain } from './decide/create-live-explain.js';
 import { allowedClockSkewMs } from './intake/authenticate-delivery.js';
 import { createApp } from './intake/create-app.js';
 import { createMetrics } from './intake/create-metrics.js';
 import { describeReadiness } from './intake/describe-readiness.js';
-import { createBearerCheck } from './kernel/bearer-token.js';
 import { type Clock, systemClock } from './kernel/clock.js';
 import { StagegateError } from './kernel/errors.js';
 import { createLeverConnector, type LeverConnector } from './lever/oauth/create-lever-connector.js';
@@ -76,10 +79,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   };
   try {
     const metrics = createMetrics({ work: store });
+    const files = createFsConfigFiles();
     const registry = createTenantRegistry({
       tenantsDir: config.tenantsDir,
       rulesDir: config.rulesDir,
-      files: createFsConfigFiles(),
+      files,
       secrets: createSecretSources({ env: options.env, secretsDir: config.secretsDir }),
       allowedHosts: config.allowedHosts,
       clock,
@@ -158,11 +162,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     await pipeline.executor.recover();
     await pipeline.worker.recover();
 
+    const operatorOfBearer = createOperatorBearerCheck(config.operators);
     const app = createApp({
       onAccepted: pipeline.accepted,
       callbacks: { secret: callbackSecret, onCallback: pipeline.callback },
       admin: createAdminRouter({
         token: config.adminToken ?? undefined,
+        operators: config.operators,
         store,
         executor: pipeline.executor,
         registry,
@@ -192,6 +198,26 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
             storedWebhookTokens: async (id: string) =>
               isOAuthTenant(id) ? await (connector as LeverConnector).webhookTokens(id) : {},
           }),
+      console: createConsoleRouter({
+        operators: config.operators,
+        sessionKey: sessionKeyOf(config.sessionKey, config.operators),
+        secureCookies: config.publicUrl?.startsWith('https://') ?? false,
+        store,
+        registry,
+        executor: pipeline.executor,
+        readTenantFile: (entry) => files.read(entry.file),
+        readPacks: async () => {
+          const packs = new Map<string, LoadedPack>();
+          for (const name of (await files.list(config.rulesDir)).filter(isTenantFile)) {
+            const text = await files.read(join(config.rulesDir, name));
+            if (text !== undefined)
+              packs.set(name.replace(/\.ya?ml$/, ''), loadPack(join(config.rulesDir, name), text));
+          }
+          return packs;
+        },
+        clock,
+        log,
+      }),
       registry,
       store,
       clock,
@@ -200,7 +226,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       replayWindowMs: config.replayWindowMs,
       tenantsLoaded: () => tenantsLoaded,
       degraded: (tenant) => pipeline.degraded.get(tenant),
-      ...(config.adminToken === null ? {} : { isAdmin: createBearerCheck(config.adminToken) }),
+      ...(config.operators.length === 0
+        ? {}
+        : {
+            isAdmin: (authorization: string | undefined) => operatorOfBearer(authorization) !== undefined,
+          }),
     });
     const server = createServer(app);
     await new Promise<void>((resolve, reject) => {

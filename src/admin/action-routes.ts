@@ -1,4 +1,5 @@
-import express, { type Router } from 'express';
+import express, { type Response, type Router } from 'express';
+import type { Logger } from 'pino';
 import type { Executor } from '../execute/create-executor.js';
 import type { RetryOptions } from '../execute/retry-action.js';
 import { StagegateError, toStagegateError } from '../kernel/errors.js';
@@ -64,9 +65,12 @@ function readRetryOptions(body: unknown): RetryOptions {
  */
 export function addActionRoutes(
   router: Router,
-  options: { store: Store; executor: Pick<Executor, 'retry'> },
+  options: { store: Store; executor: Pick<Executor, 'retry'>; log?: Logger | undefined },
 ): void {
   const { store, executor } = options;
+  // Who changed what: the operator's name (src/admin/operator-tokens.ts) with each retry.
+  const logRetried = (res: Response, fields: Record<string, unknown>, message: string) =>
+    options.log?.info({ component: 'admin', operator: res.locals.operator, ...fields }, message);
 
   router.get('/actions', async (req, res) => {
     const tenant = readQuery(req, 'tenant');
@@ -106,16 +110,27 @@ export function addActionRoutes(
         if (failure.code !== 'NOT_FOUND' && failure.code !== 'CONFLICT') throw failure;
       }
     }
+    logRetried(res, { tenant, retried, skipped: skipped.length }, 'operator retried failed actions');
     res.json({ retried, ...(skipped.length > 0 ? { skipped } : {}) });
   });
 
   router.post('/actions/retry-in-doubt', express.json({ limit: '1kb' }), async (req, res) => {
     const tenant = readQuery(req, 'tenant');
     const actions: InDoubtOutcome[] = await retryInDoubt({ store, executor }, tenant, req.body);
+    const retried = actions.filter((a) => a.outcome === 'retried').map((a) => a.id);
+    if (retried.length > 0)
+      logRetried(res, { tenant, retried }, 'operator resolved in-doubt sends: not at the vendor');
     res.json({ actions });
   });
 
   router.post('/actions/:id/retry', express.json({ limit: '1kb' }), async (req, res) => {
-    res.json(await executor.retry(req.params.id, readRetryOptions(req.body)));
+    const retryOptions = readRetryOptions(req.body);
+    const retried = await executor.retry(req.params.id, retryOptions);
+    logRetried(
+      res,
+      { tenant: retried.action.tenant, action: req.params.id, ...retryOptions },
+      'operator retried an action',
+    );
+    res.json(retried);
   });
 }

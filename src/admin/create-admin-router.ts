@@ -16,12 +16,15 @@ import { addCandidateRoutes } from './candidate-routes.js';
 import { addConnectRoutes } from './connect-routes.js';
 import { addDecisionRoutes } from './decision-routes.js';
 import { addInboxRoutes, type InboxReplay } from './inbox-routes.js';
+import { type OperatorToken, singleTokenName } from './operator-tokens.js';
 import { addSandboxRoutes, type CompleteSandbox } from './sandbox-routes.js';
 import { addStatusRoutes } from './status-routes.js';
 
 export interface AdminRouterOptions {
-  /** The admin bearer token; without one (or an empty one) the admin API is off. */
+  /** The admin bearer token (STAGEGATE_ADMIN_TOKEN, named `admin`); without any token the admin API is off. */
   token: string | undefined;
+  /** Named operators' tokens (STAGEGATE_ADMIN_TOKENS), accepted beside `token`. */
+  operators?: readonly OperatorToken[];
   store: Store;
   executor: Pick<Executor, 'retry'>;
   registry: Pick<TenantRegistry, 'list'>;
@@ -47,13 +50,19 @@ export interface AdminRouterOptions {
 export function createAdminRouter(options: AdminRouterOptions): Router {
   const router = express.Router();
   const notFound = () => new StagegateError('NOT_FOUND', 'No such route.');
-  if (options.token === undefined || options.token === '') {
+  const operators = [
+    ...(options.token === undefined || options.token === ''
+      ? []
+      : [{ name: singleTokenName, token: options.token }]),
+    ...(options.operators ?? []).filter((operator) => operator.token !== options.token),
+  ];
+  if (operators.length === 0) {
     router.use((_req, res) => {
       res.status(404).json({ error: notFound().code });
     });
     return router;
   }
-  router.use(authenticateAdmin(options.token));
+  router.use(authenticateAdmin(operators));
   addActionRoutes(router, options);
   addDecisionRoutes(router, options);
   addCandidateRoutes(router, options);

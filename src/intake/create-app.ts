@@ -43,6 +43,8 @@ export interface CreateAppOptions {
   oauth?: Router;
   /** Mounted at /admin (the admin API). */
   admin?: Router;
+  /** Mounted at /console (the operator's web console, src/console). */
+  console?: Router;
   /** Whether an Authorization header carries the admin token; /readyz then adds per-tenant detail. */
   isAdmin?: (authorization: string | undefined) => boolean;
 }
@@ -121,6 +123,7 @@ export function createApp(options: CreateAppOptions): Express {
   }
   if (options.oauth) app.use('/oauth/lever', options.oauth);
   if (options.admin) app.use('/admin', express.json({ limit: '64kb' }), options.admin);
+  if (options.console) app.use('/console', options.console);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'up' });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import { type OperatorToken, parseOperatorTokens } from '../admin/operator-tokens.js';
 import { loopbackHosts, parseAllowedHosts } from '../config/check-outbound-hosts.js';
 import { parseRetrySchedule } from '../execute/retry-schedule.js';
 import { minAdminTokenLength } from '../kernel/bearer-token.js';
@@ -28,8 +29,12 @@ export interface ServerEnv {
   callbackSecret: string | null;
   pollIntervalMs: number;
   retrySchedule: number[] | null;
-  /** null: the admin API is off. */
+  /** null: the admin API is off unless STAGEGATE_ADMIN_TOKENS names operators. */
   adminToken: string | null;
+  /** Every operator's token: STAGEGATE_ADMIN_TOKEN (named `admin`) and STAGEGATE_ADMIN_TOKENS' named ones. */
+  operators: OperatorToken[];
+  /** STAGEGATE_SESSION_KEY: signs the console's session cookies; null: derived from the operators' tokens. */
+  sessionKey: string | null;
   /** The store backend: sqlite (the default), lowdb (one JSON file per tenant) or postgres. */
   store: 'lowdb' | 'sqlite' | 'postgres';
   /** DATABASE_URL, for the postgres store (null otherwise). Holds a password: never logged. */
@@ -140,6 +145,17 @@ export function readServerEnv(env: Readonly<Record<string, string | undefined>>,
       `STAGEGATE_ADMIN_TOKEN must be at least ${minAdminTokenLength} characters, got ${adminToken.length} (make one with: openssl rand -hex 32; leave it unset to keep the admin API off)`,
     );
   }
+  const named = parseOperatorTokens(
+    adminToken.length >= minAdminTokenLength ? adminToken : '',
+    text('STAGEGATE_ADMIN_TOKENS', ''),
+  );
+  problems.push(...named.problems);
+  const sessionKey = text('STAGEGATE_SESSION_KEY', '');
+  if (sessionKey !== '' && sessionKey.length < minAdminTokenLength) {
+    problems.push(
+      `STAGEGATE_SESSION_KEY must be at least ${minAdminTokenLength} characters, got ${sessionKey.length} (make one with: openssl rand -hex 32)`,
+    );
+  }
   const secretKeys = readSecretKeys(env, problems);
   const leverOAuth = readLeverOAuth(env, cwd, allowedHosts.hosts, problems);
   if (leverOAuth !== null && (env.STAGEGATE_SECRET_KEY?.trim() ?? '') === '') {
@@ -171,6 +187,8 @@ export function readServerEnv(env: Readonly<Record<string, string | undefined>>,
     pollIntervalMs: pollMinutes * 60_000,
     retrySchedule,
     adminToken: adminToken || null,
+    operators: named.operators,
+    sessionKey: sessionKey || null,
     store: store === 'lowdb' || store === 'postgres' ? store : 'sqlite',
     databaseUrl: store === 'postgres' ? databaseUrl : null,
     leverRatePerSecond,

@@ -165,6 +165,19 @@ export interface CredentialRecord {
   updatedAt: number;
 }
 
+/** One tenant's activity since a time, for the console's tenants page (each backend's create-console-operations.ts). */
+export interface TenantActivity {
+  /** Invitations created since then. */
+  sent: number;
+  /** The scores of the invitations completed since then (updatedAt), null where the vendor gave none. */
+  completedScores: (number | null)[];
+  /** Decisions since then whose actions add the tag asked about (the tenant's Error status tag). */
+  tagged: number;
+  /** Failed actions now, whatever their age, and how many of those are in doubt. */
+  deadLetters: number;
+  inDoubt: number;
+}
+
 /**
  * Every method is async, and every method that changes something resolves only once the change is
  * durable (it rejects with STORE_FAILED when it is not). Unknown ids reject with NOT_FOUND.
@@ -240,6 +253,14 @@ export interface Store {
    * once, none with a tombstone. An empty or blank e-mail matches nothing.
    */
   findOpportunitiesByEmail(tenant: string, email: string): Promise<string[]>;
+
+  /**
+   * For the console: the tenant's activity since `since` (see TenantActivity), `tag` being the status
+   * tag whose additions are counted; served from indexes, without reading every record.
+   */
+  countActivity(tenant: string, since: number, tag: string): Promise<TenantActivity>;
+  /** For the console: the tenant's newest decisions, newest first, at most `limit`. */
+  recentDecisions(tenant: string, limit: number): Promise<DecisionRecord[]>;
 
   /** Retention: drops finished records past their age; pending things are never pruned. */
   prune(now: number): Promise<PruneReport>;

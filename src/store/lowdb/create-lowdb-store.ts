@@ -12,6 +12,7 @@ import { createLocalClaims } from '../local-claims.js';
 import type { Retention, Store } from '../types.js';
 import { createActionOperations } from './create-action-operations.js';
 import { createCandidateOperations } from './create-candidate-operations.js';
+import { createConsoleOperations } from './create-console-operations.js';
 import { createCredentialOperations } from './create-credential-operations.js';
 import { createFsyncAdapter } from './create-fsync-adapter.js';
 import { createGroupCommit } from './create-group-commit.js';
@@ -100,6 +101,7 @@ export async function createLowdbStore(options: LowdbStoreOptions): Promise<Stor
     ...createInvitationOperations(context),
     ...createRetentionOperations(context),
     ...createCandidateOperations(context),
+    ...createConsoleOperations(context),
     ...createCredentialOperations(context),
 
     async checkWritable() {

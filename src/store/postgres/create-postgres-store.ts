@@ -9,6 +9,7 @@ import type { Retention, Store } from '../types.js';
 import { createActionOperations } from './create-action-operations.js';
 import { clientSql, createBatchCommit, storeFailed } from './create-batch-commit.js';
 import { createCandidateOperations } from './create-candidate-operations.js';
+import { createConsoleOperations } from './create-console-operations.js';
 import { createCredentialOperations } from './create-credential-operations.js';
 import { createInboxOperations } from './create-inbox-operations.js';
 import { createInvitationOperations } from './create-invitation-operations.js';
@@ -141,6 +142,7 @@ function assembleStore(
     ...createInvitationOperations(context),
     ...createRetentionOperations(context),
     ...createCandidateOperations(context),
+    ...createConsoleOperations(context),
     ...createCredentialOperations(context),
     rateBudgets: createRateBudgets({ pool, database }),
     serviceSecrets: createServiceSecrets({ pool, database }),

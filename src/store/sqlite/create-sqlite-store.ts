@@ -11,6 +11,7 @@ import type { Retention, Store } from '../types.js';
 import { createActionOperations } from './create-action-operations.js';
 import { createBatchCommit } from './create-batch-commit.js';
 import { createCandidateOperations } from './create-candidate-operations.js';
+import { createConsoleOperations } from './create-console-operations.js';
 import { createCredentialOperations } from './create-credential-operations.js';
 import { createInboxOperations } from './create-inbox-operations.js';
 import { createInvitationOperations } from './create-invitation-operations.js';
@@ -100,6 +101,7 @@ function assembleStore(options: SqliteStoreOptions, db: Database.Database, lock:
     ...createInvitationOperations(context),
     ...createRetentionOperations(context),
     ...createCandidateOperations(context),
+    ...createConsoleOperations(context),
     ...createCredentialOperations(context),
 
     async checkWritable() {

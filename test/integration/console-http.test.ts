@@ -1,0 +1,173 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSessionSigner, sessionKeyOf } from '../../src/console/console-session.js';
+import { clientWith, signIn } from '../support/console-client.js';
+import {
+  type ConsoleWorld,
+  hostileName,
+  hostilePrefix,
+  operatorTokens,
+  startConsoleWorld,
+} from '../support/console-world.js';
+
+const operators = Object.entries(operatorTokens).map(([name, token]) => ({ name, token }));
+const signerWithTheServiceKey = () =>
+  createSessionSigner({ key: sessionKeyOf(null, operators), operators: ['ana', 'ben', 'carol'] });
+
+describe('the console over HTTP', () => {
+  let world: ConsoleWorld;
+  beforeAll(async () => {
+    world = await startConsoleWorld();
+  });
+  afterAll(async () => {
+    await world?.close();
+  });
+
+  it('signs an operator in with a named token: an HttpOnly, SameSite=Strict cookie, pages under a CSP', async () => {
+    const answer = await fetch(`${world.url}/console/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: operatorTokens.ana }),
+    });
+    expect(answer.status).toBe(303);
+    const cookie = answer.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(
+      /^stagegate_console=[^;]+; Path=\/console; HttpOnly; SameSite=Strict; Max-Age=\d+$/,
+    );
+    const page = await clientWith(world.url, cookie.split(';')[0] ?? '').get('/console');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const body = await page.text();
+    expect(body).toContain('Signed in as <strong>ana</strong>');
+    expect(body).not.toMatch(/https?:\/\/(?!127\.0\.0\.1)/);
+    expect(
+      world.server.lines.some((line) => line.includes('"operator":"ana"') && line.includes('signed in')),
+    ).toBe(true);
+  });
+
+  it('refuses a token that is no operator’s, and never logs it', async () => {
+    const wrong = 'not-a-token-0123456789abcdef0123456789';
+    const answer = await fetch(`${world.url}/console/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: wrong }),
+    });
+    expect(answer.status).toBe(401);
+    expect(answer.headers.get('set-cookie')).toBeNull();
+    expect(world.server.lines.join('\n')).not.toContain(wrong);
+  });
+
+  it('refuses a forged, altered, expired or removed operator’s cookie: back to sign-in', async () => {
+    const signer = signerWithTheServiceKey();
+    const now = Date.now();
+    const good = signer.issue('ana', now).value;
+    const [body, signature] = good.split('.') as [string, string];
+    const altered = `${Buffer.from(JSON.stringify({ operator: 'ben', id: 'x', expiresAt: now + 3_600_000 })).toString('base64url')}.${signature}`;
+    const cases = {
+      garbage: 'stagegate_console=garbage',
+      'bad signature': `stagegate_console=${body}.${'A'.repeat(43)}`,
+      altered: `stagegate_console=${altered}`,
+      expired: `stagegate_console=${signer.issue('ana', now - 11 * 3_600_000).value}`,
+      'removed operator': `stagegate_console=${signer.issue('carol', now).value}`,
+    };
+    for (const [what, cookie] of Object.entries(cases)) {
+      const page = await clientWith(world.url, cookie).get('/console');
+      expect([what, page.status, page.headers.get('location')]).toEqual([what, 303, '/console/login']);
+      const post = await clientWith(world.url, cookie).post(
+        `/console/actions/${world.ids.deadLetter}/retry`,
+        {},
+      );
+      expect([what, post.status]).toEqual([what, 401]);
+    }
+    // The same cookie signed with the service's key works: any instance with the same tokens accepts it.
+    expect((await clientWith(world.url, `stagegate_console=${good}`).get('/console')).status).toBe(200);
+  });
+
+  it('refuses a change of state without the session’s CSRF token, or from another site', async () => {
+    const ana = await signIn(world.url, operatorTokens.ana);
+    const ben = await signIn(world.url, operatorTokens.ben);
+    const path = `/console/actions/${world.ids.deadLetter}/retry`;
+    const refusals = [
+      await ana.post(path, {}),
+      await ana.post(path, { _csrf: 'forged' }),
+      await ana.post(path, { _csrf: await ben.csrf() }),
+      await ana.post(path, { _csrf: await ana.csrf() }, { origin: 'https://evil.example' }),
+      await ana.post(path, { _csrf: await ana.csrf() }, { 'sec-fetch-site': 'cross-site' }),
+    ];
+    expect(refusals.map((answer) => answer.status)).toEqual([403, 403, 403, 403, 403]);
+    expect((await world.server.store.getAction(world.ids.deadLetter))?.status).toBe('failed');
+    const logout = await ana.post('/console/logout', {});
+    expect(logout.status).toBe(403);
+  });
+
+  it('escapes a hostile tenant’s name and tags on every page, and shows a vendor’s javascript: link inert', async () => {
+    const ana = await signIn(world.url, operatorTokens.ana);
+    for (const path of [
+      '/console',
+      '/console/tenants/evil',
+      '/console/candidates?tenant=evil&q=opp-evil',
+      '/console/playground?tenant=evil',
+    ]) {
+      const page = await (await ana.get(path)).text();
+      expect(page, path).not.toContain(hostileName);
+      expect(page, path).not.toContain('<img src=x');
+      expect(page, path).not.toContain(hostilePrefix);
+    }
+    const tenant = await (await ana.get('/console/tenants/evil')).text();
+    expect(tenant).toContain('&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt;');
+    expect(tenant).toContain('&quot;&gt;&lt;img src=x onerror=alert(1)&gt; - Error');
+    const candidate = await (await ana.get('/console/candidates?tenant=acme&q=opp-sent')).text();
+    expect(candidate).not.toContain('javascript:');
+    expect(candidate).toContain('href="#"');
+  });
+
+  it('counts the week per tenant from the store, and offers no retry for an action dropped with another', async () => {
+    const ana = await signIn(world.url, operatorTokens.ana);
+    const page = await (await ana.get('/console/tenants/acme')).text();
+    expect(page).toContain(`Dropped when ${world.ids.inDoubt} failed: it comes back with that one.`);
+    expect(page).not.toContain(`aria-label="Retry ${world.ids.inDoubt.replace(/:0$/, ':1')}"`);
+    expect(page).toContain(
+      '2 sent, 1 completed (1 pass, 0 fail), 1 error (held with the Error tag), 3 dead letters (1 in doubt)',
+    );
+  });
+
+  it('the admin API takes the named tokens too, and its log says which operator retried', async () => {
+    const status = await fetch(`${world.url}/admin/status`, {
+      headers: { authorization: `Bearer ${operatorTokens.ben}` },
+    });
+    expect(status.status).toBe(200);
+    const refused = await fetch(`${world.url}/admin/status`, { headers: { authorization: 'Bearer nope' } });
+    expect(refused.status).toBe(401);
+    const retry = await fetch(`${world.url}/admin/actions/${world.ids.inDoubt}/retry`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${operatorTokens.ben}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ atVendor: 'sbx-unknown' }),
+    });
+    // The sandbox knows no such invitation: refused, and nothing changed.
+    expect(retry.status).toBeGreaterThanOrEqual(400);
+    expect((await world.server.store.getAction(world.ids.inDoubt))?.status).toBe('failed');
+  });
+
+  it('the playground endpoint needs the CSRF token and decides in memory', async () => {
+    const ana = await signIn(world.url, operatorTokens.ana);
+    const csrf = await ana.csrf('/console/playground?tenant=acme');
+    const body = JSON.stringify({
+      tenant: 'acme',
+      yaml: 'tenant: acme\nlever:\n  apiKey: { env: ACME__LEVER_API_KEY }\n  baseUrl: http://127.0.0.1:9\nprovider: { kind: sandbox }\ntests: { "Backend - Python": { providerTestId: p } }\ntriggers:\n  - stage: Technical Screen\n    defaultTest: "Backend - Python"\n    colour: blue\n',
+      event: 'type: candidateStageChange\nstage: Technical Screen\n',
+    });
+    const headers = { cookie: ana.cookie, 'content-type': 'application/json' };
+    const refused = await fetch(`${world.url}/console/playground/decide`, { method: 'POST', headers, body });
+    expect(refused.status).toBe(403);
+    const answer = await fetch(`${world.url}/console/playground/decide`, {
+      method: 'POST',
+      headers: { ...headers, 'x-csrf-token': csrf },
+      body,
+    });
+    expect(answer.status).toBe(200);
+    const result = (await answer.json()) as { diagnostics: { line: number; code: string }[] };
+    expect(result.diagnostics).toContainEqual(expect.objectContaining({ line: 10, code: 'unknown-key' }));
+  });
+});

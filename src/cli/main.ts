@@ -4,7 +4,7 @@ import { checkCommand } from './check-command.js';
 import { explainCommand } from './explain-command.js';
 import { initCommand } from './init-command.js';
 import { type CliIo, exitCodes } from './io.js';
-import { simCompleteCommand, simEnvCommand, simListCommand, simMoveCommand } from './sim-command.js';
+import { registerSimCommands } from './sim-command.js';
 import { testCommand } from './test-command.js';
 import { validateCommand } from './validate-command.js';
 import { watchTests } from './watch-tests.js';
@@ -114,58 +114,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       code = await checkCommand(io, options);
     });
 
-  const simUrl = [
-    '--sim-url <url>',
-    'the simulators of `npm run sim` (default: $STAGEGATE_SIM_URL or http://127.0.0.1:4030)',
-  ] as const;
-  const sim = program
-    .command('sim')
-    .description(
-      'act on the Lever and vendor simulators `npm run sim` runs: move a candidate, complete an assessment',
-    );
-  sim
-    .command('move')
-    .description(
-      'move a candidate to a stage in the Lever simulator, which sends stagegate the signed webhook',
-    )
-    .argument('<candidate>', 'a seeded candidate: ada, grace, linus or alan (see `sim list`)')
-    .argument('<stage>', 'the stage name, e.g. "Technical Screen"')
-    .option('--url <url>', 'where stagegate runs (default: $STAGEGATE_URL or http://127.0.0.1:8080)')
-    .option(...simUrl)
-    .action(async (candidate: string, stage: string, options: { url?: string; simUrl?: string }) => {
-      code = await simMoveCommand(io, candidate, stage, options);
-    });
-  sim
-    .command('complete')
-    .description(
-      'the candidate finishes their assessment at the vendor simulator, which calls stagegate back',
-    )
-    .argument('<candidate>', 'a candidate stagegate sent an assessment to')
-    .option('--score <score>', 'the score (default: none, which needs review)')
-    .option('--test <name>', 'which of their assessments, when there are several open')
-    .option(...simUrl)
-    .action(async (candidate: string, options: { score?: string; test?: string; simUrl?: string }) => {
-      code = await simCompleteCommand(io, candidate, options);
-    });
-  sim
-    .command('list')
-    .description(
-      'the candidates as the Lever simulator shows them (stage, tags, notes, links) and their assessments',
-    )
-    .option('--json', 'print them as JSON')
-    .option(...simUrl)
-    .action(async (options: { json?: boolean; simUrl?: string }) => {
-      code = await simListCommand(io, options);
-    });
-  sim
-    .command('env')
-    .description('print the variables stagegate needs for the simulators, as one export line')
-    .option(...simUrl)
-    .action(async (options: { simUrl?: string }) => {
-      code = await simEnvCommand(io, options);
-    });
-
   registerAdminCommands(program, io, (result) => {
+    code = result;
+  });
+  registerSimCommands(program, io, (result) => {
     code = result;
   });
 

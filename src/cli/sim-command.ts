@@ -3,6 +3,7 @@
  * API of its control port. The simulators themselves are test code and do not ship; this is only
  * their client, and the shapes below are the contract both sides use.
  */
+import type { Command } from 'commander';
 import { defaultServiceUrl } from './admin/call-admin.js';
 import { formatTable } from './admin/format-table.js';
 import { type CliIo, exitCodes } from './io.js';
@@ -180,4 +181,58 @@ export async function simEnvCommand(io: CliIo, options: SimTarget): Promise<numb
   if (!answer.ok) return answer.code;
   io.stdout.write(`${answer.body.exportLine}\n`);
   return exitCodes.ok;
+}
+
+/** `stagegate sim move | complete | list | env`. */
+export function registerSimCommands(program: Command, io: CliIo, setCode: (code: number) => void): void {
+  const simUrl = [
+    '--sim-url <url>',
+    'the simulators of `npm run sim` (default: $STAGEGATE_SIM_URL or http://127.0.0.1:4030)',
+  ] as const;
+  const sim = program
+    .command('sim')
+    .description(
+      'act on the Lever and vendor simulators `npm run sim` runs: move a candidate, complete an assessment',
+    );
+  sim
+    .command('move')
+    .description(
+      'move a candidate to a stage in the Lever simulator, which sends stagegate the signed webhook',
+    )
+    .argument('<candidate>', 'a seeded candidate: ada, grace, linus or alan (see `sim list`)')
+    .argument('<stage>', 'the stage name, e.g. "Technical Screen"')
+    .option('--url <url>', 'where stagegate runs (default: $STAGEGATE_URL or http://127.0.0.1:8080)')
+    .option(...simUrl)
+    .action(async (candidate: string, stage: string, options: { url?: string; simUrl?: string }) => {
+      setCode(await simMoveCommand(io, candidate, stage, options));
+    });
+  sim
+    .command('complete')
+    .description(
+      'the candidate finishes their assessment at the vendor simulator, which calls stagegate back',
+    )
+    .argument('<candidate>', 'a candidate stagegate sent an assessment to')
+    .option('--score <score>', 'the score (default: none, which needs review)')
+    .option('--test <name>', 'which of their assessments, when there are several open')
+    .option(...simUrl)
+    .action(async (candidate: string, options: { score?: string; test?: string; simUrl?: string }) => {
+      setCode(await simCompleteCommand(io, candidate, options));
+    });
+  sim
+    .command('list')
+    .description(
+      'the candidates as the Lever simulator shows them (stage, tags, notes, links) and their assessments',
+    )
+    .option('--json', 'print them as JSON')
+    .option(...simUrl)
+    .action(async (options: { json?: boolean; simUrl?: string }) => {
+      setCode(await simListCommand(io, options));
+    });
+  sim
+    .command('env')
+    .description('print the variables stagegate needs for the simulators, as one export line')
+    .option(...simUrl)
+    .action(async (options: { simUrl?: string }) => {
+      setCode(await simEnvCommand(io, options));
+    });
 }

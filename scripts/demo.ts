@@ -74,8 +74,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     vendor = await startVendorSimulator({
       apiKeys: [secrets.DEMO__VENDOR_KEY],
       tests: [
-        { id: 'sim-python', name: 'Backend - Python' },
-        { id: 'sim-react', name: 'Frontend - React' },
+        { id: 'sandbox-python', name: 'Backend - Python' },
+        { id: 'sandbox-react', name: 'Frontend - React' },
       ],
     });
     header(`Assessment vendor simulator listening on ${vendor.baseUrl}`);
@@ -263,18 +263,21 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   }
 }
 
-/** tenants/demo.yaml as shipped (comments and order kept), but with Lever and the vendor at these URLs. */
+/**
+ * tenants/demo.yaml as shipped (comments and order kept), but with Lever at `leverUrl` and the
+ * built-in sandbox vendor swapped for a Greenhouse-partner vendor at `vendorUrl`.
+ */
 async function writeDemoTenant(workspace: string, leverUrl: string, vendorUrl: string): Promise<void> {
   const document = parseDocument(await readFile(join(repoRoot, 'tenants', `${tenant}.yaml`), 'utf8'));
-  for (const [path, url] of [
-    [['lever', 'baseUrl'], leverUrl],
-    [['provider', 'baseUrl'], vendorUrl],
-  ] as const) {
-    if (!document.hasIn(path)) {
-      throw new Error(`tenants/${tenant}.yaml has no ${path.join('.')} to point at the simulator`);
-    }
-    document.setIn(path, url);
+  if (!document.hasIn(['lever', 'baseUrl'])) {
+    throw new Error(`tenants/${tenant}.yaml has no lever.baseUrl to point at the simulator`);
   }
+  document.setIn(['lever', 'baseUrl'], leverUrl);
+  document.setIn(['provider'], {
+    kind: 'greenhouse-partner',
+    baseUrl: vendorUrl,
+    apiKey: { env: 'DEMO__VENDOR_KEY' },
+  });
   await mkdir(join(workspace, 'tenants'));
   await writeFile(join(workspace, 'tenants', `${tenant}.yaml`), document.toString());
 }

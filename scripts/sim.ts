@@ -33,8 +33,8 @@ const stages = [
   { id: 'stage-onsite', text: 'On-site Interview' },
 ] as const;
 const tests = [
-  { id: 'sim-python', name: 'Backend - Python' },
-  { id: 'sim-react', name: 'Frontend - React' },
+  { id: 'sandbox-python', name: 'Backend - Python' },
+  { id: 'sandbox-react', name: 'Frontend - React' },
 ] as const;
 /** Who shows what: the default test, a tag override, a hold for two test tags, no e-mail. */
 export const simCandidates = [

@@ -136,7 +136,7 @@ describe('npm run sim', () => {
     const [sent, ...more] = sim.vendor.sends();
     expect(more).toEqual([]);
     expect(sent?.body).toMatchObject({
-      partner_test_id: 'sim-python',
+      partner_test_id: 'sandbox-python',
       candidate: { email: 'ada@example.com' },
     });
     expect((await list()).ada).toMatchObject({

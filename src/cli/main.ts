@@ -2,8 +2,10 @@ import { Command, CommanderError } from 'commander';
 import { registerAdminCommands } from './admin/register-admin-commands.js';
 import { checkCommand } from './check-command.js';
 import { explainCommand } from './explain-command.js';
+import { initCommand } from './init-command.js';
 import { type CliIo, exitCodes } from './io.js';
 import { type StoreCopyOptions, storeCopyCommand } from './store/store-copy-command.js';
+import { registerSimCommands } from './sim-command.js';
 import { testCommand } from './test-command.js';
 import { validateCommand } from './validate-command.js';
 import { watchTests } from './watch-tests.js';
@@ -22,6 +24,21 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
+    });
+
+  program
+    .command('init')
+    .description(
+      'start a tenant: write tenants/<tenant>.yaml (commented) and tenants/<tenant>.test.yaml (cases that pass), and print the variables to set',
+    )
+    .argument('<tenant>', 'the tenant id: lower-case words joined by single dashes (zeta, big-co)')
+    .option('--display-name <name>', "the customer's name as people say it (default: from the id)")
+    .option(
+      '--vendor-url <url>',
+      "the vendor's https partner API root (greenhouse-partner); without it the tenant uses the built-in sandbox",
+    )
+    .action((tenant: string, options: { displayName?: string; vendorUrl?: string }) => {
+      code = initCommand(io, tenant, options);
     });
 
   program
@@ -116,6 +133,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     });
 
   registerAdminCommands(program, io, (result) => {
+    code = result;
+  });
+  registerSimCommands(program, io, (result) => {
     code = result;
   });
 

@@ -29,8 +29,10 @@ const env = {
   ACME__VENDOR_KEY: 'acme-vendor',
   DEMO__LEVER_API_KEY: 'demo-lever-key',
   DEMO__LEVER_STAGE_TOKEN: 'demo-stage',
+  DEMO__VENDOR_KEY: 'demo-vendor',
   INITECH__LEVER_API_KEY: 'initech-lever-key',
   INITECH__LEVER_STAGE_TOKEN: 'initech-stage',
+  INITECH__VENDOR_KEY: 'initech-vendor',
 };
 
 const files: ConfigFiles = {

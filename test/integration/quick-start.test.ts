@@ -11,7 +11,11 @@ import { shippedAllowedHosts } from '../support/load-shipped-tenant.js';
 // The README's quick start, as an operator runs it: the built service, the shipped tenants and
 // rules, only the demo tenant's secrets set. `npm test` builds dist/ before vitest runs.
 const repoRoot = resolve(import.meta.dirname, '../..');
-const demo = { DEMO__LEVER_API_KEY: 'quick-start-key', DEMO__LEVER_STAGE_TOKEN: 'quick-start-token' };
+const demo = {
+  DEMO__LEVER_API_KEY: 'quick-start-key',
+  DEMO__LEVER_STAGE_TOKEN: 'quick-start-token',
+  DEMO__VENDOR_KEY: 'quick-start-vendor-key',
+};
 const waitMs = 10_000;
 const adminToken = 'quick-start-admin-token-0123456789abcdef';
 

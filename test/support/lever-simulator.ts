@@ -48,6 +48,8 @@ export interface LeverSimulatorOptions {
   now?: () => number;
   /** Lever's web app, where `urls` point: `https://hire.lever.co` (default), a sandbox's own. */
   hireUrl?: string;
+  /** 0 (a free port) unless given. */
+  port?: number;
 }
 
 export type SimulatedRequest = RecordedRequest;
@@ -583,6 +585,7 @@ export async function startLeverSimulator(options: LeverSimulatorOptions): Promi
               : { headers: { 'retry-after': String(fault.retryAfter) } }),
           },
     route: serve,
+    ...(options.port === undefined ? {} : { port: options.port }),
   });
 
   function addStage(stage: Partial<Stage> = {}): Stage {

@@ -73,6 +73,8 @@ export interface SimulatedHttpOptions<F extends SimulatedFault> {
   /** The answer a fault asks for (a status, a body), or undefined when it asks for none. */
   faultAnswer(fault: F): Answer | undefined;
   route(received: Received): Answer;
+  /** The port to listen on; 0 (the default, for tests) takes a free one. `npm run sim` uses fixed ones. */
+  port?: number;
 }
 
 export interface SimulatedHttp<F extends SimulatedFault> {
@@ -173,7 +175,7 @@ export async function startSimulatedHttp<F extends SimulatedFault>(
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
 

@@ -20,6 +20,8 @@ export interface VendorSimulatorOptions {
   /** Keys accepted as the Basic auth user name. */
   apiKeys: readonly string[];
   tests: ReadonlyArray<{ id: string; name: string }>;
+  /** 0 (a free port) unless given. */
+  port?: number;
 }
 
 export type VendorRequest = RecordedRequest;
@@ -224,6 +226,7 @@ export async function startVendorSimulator(options: VendorSimulatorOptions): Pro
       return undefined;
     },
     route: serve,
+    ...(options.port === undefined ? {} : { port: options.port }),
   });
 
   function interview(id: string): Interview {

@@ -23,7 +23,7 @@ describe('stagegate validate', () => {
     expect(io.out()).toMatch(
       /tenants\/acme\.yaml:\d+:\d+: the vendor base URL goes to assessments\.hired\.example, which the operator has not allowed \(at provider\.baseUrl\) \[host-not-allowed\]\n {4}hint: the operator adds assessments\.hired\.example to STAGEGATE_ALLOWED_HOSTS/,
     );
-    expect(io.out()).toMatch(/tenants\/demo\.yaml:13:12: the Lever base URL goes to 127\.0\.0\.1, which/);
+    expect(io.out()).toMatch(/tenants\/demo\.yaml:15:12: the Lever base URL goes to 127\.0\.0\.1, which/);
   });
 
   it('exits 2 when STAGEGATE_ALLOWED_HOSTS lists something that is not a host name', async () => {

@@ -12,7 +12,11 @@ import { loadShippedTenant } from '../../support/load-shipped-tenant.js';
 
 const clock = createManualClock(Date.UTC(2025, 0, 6, 9, 0, 0));
 const log = pino({ level: 'silent' });
-const demo = loadShippedTenant('demo', { DEMO__LEVER_API_KEY: 'k', DEMO__LEVER_STAGE_TOKEN: 't' });
+const demo = loadShippedTenant('demo', {
+  DEMO__LEVER_API_KEY: 'k',
+  DEMO__LEVER_STAGE_TOKEN: 't',
+  DEMO__VENDOR_KEY: 'v',
+});
 let dir: string;
 let store: Store;
 

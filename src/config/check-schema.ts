@@ -12,17 +12,20 @@ import { suggestName } from './suggest-name.js';
 
 const maxSchemaDiagnostics = 100;
 
-export type SchemaName = 'tenant' | 'rule-pack' | 'fixture';
+/** `event`: a friendly event alone, as `stagegate explain --event FILE` reads it (a test case's `event:`). */
+export type SchemaName = 'tenant' | 'rule-pack' | 'fixture' | 'event';
 
 // One Ajv, compiled once at load: validation is on the hot-reload path.
 const ajv = new Ajv({ allErrors: true, verbose: true, strict: false, validateFormats: false });
 ajv.addSchema(secretSchema, 'secret.schema.json');
 ajv.addSchema(actionSchema, 'action.schema.json');
 ajv.addSchema(ruleSchema, 'rule.schema.json');
+ajv.addSchema(fixtureSchema, 'fixture.schema.json');
 const validators: Record<SchemaName, ValidateFunction> = {
   tenant: ajv.compile(tenantSchema),
   'rule-pack': ajv.compile(rulePackSchema),
-  fixture: ajv.compile(fixtureSchema),
+  fixture: ajv.getSchema('fixture.schema.json') as ValidateFunction,
+  event: ajv.compile({ $ref: 'fixture.schema.json#/definitions/friendlyEvent' }),
 };
 
 /** Checks a parsed file against its JSON Schema; every error comes back at its line and column. */

@@ -10,7 +10,11 @@ export function suggestName(input: string, known: readonly string[]): string | u
     }
   }
   const allowed = Math.max(2, Math.floor(input.length / 3));
-  return bestDistance <= allowed ? best : undefined;
+  if (bestDistance <= allowed) return best;
+  // A part of the name (stageChange for candidateStageChange): suggested when only one name has it.
+  const needle = input.toLowerCase();
+  const containing = needle.length < 4 ? [] : known.filter((name) => name.toLowerCase().includes(needle));
+  return containing.length === 1 ? containing[0] : undefined;
 }
 
 function editDistance(a: string, b: string): number {

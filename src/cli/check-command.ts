@@ -41,6 +41,7 @@ export async function checkCommand(io: CliIo, options: { tenant: string; json?: 
     file: display(tenantPath),
     text,
     findPack: (name) => packs.get(name),
+    packNames: [...packs.keys()],
     secrets: secretSources(io),
     allowedHosts: allowedHosts(io).hosts,
   });

@@ -174,6 +174,7 @@ function loadLocalTenant(io: CliIo, tenant: string): TenantSnapshot | undefined 
     file: display(tenantPath),
     text,
     findPack: (name) => packs.get(name),
+    packNames: [...packs.keys()],
     secrets: secretSources(io),
     // Explaining sends nothing; `stagegate validate` checks the hosts.
     allowedHosts: 'unchecked',

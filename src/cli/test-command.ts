@@ -88,6 +88,7 @@ export async function testCommand(io: CliIo, paths: string[], options: TestOptio
       file: display(tenantPath),
       text: tenantText,
       findPack: (name) => packs.get(name),
+      packNames: [...packs.keys()],
       secrets: secretSources(io),
       // Rule tests send nothing; `stagegate validate` checks the hosts.
       allowedHosts: 'unchecked',

@@ -32,8 +32,10 @@ import type { Store } from './store/types.js';
 export interface StartServerOptions {
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
-  /** Where the JSON log lines go; stdout by default. */
+  /** Where the log lines go; stdout by default. */
   logDestination?: DestinationStream;
+  /** Whether stdout is a terminal: STAGEGATE_LOG_FORMAT=auto then writes readable lines, not JSON. */
+  stdoutIsTTY?: boolean;
   clock?: Clock;
   /** How retries and rate limits wait; tests pass one that does not wait for real time. */
   sleep?: (ms: number) => Promise<void>;
@@ -45,7 +47,8 @@ export interface RunningServer {
   /** Resolves once every accepted delivery so far has been decided and no action is due or running. */
   idle(): Promise<void>;
   pipeline: Pipeline;
-  close(): Promise<void>;
+  /** Stops taking work, waits for the calls in flight, closes the store; logs why and when it is done. */
+  close(reason?: string): Promise<void>;
 }
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
@@ -55,9 +58,15 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const config = readServerEnv(options.env, options.cwd);
   const clock = options.clock ?? systemClock;
   const sleep = options.sleep ?? realSleep;
+  const pretty =
+    config.logFormat === 'pretty' ||
+    (config.logFormat === 'auto' && options.logDestination === undefined && options.stdoutIsTTY === true);
   const log = createLogger({
     level: config.logLevel,
     destination: options.logDestination ?? pino.destination({ dest: 1, sync: true }),
+    ...(pretty
+      ? { pretty: { colour: options.stdoutIsTTY === true && options.env.NO_COLOR === undefined } }
+      : {}),
   });
   // A dedupe token must outlive every acceptable resend of its delivery: one signed up to the allowed
   // clock skew ahead of us is accepted until the replay window has passed after its triggeredAt.
@@ -67,8 +76,18 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   };
   const { store, singletons } = await openConfiguredStore(config, { clock, log, retention });
   const closers: (() => Promise<void>)[] = [() => store.close()];
-  const close = async () => {
-    for (const closer of closers.splice(0).reverse()) await closer();
+  let started = false;
+  const close = async (reason?: string) => {
+    const closing = closers.splice(0).reverse();
+    if (closing.length === 0) return;
+    if (started) {
+      log.info(
+        { reason: reason ?? 'close' },
+        `stagegate stopping${reason === undefined ? '' : ` (${reason})`}: finishing the Lever and vendor calls in flight`,
+      );
+    }
+    for (const closer of closing) await closer();
+    if (started) log.info({ reason: reason ?? 'close' }, 'stagegate stopped');
   };
   try {
     const metrics = createMetrics({ work: store });
@@ -207,6 +226,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       pruneIntervalMs: 60 * 60 * 1000,
     });
     log.info({ url }, `stagegate listening on ${url}`);
+    started = true;
     const readiness = await describeReadiness(
       { registry, store, tenantsLoaded: () => tenantsLoaded },
       { detail: true },
@@ -233,14 +253,14 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
 async function main(): Promise<void> {
   let server: RunningServer;
   try {
-    server = await startServer({ env: process.env, cwd: process.cwd() });
+    server = await startServer({ env: process.env, cwd: process.cwd(), stdoutIsTTY: process.stdout.isTTY });
   } catch (error) {
     process.stderr.write(`stagegate: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;
     return;
   }
-  const stop = () => {
-    server.close().then(
+  const stop = (signal: NodeJS.Signals) => {
+    server.close(signal).then(
       () => process.exit(0),
       (error: unknown) => {
         process.stderr.write(`stagegate: shutdown failed: ${String(error)}\n`);

@@ -251,16 +251,15 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
 }
 
 async function main(): Promise<void> {
-  let server: RunningServer;
-  try {
-    server = await startServer({ env: process.env, cwd: process.cwd(), stdoutIsTTY: process.stdout.isTTY });
-  } catch (error) {
-    process.stderr.write(`stagegate: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
-    return;
-  }
-  const stop = (signal: NodeJS.Signals) => {
-    server.close(signal).then(
+  // Listening for signals before the start: one that comes while tenants load (a deploy rolling
+  // on) stops the service once it is up, instead of killing it halfway through opening its store.
+  let server: RunningServer | undefined;
+  let requested: NodeJS.Signals | undefined;
+  // Under `npm start`, Ctrl-C reaches node twice: from the terminal and forwarded by npm. A repeat
+  // within a second is that echo; a later one is a person insisting, and ends the process at once.
+  let stopping: number | undefined;
+  const shutDown = (running: RunningServer, signal: NodeJS.Signals) => {
+    running.close(signal).then(
       () => process.exit(0),
       (error: unknown) => {
         process.stderr.write(`stagegate: shutdown failed: ${String(error)}\n`);
@@ -268,8 +267,25 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping !== undefined) {
+      if (Date.now() - stopping < 1_000) return;
+      process.stderr.write(`stagegate: ${signal} again: exiting without waiting for the calls in flight\n`);
+      process.exit(1);
+    }
+    stopping = Date.now();
+    if (server === undefined) requested = signal;
+    else shutDown(server, signal);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  try {
+    server = await startServer({ env: process.env, cwd: process.cwd(), stdoutIsTTY: process.stdout.isTTY });
+  } catch (error) {
+    process.stderr.write(`stagegate: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+  if (requested !== undefined) shutDown(server, requested);
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -17,6 +17,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .description(
       'Lever <-> assessment vendor integration: check tenant files, test rules, explain decisions, operate the running service.',
     )
+    .version(io.version ?? 'unknown', '-V, --version', 'print the version')
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),

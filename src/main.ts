@@ -35,8 +35,10 @@ import type { Store } from './store/types.js';
 export interface StartServerOptions {
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
-  /** Where the JSON log lines go; stdout by default. */
+  /** Where the log lines go; stdout by default. */
   logDestination?: DestinationStream;
+  /** Whether stdout is a terminal: STAGEGATE_LOG_FORMAT=auto then writes readable lines, not JSON. */
+  stdoutIsTTY?: boolean;
   clock?: Clock;
   /** How retries and rate limits wait; tests pass one that does not wait for real time. */
   sleep?: (ms: number) => Promise<void>;
@@ -48,7 +50,8 @@ export interface RunningServer {
   /** Resolves once every accepted delivery so far has been decided and no action is due or running. */
   idle(): Promise<void>;
   pipeline: Pipeline;
-  close(): Promise<void>;
+  /** Stops taking work, waits for the calls in flight, closes the store; logs why and when it is done. */
+  close(reason?: string): Promise<void>;
 }
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
@@ -58,9 +61,15 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const config = readServerEnv(options.env, options.cwd);
   const clock = options.clock ?? systemClock;
   const sleep = options.sleep ?? realSleep;
+  const pretty =
+    config.logFormat === 'pretty' ||
+    (config.logFormat === 'auto' && options.logDestination === undefined && options.stdoutIsTTY === true);
   const log = createLogger({
     level: config.logLevel,
     destination: options.logDestination ?? pino.destination({ dest: 1, sync: true }),
+    ...(pretty
+      ? { pretty: { colour: options.stdoutIsTTY === true && options.env.NO_COLOR === undefined } }
+      : {}),
   });
   // A dedupe token must outlive every acceptable resend of its delivery: one signed up to the allowed
   // clock skew ahead of us is accepted until the replay window has passed after its triggeredAt.
@@ -74,8 +83,18 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     retention,
   });
   const closers: (() => Promise<void>)[] = [() => store.close()];
-  const close = async () => {
-    for (const closer of closers.splice(0).reverse()) await closer();
+  let started = false;
+  const close = async (reason?: string) => {
+    const closing = closers.splice(0).reverse();
+    if (closing.length === 0) return;
+    if (started) {
+      log.info(
+        { reason: reason ?? 'close' },
+        `stagegate stopping${reason === undefined ? '' : ` (${reason})`}: finishing the Lever and vendor calls in flight`,
+      );
+    }
+    for (const closer of closing) await closer();
+    if (started) log.info({ reason: reason ?? 'close' }, 'stagegate stopped');
   };
   try {
     const metrics = createMetrics({ work: store });
@@ -251,6 +270,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       pruneIntervalMs: 60 * 60 * 1000,
     });
     log.info({ url }, `stagegate listening on ${url}`);
+    started = true;
     const readiness = await describeReadiness(
       { registry, store, tenantsLoaded: () => tenantsLoaded },
       { detail: true },
@@ -275,16 +295,15 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
 }
 
 async function main(): Promise<void> {
-  let server: RunningServer;
-  try {
-    server = await startServer({ env: process.env, cwd: process.cwd() });
-  } catch (error) {
-    process.stderr.write(`stagegate: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
-    return;
-  }
-  const stop = () => {
-    server.close().then(
+  // Listening for signals before the start: one that comes while tenants load (a deploy rolling
+  // on) stops the service once it is up, instead of killing it halfway through opening its store.
+  let server: RunningServer | undefined;
+  let requested: NodeJS.Signals | undefined;
+  // Under `npm start`, Ctrl-C reaches node twice: from the terminal and forwarded by npm. A repeat
+  // within a second is that echo; a later one is a person insisting, and ends the process at once.
+  let stopping: number | undefined;
+  const shutDown = (running: RunningServer, signal: NodeJS.Signals) => {
+    running.close(signal).then(
       () => process.exit(0),
       (error: unknown) => {
         process.stderr.write(`stagegate: shutdown failed: ${String(error)}\n`);
@@ -292,8 +311,25 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping !== undefined) {
+      if (Date.now() - stopping < 1_000) return;
+      process.stderr.write(`stagegate: ${signal} again: exiting without waiting for the calls in flight\n`);
+      process.exit(1);
+    }
+    stopping = Date.now();
+    if (server === undefined) requested = signal;
+    else shutDown(server, signal);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  try {
+    server = await startServer({ env: process.env, cwd: process.cwd(), stdoutIsTTY: process.stdout.isTTY });
+  } catch (error) {
+    process.stderr.write(`stagegate: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+  if (requested !== undefined) shutDown(server, requested);
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

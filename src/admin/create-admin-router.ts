@@ -43,6 +43,9 @@ export interface AdminRouterOptions {
   log?: Logger;
 }
 
+/** Telling a caller the API is off reveals nothing a 404 instead of a 401 does not already say. */
+export const adminOffMessage = 'The admin API is off: the service was started without STAGEGATE_ADMIN_TOKEN.';
+
 /**
  * The operator's API, to mount at `/admin`. lowdb lets one process hold the store, so the CLI changes
  * state through here. Off (every route 404) unless a token is configured: never an open door.
@@ -58,7 +61,7 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
   ];
   if (operators.length === 0) {
     router.use((_req, res) => {
-      res.status(404).json({ error: notFound().code });
+      res.status(404).json({ error: notFound().code, message: adminOffMessage });
     });
     return router;
   }

@@ -41,6 +41,7 @@ export async function checkCommand(io: CliIo, options: { tenant: string; json?: 
     file: display(tenantPath),
     text,
     findPack: (name) => packs.get(name),
+    packNames: [...packs.keys()],
     secrets: secretSources(io),
     allowedHosts: allowedHosts(io).hosts,
   });
@@ -89,16 +90,13 @@ export async function checkCommand(io: CliIo, options: { tenant: string; json?: 
         log,
       });
     }
-    const configured = Object.entries(file.lever.webhookTokens ?? {})
-      .filter(([, refs]) => refs.length > 0)
-      .map(([event]) => event);
     results = [
       ...checkSecrets(secrets.all),
       ...(secrets.leverApiKey === null
         ? await checkOAuthConnection(io, {}, options.tenant, settings)
         : await checkLever(settings, secrets.leverApiKey, lever)),
       ...(await checkTests(settings, secrets.providerApiKey, provider)),
-      ...(secrets.leverApiKey === null ? [] : checkWebhookTokens(configured)),
+      ...(secrets.leverApiKey === null ? [] : checkWebhookTokens(secrets.webhookTokens)),
     ];
   }
 

@@ -1,7 +1,10 @@
-import { join, relative } from 'node:path';
-import { formatDiagnostic } from '../config/diagnostic.js';
+import { existsSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { checkSchema } from '../config/check-schema.js';
+import { type Diagnostic, formatDiagnostic } from '../config/diagnostic.js';
 import { loadTenant } from '../config/load-tenant.js';
-import { readYaml } from '../config/read-yaml.js';
+import { createErrorReporter, readYaml, type YamlFile } from '../config/read-yaml.js';
+import { suggestName } from '../config/suggest-name.js';
 import type { TenantSnapshot } from '../config/types.js';
 import {
   isLiveExplainEvent,
@@ -9,8 +12,9 @@ import {
   liveExplainEvents,
 } from '../decide/create-live-explain.js';
 import { decide } from '../decide/decide.js';
-import { formatTrace } from '../decide/format-trace.js';
+import { concernsEvent, formatTrace } from '../decide/format-trace.js';
 import type { Decision } from '../decide/types.js';
+import { knownEventTypes } from '../kernel/facts.js';
 import type { DecisionRecord } from '../store/types.js';
 import { callAdmin } from './admin/call-admin.js';
 import { type CliIo, exitCodes, paint } from './io.js';
@@ -36,8 +40,14 @@ export async function explainCommand(
     opportunity?: string;
     url?: string;
     json?: boolean;
+    brief?: boolean;
+    full?: boolean;
   },
 ): Promise<number> {
+  if (options.brief === true && options.full === true) {
+    io.stderr.write('--brief and --full do not go together: choose one\n');
+    return exitCodes.invalid;
+  }
   if (options.opportunity !== undefined) return explainLive(io, options.opportunity, options);
   if (options.decision !== undefined) return replayDecision(io, options.decision, options);
   if (options.tenant === undefined || options.event === undefined) {
@@ -49,19 +59,33 @@ export async function explainCommand(
 
 async function explainEvent(
   io: CliIo,
-  options: { tenant: string; event: string; facts?: string; json?: boolean },
+  options: { tenant: string; event: string; facts?: string; json?: boolean } & TraceMode,
 ): Promise<number> {
   const display = (path: string) => relative(io.cwd, path) || path;
-  const readData = (path: string, what: string): { data?: Record<string, unknown>; error?: string } => {
-    const yaml = readYaml(display(path), readText(join(io.cwd, path)) ?? readText(path) ?? '');
+  const readData = (
+    path: string,
+    what: 'an event' | 'facts',
+  ): { data?: Record<string, unknown>; error?: string } => {
+    const absolute = resolve(io.cwd, path);
+    const text = readText(absolute);
+    if (text === undefined) {
+      return {
+        error: existsSync(absolute)
+          ? `${path}: cannot read this file (not a regular file, or no permission)`
+          : `${path}: no such file`,
+      };
+    }
+    const yaml = readYaml(display(absolute), text);
     if (yaml.data === undefined || yaml.data === null || typeof yaml.data !== 'object') {
       return {
         error:
-          yaml.diagnostics.map(formatDiagnostic).join('\n') || `${path}: cannot read ${what} from this file`,
+          yaml.diagnostics.map(formatDiagnostic).join('\n') ||
+          `${path}: cannot read ${what} from this file (it needs to be a mapping, e.g. type: candidateStageChange)`,
       };
     }
-    if (what !== 'facts') return { data: yaml.data as Record<string, unknown> };
-    const problems = checkGivenFacts(yaml.data, yaml, []);
+    // Checked as a test case's event or facts are: a typo is an error here too, never a silent default.
+    const problems =
+      what === 'facts' ? checkGivenFacts(yaml.data, yaml, []) : [...yaml.diagnostics, ...checkEvent(yaml)];
     return problems.length > 0
       ? { error: problems.map(formatDiagnostic).join('\n') }
       : { data: yaml.data as Record<string, unknown> };
@@ -86,8 +110,53 @@ async function explainEvent(
     { ...computed.event, opportunityId: computed.candidate.opportunityId },
     computed,
   );
-  io.stdout.write(options.json ? `${JSON.stringify(decision, null, 2)}\n` : formatDecision(io, decision));
+  io.stdout.write(
+    options.json ? `${JSON.stringify(decision, null, 2)}\n` : formatDecision(io, decision, options),
+  );
   return exitCodes.ok;
+}
+
+/** How much of the trace to print: --brief none, --full every rule, else the rules for the event's type. */
+interface TraceMode {
+  brief?: boolean;
+  full?: boolean;
+}
+
+/**
+ * An event file as a test case's event is checked: a friendly event against the fixture schema's
+ * `friendlyEvent`; a raw Lever body ({event, triggeredAt, data}) for a known event type and a
+ * mapping of data.
+ */
+function checkEvent(yaml: YamlFile): Diagnostic[] {
+  const data = yaml.data as Record<string, unknown>;
+  if (!(typeof data.event === 'string' && 'triggeredAt' in data)) return checkSchema('event', yaml);
+  const out: Diagnostic[] = [];
+  const report = createErrorReporter(yaml, out);
+  const known: readonly string[] = knownEventTypes;
+  if (!known.includes(data.event)) {
+    const guess = suggestName(data.event, known);
+    report(
+      'schema',
+      ['event'],
+      `'${data.event}' is not an event stagegate knows; use one of: ${known.join(', ')}`,
+      guess ? `did you mean '${guess}'?` : undefined,
+    );
+  }
+  if (typeof data.triggeredAt !== 'number') {
+    report(
+      'schema',
+      ['triggeredAt'],
+      'triggeredAt must be a number: milliseconds since 1970, as Lever sends it',
+      'for example triggeredAt: 1767225600000',
+    );
+  }
+  if (
+    data.data !== undefined &&
+    (data.data === null || typeof data.data !== 'object' || Array.isArray(data.data))
+  ) {
+    report('schema', ['data'], 'data must be a mapping', 'for example data: { opportunityId: o-1 }');
+  }
+  return out;
 }
 
 /** The tenant as the files here define it (secrets not needed), or undefined with the problems printed. */
@@ -105,6 +174,7 @@ function loadLocalTenant(io: CliIo, tenant: string): TenantSnapshot | undefined 
     file: display(tenantPath),
     text,
     findPack: (name) => packs.get(name),
+    packNames: [...packs.keys()],
     secrets: secretSources(io),
     // Explaining sends nothing; `stagegate validate` checks the hosts.
     allowedHosts: 'unchecked',
@@ -122,7 +192,7 @@ function loadLocalTenant(io: CliIo, tenant: string): TenantSnapshot | undefined 
 async function explainLive(
   io: CliIo,
   opportunityId: string,
-  options: { tenant?: string; event?: string; facts?: string; url?: string; json?: boolean },
+  options: { tenant?: string; event?: string; facts?: string; url?: string; json?: boolean } & TraceMode,
 ): Promise<number> {
   if (options.tenant === undefined) {
     io.stderr.write('--opportunity goes with --tenant ID\n');
@@ -157,7 +227,7 @@ async function explainLive(
   if ('skip' in explanation) {
     io.stdout.write(`the event would be skipped, no rule would run: ${explanation.skip}\n`);
   } else {
-    io.stdout.write(formatDecision(io, explanation.decision));
+    io.stdout.write(formatDecision(io, explanation.decision, options));
   }
   return exitCodes.ok;
 }
@@ -171,7 +241,7 @@ async function explainLive(
 async function replayDecision(
   io: CliIo,
   id: string,
-  options: { url?: string; json?: boolean },
+  options: { url?: string; json?: boolean } & TraceMode,
 ): Promise<number> {
   const answer = await callAdmin<{ decision: DecisionRecord }>(
     io,
@@ -193,7 +263,7 @@ async function replayDecision(
     io.stdout.write(`${JSON.stringify({ recorded, replayed, same: diff.length === 0 }, null, 2)}\n`);
     return exitCodes.ok;
   }
-  io.stdout.write(formatDecision(io, recorded));
+  io.stdout.write(formatDecision(io, recorded, options));
   io.stdout.write(
     `\n${paint(io, 'bold', 'replayed')} with the tenant files here (config ${replayed.configVersion}): `,
   );
@@ -207,7 +277,21 @@ async function replayDecision(
   return exitCodes.ok;
 }
 
-export function formatDecision(io: CliIo, decision: Decision): string {
+export function formatDecision(io: CliIo, decision: Decision, mode: TraceMode = { full: true }): string {
+  const shown =
+    mode.full === true
+      ? decision.trace
+      : decision.trace.filter((rule) => rule.fired || concernsEvent(rule, decision.event.type));
+  const hidden = decision.trace.length - shown.length;
+  const rules =
+    mode.brief === true
+      ? [`  fired: ${decision.fired.map((rule) => rule.name).join(', ') || '(none)'}`]
+      : [
+          ...shown.flatMap(formatTrace).map((line) => `  ${line}`),
+          ...(hidden > 0
+            ? [paint(io, 'dim', `  (${hidden} rules for other event types not shown; --full shows them)`)]
+            : []),
+        ];
   const lines = [
     `${paint(io, 'bold', 'decision')} ${decision.id}  tenant ${decision.tenant}  config ${decision.configVersion}`,
     `event ${decision.event.type} (${decision.event.id})`,
@@ -221,7 +305,7 @@ export function formatDecision(io: CliIo, decision: Decision): string {
     ...decision.reasons.map((reason) => `  ${reason}`),
     '',
     paint(io, 'bold', 'rules'),
-    ...decision.trace.flatMap(formatTrace).map((line) => `  ${line}`),
+    ...rules,
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -4,6 +4,8 @@ export interface CliIo {
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
+  /** This package's version (package.json), for `stagegate --version`; the bin script reads it. */
+  version?: string;
 }
 
 export const exitCodes = { ok: 0, failed: 1, invalid: 2 } as const;

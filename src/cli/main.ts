@@ -20,6 +20,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .description(
       'Lever <-> assessment vendor integration: check tenant files, test rules, explain decisions, operate the running service.',
     )
+    .version(io.version ?? 'unknown', '-V, --version', 'print the version')
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
@@ -56,13 +57,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   program
     .command('test')
     .description('run rule test cases (tenants/<id>.test.yaml) and report rule coverage')
-    .argument('[paths...]', 'fixture files or directories (default: the tenants directory)')
+    .argument('[paths...]', 'fixture or tenant files, or directories (default: the tenants directory)')
     .option('--json', 'print results as JSON')
     .option('--junit <file>', 'also write a JUnit XML report')
     .option('--coverage-min <percent>', "fail when a tenant's rule coverage is below this", Number)
     .option('--allow-empty', 'exit 0 when no case is found')
     .option('-t, --test-name-pattern <pattern>', 'run only cases whose name matches')
     .option('--watch', 'run again when a tenant, pack or fixture file is saved')
+    .option('--full', "a failing case's trace shows every rule, not only those for its event type")
     .action(async (paths: string[], options: Parameters<typeof testCommand>[2] & { watch?: boolean }) => {
       code = options.watch
         ? await watchTests(io, paths, options, { stopped: interrupted() })
@@ -90,8 +92,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       'the service, for --decision and --opportunity (default: STAGEGATE_URL or http://127.0.0.1:8080)',
     )
     .option('--json', 'print the decision as JSON')
+    .option('--brief', 'actions, reasons and the rules that fired; no trace')
+    .option('--full', 'the trace of every rule, not only of those for the event type')
     .action(
       async (options: {
+        brief?: boolean;
+        full?: boolean;
         tenant?: string;
         event?: string;
         facts?: string;

@@ -1,9 +1,10 @@
 import { writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { checkSchema } from '../config/check-schema.js';
 import { formatDiagnostic } from '../config/diagnostic.js';
 import { loadTenant } from '../config/load-tenant.js';
 import { readYaml } from '../config/read-yaml.js';
+import { isTenantFile } from '../config/tenant-registry.js';
 import { type CliIo, exitCodes, paint } from './io.js';
 import {
   configDirs,
@@ -24,6 +25,8 @@ export interface TestOptions {
   coverageMin?: number;
   allowEmpty?: boolean;
   testNamePattern?: string;
+  /** Print the trace of every rule of a failing case, not only of those about its event type. */
+  full?: boolean;
 }
 
 interface TenantCoverage {
@@ -31,6 +34,10 @@ interface TenantCoverage {
   rules: string[];
   unfired: string[];
   percent: number;
+  /** The minimum this tenant is held to: its fixture's `coverageMin`, else `--coverage-min`. */
+  minimum?: number;
+  /** Set when the tenant has no fixture file: where one is looked for. */
+  missingFixture?: string;
 }
 
 /**
@@ -41,14 +48,15 @@ export async function testCommand(io: CliIo, paths: string[], options: TestOptio
   const dirs = configDirs(io);
   const display = (path: string) => relative(io.cwd, path) || path;
   const packs = loadPacks(dirs.rulesDir, display);
-  const fixtureFiles = expandPaths(paths.length > 0 ? paths : [dirs.tenantsDir], io.cwd).filter((path) =>
-    /\.test\.ya?ml$/.test(path),
+  const { fixtureFiles, untested } = fixturesFor(
+    expandPaths(paths.length > 0 ? paths : [dirs.tenantsDir], io.cwd),
+    dirs.rulesDir,
   );
   const pattern = options.testNamePattern ? new RegExp(options.testNamePattern, 'i') : undefined;
 
   const invalid: string[] = [];
   const results: CaseResult[] = [];
-  const coverage = new Map<string, { rules: string[]; fired: Set<string> }>();
+  const coverage = new Map<string, { rules: string[]; fired: Set<string>; minimum?: number }>();
   for (const path of fixtureFiles) {
     const file = display(path);
     const text = readText(path);
@@ -80,6 +88,7 @@ export async function testCommand(io: CliIo, paths: string[], options: TestOptio
       file: display(tenantPath),
       text: tenantText,
       findPack: (name) => packs.get(name),
+      packNames: [...packs.keys()],
       secrets: secretSources(io),
       // Rule tests send nothing; `stagegate validate` checks the hosts.
       allowedHosts: 'unchecked',
@@ -90,13 +99,14 @@ export async function testCommand(io: CliIo, paths: string[], options: TestOptio
         invalid.push(`${display(tenantPath)}:1:1: the tenant file cannot be read`);
       continue;
     }
-    const run = await runFixture(file, fixture, load.snapshot, pattern);
+    const run = await runFixture(file, fixture, load.snapshot, pattern, { full: options.full === true });
     results.push(...run.results);
     const entry = coverage.get(load.tenant) ?? {
       rules: load.snapshot.rules.map((rule) => rule.name),
       fired: new Set(),
     };
     for (const name of run.fired) entry.fired.add(name);
+    if (fixture.coverageMin !== undefined) entry.minimum = Math.max(entry.minimum ?? 0, fixture.coverageMin);
     coverage.set(load.tenant, entry);
   }
 
@@ -104,20 +114,33 @@ export async function testCommand(io: CliIo, paths: string[], options: TestOptio
     for (const line of invalid) io.stderr.write(`${paint(io, 'red', line)}\n`);
     return exitCodes.invalid;
   }
-  const tenants: TenantCoverage[] = [...coverage].map(([tenant, { rules, fired }]) => {
+  const tenants: TenantCoverage[] = [...coverage].map(([tenant, { rules, fired, minimum }]) => {
     const unfired = rules.filter((rule) => !fired.has(rule));
+    const held = minimum ?? options.coverageMin;
     return {
       tenant,
       rules,
       unfired,
       percent: rules.length === 0 ? 100 : Math.floor((100 * (rules.length - unfired.length)) / rules.length),
+      ...(held === undefined ? {} : { minimum: held }),
     };
   });
+  // A tenant without a fixture has 0 % coverage: it is named, and a coverage gate fails on it.
+  for (const { tenant, fixture } of untested) {
+    if (coverage.has(tenant)) continue;
+    tenants.push({
+      tenant,
+      rules: [],
+      unfired: [],
+      percent: 0,
+      missingFixture: display(fixture),
+      ...(options.coverageMin === undefined ? {} : { minimum: options.coverageMin }),
+    });
+  }
   if (options.junit) writeFileSync(options.junit, toJunit(results));
 
   const failed = results.filter((result) => !result.passed);
-  const belowCoverage =
-    options.coverageMin === undefined ? [] : tenants.filter((t) => t.percent < (options.coverageMin ?? 0));
+  const belowCoverage = tenants.filter((t) => t.minimum !== undefined && t.percent < t.minimum);
   const empty = results.length === 0 && !options.allowEmpty;
   if (options.json) {
     io.stdout.write(
@@ -128,8 +151,14 @@ export async function testCommand(io: CliIo, paths: string[], options: TestOptio
   }
   if (empty) io.stderr.write('no test case was found (pass --allow-empty to accept that)\n');
   for (const t of belowCoverage) {
+    const gate =
+      t.minimum === options.coverageMin
+        ? `--coverage-min ${t.minimum}`
+        : `its fixture's coverageMin ${t.minimum}`;
     io.stderr.write(
-      `rule coverage of ${t.tenant} is ${t.percent}%, below --coverage-min ${options.coverageMin}\n`,
+      t.missingFixture === undefined
+        ? `rule coverage of ${t.tenant} is ${t.percent}%, below ${gate}\n`
+        : `tenant ${t.tenant} has no test cases (no ${t.missingFixture}), below ${gate}: write that file (see "Rule test cases" in the README)\n`,
     );
   }
   return failed.length > 0 || empty || belowCoverage.length > 0 ? exitCodes.failed : exitCodes.ok;
@@ -147,8 +176,15 @@ function printReport(io: CliIo, results: readonly CaseResult[], tenants: readonl
     }
   }
   for (const t of tenants) {
+    if (t.missingFixture !== undefined) {
+      io.stdout.write(
+        `${paint(io, 'yellow', `coverage ${t.tenant}: no test cases`)} (no ${t.missingFixture})\n`,
+      );
+      continue;
+    }
     const unfired = t.unfired.length === 0 ? '' : ` (never fired: ${t.unfired.join(', ')})`;
-    io.stdout.write(`coverage ${t.tenant}: ${t.percent}% of ${t.rules.length} rules${unfired}\n`);
+    const minimum = t.minimum === undefined ? '' : `, minimum ${t.minimum}%`;
+    io.stdout.write(`coverage ${t.tenant}: ${t.percent}% of ${t.rules.length} rules${minimum}${unfired}\n`);
   }
   const failed = results.filter((r) => !r.passed).length;
   const summary = `${results.length - failed} passed, ${failed} failed`;
@@ -159,4 +195,35 @@ function colourDiff(io: CliIo, line: string): string {
   if (line.trimStart().startsWith('- ')) return paint(io, 'red', line);
   if (line.trimStart().startsWith('+ ')) return paint(io, 'green', line);
   return line;
+}
+
+/**
+ * The fixture files to run for what the command line named: a fixture as given; a tenant file
+ * (tenants/zeta.yaml) stands for its fixture next to it, and when it has none it is returned in
+ * `untested`, so that the coverage report names it. Packs in the rules directory are not tenants.
+ */
+function fixturesFor(
+  paths: readonly string[],
+  rulesDir: string,
+): { fixtureFiles: string[]; untested: { tenant: string; fixture: string }[] } {
+  const fixtureFiles: string[] = [];
+  const untested: { tenant: string; fixture: string }[] = [];
+  const add = (path: string) => {
+    if (!fixtureFiles.includes(path)) fixtureFiles.push(path);
+  };
+  for (const path of paths) {
+    if (/\.test\.ya?ml$/.test(path)) {
+      add(path);
+    } else if (isTenantFile(path) && dirname(path) !== rulesDir) {
+      const stem = path.replace(/\.ya?ml$/, '');
+      const fixture = [`${stem}.test.yaml`, `${stem}.test.yml`].find(
+        (candidate) => readText(candidate) !== undefined,
+      );
+      if (fixture !== undefined) add(fixture);
+      else if (readText(path) !== undefined)
+        untested.push({ tenant: basename(stem), fixture: `${stem}.test.yaml` });
+      else add(path); // reported as unreadable below
+    }
+  }
+  return { fixtureFiles, untested };
 }

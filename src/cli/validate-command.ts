@@ -65,6 +65,7 @@ export function validateCommand(
       file,
       text,
       findPack: (name) => packs.get(name),
+      packNames: [...packs.keys()],
       secrets: secretSources(io),
       allowedHosts: hosts.hosts,
     });

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { basename, dirname, relative, resolve } from 'node:path';
 import { watch } from 'chokidar';
 import { type CliIo, exitCodes } from './io.js';
@@ -31,14 +32,21 @@ export async function watchTests(
   const { tenantsDir, rulesDir } = configDirs(io);
   const scope = paths.length > 0 ? paths.map((path) => resolve(io.cwd, path)) : [tenantsDir];
   // Re-read on each save, so a fixture added to a watched directory is picked up.
-  const fixturesInScope = () => expandPaths(scope, io.cwd).filter(isFixture);
+  const fixtureOf = (path: string) => path.replace(/(\.test)?\.ya?ml$/, '.test.yaml');
+  // A tenant file named on the command line stands for its fixture, as in testCommand.
+  const fixturesInScope = () => [
+    ...new Set(
+      expandPaths(scope, io.cwd)
+        .map((path) => (isFixture(path) ? path : fixtureOf(path)))
+        .filter((path) => isFixture(path) && existsSync(path)),
+    ),
+  ];
   // A fixture's tenant file sits next to it (see testCommand), so its directory is watched, not only
   // tenants/. Directories rather than files: editors save by writing a new file and renaming it.
   const dirs = [...new Set([...scope.map((path) => (isYaml(path) ? dirname(path) : path)), rulesDir])];
   const display = (path: string) => relative(io.cwd, path) || path;
 
   const isPack = (path: string) => dirname(path) === rulesDir;
-  const fixtureOf = (path: string) => path.replace(/(\.test)?\.ya?ml$/, '.test.yaml');
 
   // testCommand reports bad files itself; anything it throws is printed so the watch goes on.
   const run = async (fixtures: string[], runOptions: TestOptions): Promise<number> => {

@@ -17,6 +17,7 @@ export function assembleRules(
   tenant: TenantFile,
   yaml: YamlFile,
   findPack: (name: string) => LoadedPack | undefined,
+  packNames: readonly string[] = [],
 ): { rules: CompiledRule[]; packs: LoadedPack[]; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const report = (code: DiagnosticCode, path: YamlPath, message: string, hint?: string) =>
@@ -35,7 +36,17 @@ export function assembleRules(
   (tenant.packs ?? defaultPacks).forEach((name, i) => {
     const pack = findPack(name);
     if (!pack) {
-      report('unknown-pack', ['packs', i], `there is no rule pack '${name}' in the rules directory`);
+      const guess = suggestName(name, packNames);
+      report(
+        'unknown-pack',
+        ['packs', i],
+        `there is no rule pack '${name}' in the rules directory`,
+        guess
+          ? `did you mean '${guess}'?`
+          : packNames.length > 0
+            ? `the packs there are: ${packNames.join(', ')}`
+            : 'a pack is a file rules/<name>.yaml',
+      );
       return;
     }
     packs.push(pack);

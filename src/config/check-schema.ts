@@ -8,21 +8,24 @@ import tenantSchema from '../../schemas/tenant.schema.json' with { type: 'json' 
 import { isSecretPosition } from './check-secret-refs.js';
 import { type Diagnostic, type DiagnosticCode, formatYamlPath } from './diagnostic.js';
 import type { YamlFile } from './read-yaml.js';
-import { suggestName } from './suggest-name.js';
+import { suggestName, suggestTenantId } from './suggest-name.js';
 
 const maxSchemaDiagnostics = 100;
 
-export type SchemaName = 'tenant' | 'rule-pack' | 'fixture';
+/** `event`: a friendly event alone, as `stagegate explain --event FILE` reads it (a test case's `event:`). */
+export type SchemaName = 'tenant' | 'rule-pack' | 'fixture' | 'event';
 
 // One Ajv, compiled once at load: validation is on the hot-reload path.
 const ajv = new Ajv({ allErrors: true, verbose: true, strict: false, validateFormats: false });
 ajv.addSchema(secretSchema, 'secret.schema.json');
 ajv.addSchema(actionSchema, 'action.schema.json');
 ajv.addSchema(ruleSchema, 'rule.schema.json');
+ajv.addSchema(fixtureSchema, 'fixture.schema.json');
 const validators: Record<SchemaName, ValidateFunction> = {
   tenant: ajv.compile(tenantSchema),
   'rule-pack': ajv.compile(rulePackSchema),
-  fixture: ajv.compile(fixtureSchema),
+  fixture: ajv.getSchema('fixture.schema.json') as ValidateFunction,
+  event: ajv.compile({ $ref: 'fixture.schema.json#/definitions/friendlyEvent' }),
 };
 
 /** Checks a parsed file against its JSON Schema; every error comes back at its line and column. */
@@ -59,7 +62,13 @@ function toDiagnostic(schema: SchemaName, error: ErrorObject, yaml: YamlFile): D
   const path = pointerToPath(error.instancePath, yaml.data);
   // What is written where a secret belongs is never repeated; check-secret-refs.ts reports it masked.
   if (schema === 'tenant' && isSecretPosition(path)) return undefined;
-  const parent = (error.parentSchema ?? {}) as { description?: string; properties?: Record<string, unknown> };
+  const parent = (error.parentSchema ?? {}) as {
+    description?: string;
+    properties?: Record<string, unknown>;
+    examples?: unknown[];
+  };
+  const key = path[path.length - 1];
+  const example = exampleHint(key, parent.examples, error.data);
   const make = (
     code: DiagnosticCode,
     at: readonly (string | number)[],
@@ -80,16 +89,20 @@ function toDiagnostic(schema: SchemaName, error: ErrorObject, yaml: YamlFile): D
     case 'anyOf':
       return undefined;
     case 'additionalProperties': {
-      const key = String(error.params.additionalProperty);
+      const extra = String(error.params.additionalProperty);
       const known = Object.keys(parent.properties ?? {});
-      const guess = suggestName(key, known);
+      const guess = suggestName(extra, known);
       const hint = guess ? `did you mean '${guess}'?` : `known keys: ${known.join(', ')}`;
-      return make('unknown-key', [...path, key], `unknown key '${key}'`, hint, 'key');
+      return make('unknown-key', [...path, extra], `unknown key '${extra}'`, hint, 'key');
     }
     case 'required': {
-      const key = String(error.params.missingProperty);
-      const described = (parent.properties?.[key] as { description?: string } | undefined)?.description;
-      return make('missing-key', path, `'${key}' is required here`, described);
+      const missing = String(error.params.missingProperty);
+      const property = parent.properties?.[missing] as
+        | { description?: string; examples?: unknown[] }
+        | undefined;
+      const wanted = exampleHint(missing, property?.examples, undefined);
+      const hint = [property?.description, wanted].filter((part) => part !== undefined).join('; ');
+      return make('missing-key', path, `'${missing}' is required here`, hint === '' ? undefined : hint);
     }
     case 'propertyNames': {
       const name = String(error.params.propertyName);
@@ -115,25 +128,96 @@ function toDiagnostic(schema: SchemaName, error: ErrorObject, yaml: YamlFile): D
       );
     }
     case 'pattern':
+      if (key === 'tenant' && path.length === 1 && typeof error.data === 'string') {
+        const id = suggestTenantId(error.data);
+        return make(
+          'schema',
+          path,
+          `${JSON.stringify(error.data)} is not a tenant id: lower-case letters and digits, in words joined by single dashes (it becomes part of the webhook URL and of the secrets' names)`,
+          id === undefined
+            ? 'write it like: tenant: big-co'
+            : `write tenant: ${id}, and name the file ${id}.yaml`,
+        );
+      }
+      // A URL may carry credentials: it is not repeated.
+      if (key === 'baseUrl')
+        return make(
+          'schema',
+          path,
+          'the base URL does not start with https://',
+          example ?? parent.description,
+        );
       return make(
         'schema',
         path,
-        // A URL may carry credentials: it is not repeated.
-        path[path.length - 1] === 'baseUrl'
-          ? 'the base URL does not start with https://'
-          : `${JSON.stringify(error.data)} does not have the expected form`,
-        parent.description,
+        `${JSON.stringify(error.data)} is not in the form ${describeKey(key)} takes${parent.description ? `: ${parent.description}` : ''}`,
+        example ?? parent.description,
       );
     case 'type':
       return make(
         'schema',
         path,
-        `must be ${error.params.type}, not ${describe(error.data)}`,
-        parent.description,
+        `${describeKey(key)} must be ${typeWords(String(error.params.type))}, not ${describe(error.data)}`,
+        example ?? parent.description,
+      );
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+      return make(
+        'schema',
+        path,
+        `${describeKey(key)} is ${JSON.stringify(error.data)}, but must be ${error.params.comparison} ${error.params.limit}`,
+        example ?? parent.description,
       );
     default:
-      return make('schema', path, error.message ?? 'invalid value', parent.description);
+      return make('schema', path, error.message ?? 'invalid value', example ?? parent.description);
   }
+}
+
+/** JSON Schema's type names, in words: `number,null` -> "a number, or null (or leave it out)". */
+function typeWords(types: string): string {
+  const words: Record<string, string> = {
+    string: 'text',
+    number: 'a number',
+    integer: 'a whole number',
+    boolean: 'true or false',
+    object: 'a mapping (key: value lines, or { … })',
+    array: 'a list (- item lines, or [ … ])',
+  };
+  const list = types.split(',');
+  const named = list.filter((type) => type !== 'null').map((type) => words[type] ?? type);
+  const text = named.join(' or ');
+  return list.includes('null') ? `${text}, or null (or leave it out)` : text;
+}
+
+function describeKey(key: string | number | undefined): string {
+  if (key === undefined) return 'the file';
+  return typeof key === 'string' ? `'${key}'` : 'this value';
+}
+
+/**
+ * An example of the expected form, from the schema's `examples`, written as the line to type:
+ * `write it like: after: 30d`. A number written as text ("75%", "70") gets that number back.
+ */
+function exampleHint(
+  key: string | number | undefined,
+  examples: unknown[] | undefined,
+  data: unknown,
+): string | undefined {
+  if (typeof data === 'string') {
+    const number = /^\s*(-?\d+(\.\d+)?)\s*%?\s*$/.exec(data)?.[1];
+    const wantsNumber = examples?.some((example) => typeof example === 'number');
+    if (number !== undefined && wantsNumber) {
+      return `write a plain number, without quotes or %: ${typeof key === 'string' ? `${key}: ` : ''}${number}`;
+    }
+  }
+  const shown = (examples ?? [])
+    .filter((example) => example === null || typeof example !== 'object')
+    .slice(0, 2);
+  if (shown.length === 0) return undefined;
+  const prefix = typeof key === 'string' ? `${key}: ` : '';
+  return `write it like: ${shown.map((example) => `${prefix}${example === null ? 'null' : String(example)}`).join(' or ')}`;
 }
 
 function describe(value: unknown): string {

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import type { Diagnostic } from './diagnostic.js';
 import { createErrorReporter, type YamlFile, type YamlPath } from './read-yaml.js';
-import { suggestName } from './suggest-name.js';
+import { suggestName, tenantMismatchHint } from './suggest-name.js';
 import type { TenantFile } from './types.js';
 
 /** Checks a schema-valid tenant file for what a schema cannot see: names that must agree with each other. */
@@ -15,7 +15,7 @@ export function checkTenant(tenant: TenantFile, yaml: YamlFile): Diagnostic[] {
       'tenant-mismatch',
       ['tenant'],
       `the tenant id '${tenant.tenant}' does not match the file name ${basename(yaml.file)}`,
-      `write tenant: ${expectedId}, or rename the file to ${tenant.tenant}.yaml`,
+      tenantMismatchHint(tenant.tenant, expectedId, '.yaml'),
     );
   }
 
@@ -52,7 +52,23 @@ export function checkTenant(tenant: TenantFile, yaml: YamlFile): Diagnostic[] {
     checkTest(test, ['selection', 'postings', posting]);
   }
 
-  const { pass, fail } = tenant.scoring ?? {};
+  const { pass, fail, maxScore } = tenant.scoring ?? {};
+  const top = maxScore ?? 100;
+  for (const [name, value] of [
+    ['pass', pass],
+    ['fail', fail],
+  ] as const) {
+    // Best effort after schema errors too: a threshold written as text is the schema's to report.
+    if (typeof value !== 'number' || typeof top !== 'number' || value <= top) continue;
+    report(
+      'thresholds',
+      ['scoring', name],
+      `the ${name} threshold ${value} is above the highest score: ${maxScore === undefined ? 'scores are out of 100' : `scoring.maxScore is ${top}`}`,
+      maxScore === undefined
+        ? `write a threshold from 0 to 100 (${name}: ${name === 'pass' ? 70 : 40}); if the vendor scores out of more, declare its top score: scoring: { maxScore: 200, ${name}: ${value} }`
+        : `write a threshold from 0 to ${top}, or raise maxScore`,
+    );
+  }
   if (pass !== undefined && fail !== undefined && fail >= pass) {
     report(
       'thresholds',

@@ -13,7 +13,8 @@ export const diagnosticCatalog = {
   'missing-key': 'A required key is missing.',
   'tenant-mismatch': "The `tenant:` id does not match the file's name.",
   'unknown-test': "A test is named that is not in the tenant's `tests:` catalog.",
-  thresholds: 'The fail threshold is not below the pass threshold.',
+  thresholds:
+    'The fail threshold is not below the pass threshold, or a threshold is above the highest score (100, or scoring.maxScore).',
   'duplicate-trigger': 'The same stage is listed twice under `triggers:`.',
   'unknown-pack': 'A pack is named that does not exist in rules/.',
   'pack-mismatch': "The `pack:` name does not match the file's name.",

@@ -30,6 +30,8 @@ export interface LoadTenantInput {
   file: string;
   text: string;
   findPack(name: string): LoadedPack | undefined;
+  /** The packs there are, for a did-you-mean when a tenant names one that is not. */
+  packNames?: readonly string[];
   secrets: SecretSources;
   /**
    * Why a vendor could not call this service back (STAGEGATE_PUBLIC_URL unset or not https), from the
@@ -48,6 +50,7 @@ export function loadTenant({
   file,
   text,
   findPack,
+  packNames: knownPacks = [],
   secrets,
   publicUrlProblem,
   allowedHosts = [],
@@ -77,7 +80,8 @@ export function loadTenant({
   if (schemaProblems.length > 0) {
     // Report the cross-checks too where the file's shape allows, so that one run lists everything.
     for (const d of bestEffort(() => checkTenant(data, yaml))) diagnostics.push(d);
-    for (const d of bestEffort(() => assembleRules(data, yaml, findPack).diagnostics)) diagnostics.push(d);
+    for (const d of bestEffort(() => assembleRules(data, yaml, findPack, knownPacks).diagnostics))
+      diagnostics.push(d);
     return invalid(wanted);
   }
 
@@ -85,7 +89,7 @@ export function loadTenant({
   if (allowedHosts !== 'unchecked') {
     for (const d of checkOutboundHosts(data, yaml, allowedHosts)) diagnostics.push(d);
   }
-  const assembled = assembleRules(data, yaml, findPack);
+  const assembled = assembleRules(data, yaml, findPack, knownPacks);
   for (const d of assembled.diagnostics) diagnostics.push(d);
   const packNames = assembled.packs.map((pack) => pack.name);
   const resolved = resolveSecrets(tenant, data, yaml, secrets);

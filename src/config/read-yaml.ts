@@ -1,5 +1,6 @@
 import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, Scalar, visit } from 'yaml';
 import { type Diagnostic, type DiagnosticCode, formatYamlPath } from './diagnostic.js';
+import { yamlErrorInWords } from './yaml-error-words.js';
 
 export type YamlPath = readonly (string | number)[];
 
@@ -111,7 +112,8 @@ export function readYaml(file: string, text: string): YamlFile {
       );
     } else {
       unreadable = true;
-      problem('yaml-syntax', error.pos[0], firstLine(error.message));
+      const words = yamlErrorInWords(firstLine(error.message));
+      problem('yaml-syntax', error.pos[0], words.message, words.hint);
     }
   }
 
@@ -137,18 +139,22 @@ export function readYaml(file: string, text: string): YamlFile {
       }
     },
     Map(_key, node) {
-      const seen = new Set<unknown>();
+      const seen = new Map<unknown, number>();
       for (const pair of node.items) {
         if (!isScalar(pair.key)) continue;
-        if (seen.has(pair.key.value)) {
+        const offset = pair.key.range?.[0] ?? 0;
+        const first = seen.get(pair.key.value);
+        if (first !== undefined) {
+          const { line, col } = at(first);
           problem(
             'duplicate-key',
-            pair.key.range?.[0] ?? 0,
-            `the key '${String(pair.key.value)}' appears twice in this mapping`,
-            'keep one of them',
+            offset,
+            `the key '${String(pair.key.value)}' appears twice in this mapping; the first is at line ${line}:${col}`,
+            'keep one of them (merge the two if both hold something you need)',
           );
+        } else {
+          seen.set(pair.key.value, offset);
         }
-        seen.add(pair.key.value);
       }
     },
     Scalar(_key, node) {

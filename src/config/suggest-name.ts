@@ -10,7 +10,11 @@ export function suggestName(input: string, known: readonly string[]): string | u
     }
   }
   const allowed = Math.max(2, Math.floor(input.length / 3));
-  return bestDistance <= allowed ? best : undefined;
+  if (bestDistance <= allowed) return best;
+  // A part of the name (stageChange for candidateStageChange): suggested when only one name has it.
+  const needle = input.toLowerCase();
+  const containing = needle.length < 4 ? [] : known.filter((name) => name.toLowerCase().includes(needle));
+  return containing.length === 1 ? containing[0] : undefined;
 }
 
 function editDistance(a: string, b: string): number {
@@ -24,4 +28,37 @@ function editDistance(a: string, b: string): number {
     previous = current;
   }
   return previous[b.length] ?? 0;
+}
+
+/** What a tenant id must look like (schemas/tenant.schema.json says the same). */
+export const tenantIdPattern = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+
+/** A valid tenant id close to `name` (Zeta -> zeta, Big_Co -> big-co); undefined when none can be made. */
+export function suggestTenantId(name: string): string | undefined {
+  const id = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 63)
+    .replace(/-+$/, '');
+  return tenantIdPattern.test(id) ? id : undefined;
+}
+
+/**
+ * The hint for a `tenant:` that does not match its file name: only ever proposes valid ids, so it
+ * never says "write tenant: Zeta" a line below calling Zeta invalid.
+ */
+export function tenantMismatchHint(written: string, fromFile: string, suffix: string): string {
+  const writtenOk = tenantIdPattern.test(written);
+  if (tenantIdPattern.test(fromFile)) {
+    return writtenOk
+      ? `write tenant: ${fromFile}, or rename the file to ${written}${suffix}`
+      : `write tenant: ${fromFile}`;
+  }
+  const id = writtenOk ? written : suggestTenantId(fromFile);
+  return id === undefined
+    ? 'name the file <tenant id>' +
+        suffix +
+        ', the id in lower-case letters and digits joined by single dashes (big-co)'
+    : `rename the file to ${id}${suffix}${id === written ? '' : ` and write tenant: ${id}`} (a tenant id is lower-case letters and digits joined by single dashes)`;
 }

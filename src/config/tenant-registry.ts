@@ -96,6 +96,7 @@ export function createTenantRegistry(options: {
       file: path,
       text,
       findPack: (name) => packs.get(name),
+      packNames: [...packs.keys()],
       secrets,
       allowedHosts,
       publicUrlProblem,

@@ -26,7 +26,7 @@ export interface TenantFile {
     postings?: Record<string, string>;
     whenSeveralTags?: 'hold' | 'first';
   };
-  scoring?: { pass?: number; fail?: number };
+  scoring?: { pass?: number; fail?: number; maxScore?: number };
   tags?: { prefix?: string };
   resend?: { policy: 'never' | 'ifNotStarted' | 'after'; after?: string };
   packs?: string[];

@@ -1,3 +1,4 @@
+import { suggestName } from '../config/suggest-name.js';
 import type { TenantSnapshot } from '../config/types.js';
 import { computeFacts } from '../enrich/compute-facts.js';
 import { createLeverCache } from '../enrich/create-lever-cache.js';
@@ -179,9 +180,10 @@ async function preview(
 function findTrigger(name: string, triggers: readonly string[], tenant: string): string {
   const found = triggers.find((trigger) => trigger.toLowerCase() === name.trim().toLowerCase());
   if (found !== undefined) return found;
+  const guess = suggestName(name.trim(), triggers);
   throw new StagegateError(
-    'BAD_JSON',
-    `'${name}' is not a trigger stage of tenant ${tenant}; its trigger stages are: ${triggers.map((t) => `'${t}'`).join(', ')}`,
+    'STAGE_UNKNOWN',
+    `'${name}' is not a trigger stage of tenant ${tenant}; its trigger stages are: ${triggers.map((t) => `'${t}'`).join(', ')}${guess === undefined ? '' : ` (did you mean '${guess}'?)`}`,
   );
 }
 

@@ -27,6 +27,41 @@ export function formatTrace(rule: RuleTrace): string[] {
   return lines;
 }
 
+/**
+ * Whether a rule is about events of this type: false when a condition every match needs (on the
+ * `all` spine from the top) compares event.type and fails, or an `any` there does nothing else.
+ * What cannot be told from the trace (an operator other than equal / in) counts as about it.
+ */
+export function concernsEvent(rule: RuleTrace, eventType: string): boolean {
+  const isTypeLeaf = (node: ConditionTrace) =>
+    node.fact === 'event.type' || (node.fact === 'event' && node.path === '$.type');
+  const leafRules = (node: ConditionTrace): boolean | undefined => {
+    if (!isTypeLeaf(node)) return undefined;
+    const value = node.value;
+    switch (node.operator) {
+      case 'equal':
+        return value === eventType;
+      case 'notEqual':
+        return value !== eventType;
+      case 'in':
+        return !Array.isArray(value) || value.includes(eventType);
+      case 'notIn':
+        return !Array.isArray(value) || !value.includes(eventType);
+      default:
+        return true;
+    }
+  };
+  const walk = (node: ConditionTrace): boolean => {
+    if (node.all) return node.all.every(walk);
+    if (node.any) {
+      const leaves = node.any.map(leafRules);
+      return !leaves.every((leaf) => leaf === false);
+    }
+    return leafRules(node) ?? true;
+  };
+  return walk(rule.conditions);
+}
+
 function mark(result: boolean | null): string {
   if (result === null) return '·';
   return result ? '✓' : '✗';

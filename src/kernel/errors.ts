@@ -16,6 +16,10 @@ export const errorCatalog = {
     summary: 'An environment variable has a value stagegate cannot use; the message names it.',
   },
   TENANT_UNKNOWN: { status: 404, summary: 'No tenant with that id is loaded.' },
+  STAGE_UNKNOWN: {
+    status: 400,
+    summary: "The stage named is not one of the tenant's trigger stages; the message lists them.",
+  },
   TENANT_NOT_READY: {
     status: 503,
     summary: 'The tenant has no valid configuration or a missing secret; Lever will retry.',

@@ -20,6 +20,8 @@ export interface ServerEnv {
   /** Tenants' secret files, each tenant's under <secretsDir>/<tenant>/; null: no secret files. */
   secretsDir: string | null;
   logLevel: string;
+  /** STAGEGATE_LOG_FORMAT: json lines, pretty lines for a person, or auto (pretty on a terminal). */
+  logFormat: 'json' | 'pretty' | 'auto';
   replayWindowMs: number;
   /** How long finished inbox items and decisions (with their actions) are kept. */
   retentionMs: number;
@@ -166,6 +168,9 @@ export function readServerEnv(env: Readonly<Record<string, string | undefined>>,
   const logLevel = text('LOG_LEVEL', 'info');
   if (!logLevels.includes(logLevel))
     problems.push(`LOG_LEVEL must be one of ${logLevels.join(', ')}, got ${JSON.stringify(logLevel)}`);
+  const logFormat = text('STAGEGATE_LOG_FORMAT', 'auto');
+  if (logFormat !== 'json' && logFormat !== 'pretty' && logFormat !== 'auto')
+    problems.push(`STAGEGATE_LOG_FORMAT must be json, pretty or auto, got ${JSON.stringify(logFormat)}`);
   if (problems.length > 0) {
     throw new StagegateError('ENV_INVALID', `Invalid environment: ${problems.join('; ')}.`, {
       details: { problems },
@@ -180,6 +185,7 @@ export function readServerEnv(env: Readonly<Record<string, string | undefined>>,
     allowedHosts: allowedHosts.hosts,
     secretsDir: text('STAGEGATE_SECRETS_DIR', '') === '' ? null : dir('STAGEGATE_SECRETS_DIR', ''),
     logLevel,
+    logFormat: logFormat === 'json' || logFormat === 'pretty' ? logFormat : 'auto',
     replayWindowMs: hours * 60 * 60 * 1000,
     retentionMs: Math.round(retentionDays * 24 * 60 * 60 * 1000),
     publicUrl: publicUrl === '' ? null : publicUrl.replace(/\/+$/, ''),

@@ -1,4 +1,8 @@
+import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
+import { adminUnauthorizedMessage } from '../../src/admin/answer-admin-error.js';
+import { adminOffMessage, createAdminRouter } from '../../src/admin/create-admin-router.js';
+import { StagegateError } from '../../src/kernel/errors.js';
 import { type AdminServer, adminToken, start, startAdminServer } from '../support/start-admin-server.js';
 
 let server: AdminServer | undefined;
@@ -28,23 +32,25 @@ async function call(
 describe('admin router: access', () => {
   it('is off without a token: every route answers 404, with or without a bearer', async () => {
     server = await startAdminServer({ token: undefined });
-    expect(await call('/status')).toEqual({ status: 404, body: { error: 'NOT_FOUND' } });
-    expect(await call('/actions', { token: null })).toEqual({ status: 404, body: { error: 'NOT_FOUND' } });
-    expect(await call(`/actions/${server.failedId}/retry`, { method: 'POST', token: '' })).toEqual({
-      status: 404,
-      body: { error: 'NOT_FOUND' },
-    });
+    const off = { status: 404, body: { error: 'NOT_FOUND', message: adminOffMessage } };
+    expect(await call('/status')).toEqual(off);
+    expect(await call('/actions', { token: null })).toEqual(off);
+    expect(await call(`/actions/${server.failedId}/retry`, { method: 'POST', token: '' })).toEqual(off);
     expect((await server.store.getAction(server.failedId))?.status).toBe('failed');
   });
 
   it('is off with an empty token too', async () => {
     server = await startAdminServer({ token: '' });
-    expect(await call('/status', { token: '' })).toEqual({ status: 404, body: { error: 'NOT_FOUND' } });
+    expect(await call('/status', { token: '' })).toEqual({
+      status: 404,
+      body: { error: 'NOT_FOUND', message: adminOffMessage },
+    });
   });
 
   it('answers 401 without a bearer, with a wrong one, or with another scheme', async () => {
     server = await startAdminServer();
-    const unauthorized = { status: 401, body: { error: 'UNAUTHORIZED' } };
+    // The message says how to authenticate, and nothing about which check failed.
+    const unauthorized = { status: 401, body: { error: 'UNAUTHORIZED', message: adminUnauthorizedMessage } };
     expect(await call('/status', { token: null })).toEqual(unauthorized);
     expect(await call('/status', { token: 'wrong' })).toEqual(unauthorized);
     expect(await call('/status', { token: `${adminToken}x` })).toEqual(unauthorized);
@@ -60,7 +66,10 @@ describe('admin router: access', () => {
 
   it('answers 404 NOT_FOUND on an unknown admin route', async () => {
     server = await startAdminServer();
-    expect(await call('/nothing-here')).toMatchObject({ status: 404, body: { error: 'NOT_FOUND' } });
+    expect(await call('/nothing-here')).toEqual({
+      status: 404,
+      body: { error: 'NOT_FOUND', message: 'No such route.' },
+    });
   });
 });
 
@@ -212,5 +221,45 @@ describe('admin router: decisions, status, sandbox', () => {
     expect(
       await call('/sandbox/acme/invitations/inv-1/complete', { method: 'POST', body: { score: 1 } }),
     ).toMatchObject({ status: 404, body: { error: 'NOT_FOUND' } });
+  });
+});
+
+describe('admin router: every error answer carries a message', () => {
+  it('a server error says what kind of failure, never its details', async () => {
+    const admin = await startAdminServer();
+    const app = express();
+    app.use(
+      '/admin',
+      createAdminRouter({
+        token: adminToken,
+        store: admin.store,
+        executor: { retry: async () => ({}) as never },
+        registry: { list: () => [] },
+        backfill: async () => {
+          throw new StagegateError(
+            'LEVER_UNREACHABLE',
+            'connect ECONNREFUSED 10.0.0.7:443 with key lev_live_123',
+          );
+        },
+      }),
+    );
+    const listening = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => listening.once('listening', resolve));
+    try {
+      const { port } = listening.address() as { port: number };
+      const response = await fetch(`http://127.0.0.1:${port}/admin/backfill`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ tenant: 'acme', dryRun: true }),
+      });
+      expect(response.status).toBe(502);
+      expect(await response.json()).toEqual({
+        error: 'LEVER_UNREACHABLE',
+        message: "Lever did not answer in time, or the connection failed. The service's log has the details.",
+      });
+    } finally {
+      await new Promise((resolve) => listening.close(resolve));
+      await admin.close();
+    }
   });
 });

@@ -298,7 +298,7 @@ describe('backfillStages', () => {
       accepted: () => {},
     });
     await expect(attempt).rejects.toMatchObject({
-      code: 'BAD_JSON',
+      code: 'STAGE_UNKNOWN',
       message:
         "'New lead' is not a trigger stage of tenant acme; its trigger stages are: 'Technical Screen', 'Take-home'",
     });
@@ -421,8 +421,10 @@ describe('POST /admin/backfill and stagegate backfill', () => {
     const stage = await cli(['backfill', '--tenant', 'acme', '--stage', 'Onsite']);
     expect(stage).toMatchObject({
       code: 1,
-      err: "BAD_JSON: 'Onsite' is not a trigger stage of tenant acme; its trigger stages are: 'Technical Screen', 'Take-home'\n",
+      err: "STAGE_UNKNOWN: 'Onsite' is not a trigger stage of tenant acme; its trigger stages are: 'Technical Screen', 'Take-home'\n",
     });
+    const typo = await cli(['backfill', '--tenant', 'acme', '--stage', 'Technical Scren']);
+    expect(typo.err).toMatch(/^STAGE_UNKNOWN: .*\(did you mean 'Technical Screen'\?\)\n$/);
     const unknown = await cli(['backfill', '--tenant', 'globex']);
     expect(unknown).toMatchObject({ code: 1, err: "TENANT_UNKNOWN: no tenant 'globex' is loaded\n" });
     expect(await cli(['backfill', '--tenant', 'acme', '--explain'])).toMatchObject({ code: 2 });

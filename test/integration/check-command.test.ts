@@ -116,3 +116,17 @@ describe('stagegate check', () => {
     expect(answer.err).toContain("there is no tenant 'nobody'");
   });
 });
+
+describe('stagegate check: lines that agree with each other', () => {
+  it('does not call a signature token configured when its secret is not set', async () => {
+    const answer = await check(['--tenant', 'acme'], { ACME__TOKEN: undefined });
+    expect(answer.code).toBe(1);
+    expect(answer.out).toContain('✗ secret ACME__TOKEN');
+    expect(answer.out).toContain(
+      '✗ webhook candidateStageChange: the file names a signature token (ACME__TOKEN) but it is not set: every stage change is refused, so no test is ever sent',
+    );
+    expect(answer.out).toContain('    fix: set ACME__TOKEN (see the secret line above)');
+    expect(answer.out).not.toContain('a signature token is set');
+    expect(answer.out).toContain('! webhook candidateHired: the file names a signature token (ACME__TOKEN)');
+  });
+});

@@ -25,7 +25,7 @@ describe('npm run demo', () => {
     expect(lines).toContain('[6/9] Ada completes Backend - Python at the vendor, score 85 → Pass');
     expect(lines).toContain('[8/9] Grace completes Frontend - React at the vendor, score 22 → Fail');
     expect(text).toMatch(
-      /note: {2}Backend - Python completed\. Score: 85\. Report: https:\/\/vendor\.example\/reports\/pi-1\n {26}— stagegate dec_[0-9a-f]{20}:\d+\n/,
+      /note: {2}Backend - Python completed\. Score: 85\. Report: https:\/\/vendor\.example\/reports\/pi-1\n {26}Sent by stagegate \(reference dec_[0-9a-f]{20}:\d+\)\n/,
     );
     expect(text).toMatch(/tags: {2}Frontend - React, Hired Assessments - Fail/);
     expect(text).toMatch(

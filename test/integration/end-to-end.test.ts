@@ -61,7 +61,7 @@ describe('end to end: Lever -> stagegate -> vendor -> stagegate -> Lever', () =>
       // Each note ends with the action it came from, so that a retry can tell it is there already.
       expect(world.lever.notes(candidate.id).map((note) => note.value)).toEqual([
         expect.stringMatching(
-          /^Backend - Python completed\. Score: 85\. Report: https:\/\/vendor\.example\/report\/1\n\n— stagegate dec_[0-9a-f]{20}:\d+$/,
+          /^Backend - Python completed\. Score: 85\. Report: https:\/\/vendor\.example\/report\/1\n\nSent by stagegate \(reference dec_[0-9a-f]{20}:\d+\)$/,
         ),
       ]);
       const [invitation] = await server.store.listInvitations({ tenant: 'acme' });

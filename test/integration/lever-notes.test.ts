@@ -1,6 +1,11 @@
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { addNoteOnce } from '../../src/execute/actions/add-note-once.js';
 import { createManualClock } from '../../src/kernel/clock.js';
+import { createBucketRegistry } from '../../src/lever/create-bucket-registry.js';
+import { createLeverClient } from '../../src/lever/create-lever-client.js';
 import { errorTag, post } from '../reliability/world.js';
+import { startLeverSimulator } from '../support/lever-simulator.js';
 import { startStagegate } from '../support/start-stagegate.js';
 import { startWorld, type World } from '../support/start-world.js';
 
@@ -45,6 +50,67 @@ describe('notes in Lever, which have no idempotency key', () => {
       expect(world.lever.getOpportunity('opp-1')?.tags).toEqual([errorTag]);
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe('the line that ends every note', () => {
+  const apiKey = 'lever-key-notes';
+  const setup = async () => {
+    const lever = await startLeverSimulator({ apiKeys: [apiKey] });
+    lever.addStage({ id: 'stage-1', text: 'Technical Screen' });
+    lever.addOpportunity({ id: 'opp-1', stageId: 'stage-1', emails: ['ada@example.com'] });
+    const clock = createManualClock(Date.UTC(2026, 0, 1));
+    const sleep = async (ms: number) => clock.advance(ms);
+    const client = createLeverClient({
+      baseUrl: lever.baseUrl,
+      apiKey,
+      clock,
+      sleep,
+      buckets: createBucketRegistry({ clock, sleep }),
+      log: pino({ level: 'silent' }),
+    });
+    return { lever, client };
+  };
+
+  it('reads as a sentence a recruiter understands, and carries the reference a retry finds', async () => {
+    const { lever, client } = await setup();
+    try {
+      const first = await addNoteOnce(client, 'opp-1', {
+        text: 'Score: 85.',
+        reference: 'dec_1:2',
+        mayExist: false,
+      });
+      expect(lever.notes('opp-1').map((note) => note.value)).toEqual([
+        'Score: 85.\n\nSent by stagegate (reference dec_1:2)',
+      ]);
+      const again = await addNoteOnce(client, 'opp-1', {
+        text: 'Score: 85.',
+        reference: 'dec_1:2',
+        mayExist: true,
+      });
+      expect(again).toEqual({ noteId: first.noteId, earlier: true });
+      // Another action's reference is not this one's, even when one is the other's prefix.
+      await addNoteOnce(client, 'opp-1', { text: 'Other.', reference: 'dec_1:2 failed', mayExist: true });
+      expect(lever.notes('opp-1')).toHaveLength(2);
+    } finally {
+      await lever.close();
+    }
+  });
+
+  it('still finds a note written in the old format (— stagegate <reference>), already in Lever', async () => {
+    const { lever, client } = await setup();
+    try {
+      const old = await client.addNote('opp-1', 'Score: 85.\n\n— stagegate dec_9:1');
+      const retried = await addNoteOnce(client, 'opp-1', {
+        text: 'Score: 85.',
+        reference: 'dec_9:1',
+        mayExist: true,
+      });
+      expect(retried).toEqual({ noteId: old, earlier: true });
+      expect(lever.notes('opp-1')).toHaveLength(1);
+    } finally {
+      await lever.close();
     }
   });
 });

@@ -165,5 +165,48 @@ describe('quick start: node dist/src/main.js', () => {
     // nothing listens at Lever's address); `waitMs` bounds it, with room for a loaded CI machine.
     const [code, signal] = await Promise.race([exited, timeout]);
     expect({ code, signal, stderr: stderr.join('') }).toEqual({ code: 0, signal: null, stderr: '' });
+    expect(log.lines.at(-1)).toMatchObject({ reason: 'SIGTERM', msg: 'stagegate stopped' });
+  });
+});
+
+describe('quick start: npm start', () => {
+  it('starts without rebuilding a current dist/, and a SIGTERM to npm stops node too', async () => {
+    const stderr: string[] = [];
+    const npm = spawn('npm', ['start', '--silent'], {
+      cwd: repoRoot,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? dataDir,
+        HOST: '127.0.0.1',
+        PORT: '0',
+        STAGEGATE_DATA_DIR: dataDir,
+        STAGEGATE_TENANTS_DIR: join(dataDir, 'no-tenants'),
+        // A terminal would get readable lines; this is a pipe, so JSON, as a log shipper wants.
+      },
+    });
+    child = npm;
+    npm.stderr.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+    // 'close': npm has exited and every holder of its stdout, node included, has closed it.
+    const closed = once(npm, 'close');
+    const log = readLog(npm.stdout);
+    const listening = await log
+      .waitFor('"stagegate listening on …"', (line) => String(line.msg).startsWith('stagegate listening on '))
+      .catch((error: unknown) => {
+        throw new Error(`${String(error)}; stderr: ${stderr.join('')}`);
+      });
+    // `npm test` built dist/ before vitest ran: the prestart saw it was current.
+    expect(stderr.join('')).toContain('stagegate: dist/ is up to date, not rebuilding');
+    const nodePid = Number(listening.pid);
+    expect(nodePid).not.toBe(npm.pid);
+
+    // What a process manager does: signal the process it started, which is npm.
+    npm.kill('SIGTERM');
+    const timeout = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`npm did not exit within ${waitMs} ms of SIGTERM`)), waitMs).unref(),
+    );
+    await Promise.race([closed, timeout]);
+    expect(log.lines.map((line) => line.msg)).toContain('stagegate stopped');
+    // node got the signal and exited: it is not left running behind npm.
+    expect(() => process.kill(nodePid, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
   });
 });

@@ -28,3 +28,40 @@ describe('the start-up line for a tenant that is not served', () => {
     );
   });
 });
+
+describe('log lines for a person at a terminal, and the shutdown lines', () => {
+  it('writes readable lines with STAGEGATE_LOG_FORMAT=pretty, and says when it stops', async () => {
+    root = await createWorkspace({});
+    const server = await startStagegate(root, { STAGEGATE_LOG_FORMAT: 'pretty', LOG_LEVEL: 'info' });
+    await server.close('SIGTERM');
+    const listening = server.lines.find((line) => line.includes('stagegate listening on')) ?? '';
+    expect(listening).toMatch(
+      /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: stagegate listening on http:\/\/127\.0\.0\.1:\d+ \{"url":"http:\/\/127\.0\.0\.1:\d+"\}$/,
+    );
+    expect(server.lines.at(-2)).toMatch(
+      /^\[[\d:.]+\] INFO: stagegate stopping \(SIGTERM\): finishing the Lever and vendor calls in flight/,
+    );
+    expect(server.lines.at(-1)).toMatch(/^\[[\d:.]+\] INFO: stagegate stopped/);
+    // No colour codes: this is not a terminal.
+    expect(server.lines.join('\n')).not.toContain('\u001b[');
+  });
+
+  it('writes JSON lines otherwise, the shutdown lines among them', async () => {
+    root = await createWorkspace({});
+    const server = await startStagegate(root, { LOG_LEVEL: 'info' });
+    await server.close('SIGINT');
+    const entries = server.lines.map((line) => JSON.parse(line) as { msg: string; reason?: string });
+    expect(entries.at(-2)).toMatchObject({
+      reason: 'SIGINT',
+      msg: expect.stringMatching(/^stagegate stopping \(SIGINT\)/),
+    });
+    expect(entries.at(-1)).toMatchObject({ reason: 'SIGINT', msg: 'stagegate stopped' });
+  });
+
+  it('refuses an unknown STAGEGATE_LOG_FORMAT at start, naming it', async () => {
+    root = await createWorkspace({});
+    await expect(startStagegate(root, { STAGEGATE_LOG_FORMAT: 'text' })).rejects.toThrow(
+      /STAGEGATE_LOG_FORMAT must be json, pretty or auto, got "text"/,
+    );
+  });
+});

@@ -179,6 +179,17 @@ describe('stagegate test --watch', () => {
     expect(await watch.stop()).toBe(0);
   });
 
+  it('takes a tenant file for its fixture: a save of either reruns that fixture', async () => {
+    const watch = await startWatch(['tenants/acme.yaml']);
+    expect(watch.io.out()).toMatch(/coverage acme: 100%/);
+    const after = watch.since();
+    await watch.save('tenants/acme.test.yaml');
+    await until(() => expect(after.out()).toMatch(green));
+    expect(after.out()).toContain(header('tenants/acme.test.yaml'));
+    expect(after.out()).toMatch(/coverage acme: 100%/);
+    expect(await watch.stop()).toBe(0);
+  });
+
   it('runs a save made after a rerun started once that rerun is done, each report under its header', async () => {
     // A run does not yield to the event loop today, so no save is seen mid-run; the queue in
     // watchTests keeps the runs apart if one ever does (e.g. a run that reads files asynchronously).

@@ -87,7 +87,7 @@ export async function callAdmin<T>(
 
 function hint(status: number, error: string, message: string): string {
   if (status === 401) return ' (STAGEGATE_ADMIN_TOKEN does not match the service’s admin token)';
-  // The admin API answers a bare NOT_FOUND when it is off.
+  // The admin API says it is off; a service from before that answered a bare NOT_FOUND.
   if (status === 404 && error === 'NOT_FOUND' && message === '') {
     return ' (is the admin API on? the service needs an admin token configured)';
   }

@@ -7,6 +7,8 @@ export interface TenantSecretRefs {
   /** null for an OAuth tenant (no key: its tokens are in the store). */
   leverApiKey: ResolvedSecret | null;
   providerApiKey: ResolvedSecret | null;
+  /** Per Lever event, the signature tokens the file names for it. */
+  webhookTokens: Record<string, ResolvedSecret[]>;
   /** Every reference in the file, each once, in file order. */
   all: ResolvedSecret[];
 }
@@ -32,13 +34,14 @@ export function resolveSecretRefs(
   };
   const leverApiKey =
     file.lever.apiKey === undefined ? null : lookup(file.lever.apiKey, 'lever.apiKey', ['lever', 'apiKey']);
+  const webhookTokens: Record<string, ResolvedSecret[]> = {};
   for (const [event, refs] of Object.entries(file.lever.webhookTokens ?? {})) {
-    for (const [index, ref] of refs.entries()) {
-      lookup(ref, `lever.webhookTokens.${event}[${index}]`, ['lever', 'webhookTokens', event, index]);
-    }
+    webhookTokens[event] = refs.map((ref, index) =>
+      lookup(ref, `lever.webhookTokens.${event}[${index}]`, ['lever', 'webhookTokens', event, index]),
+    );
   }
   const providerApiKey = file.provider.apiKey
     ? lookup(file.provider.apiKey, 'provider.apiKey', ['provider', 'apiKey'])
     : null;
-  return { leverApiKey, providerApiKey, all: [...all.values()] };
+  return { leverApiKey, providerApiKey, webhookTokens, all: [...all.values()] };
 }

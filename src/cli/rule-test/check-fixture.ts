@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import type { Diagnostic } from '../../config/diagnostic.js';
 import type { YamlFile } from '../../config/read-yaml.js';
+import { tenantMismatchHint } from '../../config/suggest-name.js';
 import { checkGivenFacts } from './given-facts.js';
 import type { FixtureFile } from './types.js';
 
@@ -20,7 +21,7 @@ export function checkFixture(fixture: FixtureFile, yaml: YamlFile): Diagnostic[]
       message: `the cases are for tenant '${fixture.tenant}' but the file is ${name}`,
       path: 'tenant',
       severity: 'error',
-      hint: `write tenant: ${expected}, or rename the file to ${fixture.tenant}.test.yaml`,
+      hint: tenantMismatchHint(fixture.tenant, expected, '.test.yaml'),
     });
   }
   fixture.cases.forEach((testCase, i) => {

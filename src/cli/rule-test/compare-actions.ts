@@ -27,8 +27,16 @@ export function compareActions(
     if (at >= 0) remaining.splice(at, 1);
     else missing.push(line);
   }
-  const extra = options.match === 'exact' ? remaining : [];
-  return [...missing.map((line) => `- ${line}`), ...extra.map((line) => `+ ${line}`)];
+  if (options.match === 'exact') {
+    return [...missing.map((line) => `- ${line}`), ...remaining.map((line) => `+ ${line}`)];
+  }
+  if (missing.length === 0) return [];
+  // contains: the other actions are allowed, but what came out instead is what the reader needs.
+  return [
+    ...missing.map((line) => `- ${line}`),
+    ...remaining.map((line) => `+ ${line}`),
+    ...(remaining.length === 0 ? ['  (no other action came out)'] : []),
+  ];
 }
 
 /** One line per action, keys in a fixed order, so equal actions print the same. */

@@ -1,6 +1,6 @@
 import type { TenantSnapshot } from '../../config/types.js';
 import { decide } from '../../decide/decide.js';
-import { formatTrace } from '../../decide/format-trace.js';
+import { concernsEvent, formatTrace } from '../../decide/format-trace.js';
 import { buildFactInput, defaultFixtureNow, factsForCase } from './build-fact-input.js';
 import { compareActions } from './compare-actions.js';
 import type { CaseResult, FixtureFile } from './types.js';
@@ -11,6 +11,7 @@ export async function runFixture(
   fixture: FixtureFile,
   tenant: TenantSnapshot,
   pattern?: RegExp,
+  options: { full: boolean } = { full: false },
 ): Promise<{ results: CaseResult[]; fired: Set<string> }> {
   const now = fixture.now ? Date.parse(fixture.now) : defaultFixtureNow;
   const fired = new Set<string>();
@@ -59,10 +60,18 @@ export async function runFixture(
       passed: problems.length === 0,
       problems,
       fired: firedNames,
+      // The rules involved, less those for another event type (noise); --full: every rule.
       trace:
         problems.length === 0
           ? []
-          : decision.trace.filter((rule) => involved.has(rule.rule)).flatMap(formatTrace),
+          : decision.trace
+              .filter(
+                (rule) =>
+                  options.full ||
+                  (involved.has(rule.rule) &&
+                    (concernsEvent(rule, facts.event.type) || (expect.fired ?? []).includes(rule.rule))),
+              )
+              .flatMap(formatTrace),
     });
   }
   return { results, fired };

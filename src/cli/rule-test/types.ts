@@ -32,6 +32,8 @@ export interface FixtureCase {
 export interface FixtureFile {
   tenant: string;
   now?: string;
+  /** The coverage this tenant is held to, in place of --coverage-min. */
+  coverageMin?: number;
   cases: FixtureCase[];
 }
 

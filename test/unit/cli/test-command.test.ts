@@ -140,3 +140,133 @@ describe('stagegate explain', () => {
     expect(io.err()).toMatch(/there is no tenant 'nope'/);
   });
 });
+
+describe('stagegate test: coverage of every tenant, tenant paths, contains diffs, the trace', () => {
+  const zeta = (dir: string) =>
+    writeFileSync(
+      join(dir, 'tenants/zeta.yaml'),
+      readFileSync(join(dir, 'tenants/acme.yaml'), 'utf8')
+        .replace('tenant: acme', 'tenant: zeta')
+        .replaceAll('ACME__', 'ZETA__'),
+    );
+
+  it('names a tenant with no fixture, and a coverage gate fails on it', async () => {
+    const dir = workspace();
+    zeta(dir);
+    const io = captureIo({ cwd: dir });
+    expect(await runCli(['test'], io)).toBe(0);
+    expect(io.out()).toContain('coverage zeta: no test cases (no tenants/zeta.test.yaml)');
+    const gated = captureIo({ cwd: dir });
+    expect(await runCli(['test', '--coverage-min', '100'], gated)).toBe(1);
+    expect(gated.err()).toContain(
+      'tenant zeta has no test cases (no tenants/zeta.test.yaml), below --coverage-min 100',
+    );
+  });
+
+  it('takes a tenant file for its fixture, and says when it has none', async () => {
+    const dir = workspace();
+    zeta(dir);
+    const acme = captureIo({ cwd: dir });
+    expect(await runCli(['test', 'tenants/acme.yaml'], acme)).toBe(0);
+    expect(acme.out()).toMatch(/coverage acme: 100% of 15 rules/);
+    const io = captureIo({ cwd: dir });
+    expect(await runCli(['test', 'tenants/zeta.yaml'], io)).toBe(1);
+    expect(io.out()).toContain('coverage zeta: no test cases (no tenants/zeta.test.yaml)');
+  });
+
+  it("holds a tenant to its fixture's coverageMin instead of --coverage-min", async () => {
+    const dir = workspace();
+    const partial = (min: number) => `tenant: acme
+coverageMin: ${min}
+cases:
+  - name: the default test
+    event: { type: candidateStageChange, stage: Technical Screen }
+    expect: { fired: [send-selected-test] }
+`;
+    writeFileSync(join(dir, 'tenants/acme.test.yaml'), partial(5));
+    const io = captureIo({ cwd: dir });
+    expect(await runCli(['test', 'tenants/acme.yaml', '--coverage-min', '100'], io)).toBe(0);
+    expect(io.out()).toMatch(/coverage acme: 6% of 15 rules, minimum 5%/);
+    writeFileSync(join(dir, 'tenants/acme.test.yaml'), partial(50));
+    const below = captureIo({ cwd: dir });
+    expect(await runCli(['test', 'tenants/acme.yaml'], below)).toBe(1);
+    expect(below.err()).toContain("rule coverage of acme is 6%, below its fixture's coverageMin 50");
+  });
+
+  it('shows what came out beside what a match: contains case expected, and only the rules for its event type', async () => {
+    const dir = workspace();
+    writeFileSync(
+      join(dir, 'tenants/acme.test.yaml'),
+      `tenant: acme
+cases:
+  - name: wrong test
+    event: { type: candidateStageChange, stage: Technical Screen }
+    expect:
+      match: contains
+      actions: [{ type: assessment.send, test: "Data - SQL", providerTestId: t-303 }]
+      notFired: [mark-pass]
+`,
+    );
+    const io = captureIo({ cwd: dir });
+    expect(await runCli(['test', 'tenants/acme.test.yaml'], io)).toBe(1);
+    const out = io.out();
+    expect(out).toContain('      - {"type":"assessment.send","providerTestId":"t-303","test":"Data - SQL"}');
+    expect(out).toContain(
+      '      + {"type":"assessment.send","providerTestId":"t-101","test":"Backend - Python"}',
+    );
+    expect(out).toContain('      + {"type":"lever.addTags","tags":["Hired Assessments - Sent"]}');
+    expect(out).toContain('✓ send-selected-test');
+    // mark-pass is named in notFired, but it is a completion rule: its trace is noise here.
+    expect(out).not.toContain('mark-pass (priority');
+    const full = captureIo({ cwd: dir });
+    expect(await runCli(['test', 'tenants/acme.test.yaml', '--full'], full)).toBe(1);
+    expect(full.out()).toContain('✗ mark-pass (priority 30)');
+    expect(full.out()).toContain('✗ purge-when-deleted');
+  });
+});
+
+describe('stagegate explain: the event checked, --brief, --full', () => {
+  it('refuses an event type fixtures refuse, with the name meant, and exits 2', async () => {
+    const dir = workspace();
+    writeFileSync(join(dir, 'event.yaml'), 'type: stageChange\nstage: Technical Screen\n');
+    const io = captureIo({ cwd: dir });
+    expect(await runCli(['explain', '--tenant', 'acme', '--event', 'event.yaml'], io)).toBe(2);
+    expect(io.err()).toContain('event.yaml:1:7: "stageChange" is not allowed here');
+    expect(io.err()).toContain("hint: did you mean 'candidateStageChange'?");
+    expect(io.out()).toBe('');
+  });
+
+  it('checks a raw Lever body too', async () => {
+    const dir = workspace();
+    writeFileSync(join(dir, 'raw.json'), '{"event": "candidateStagChange", "triggeredAt": "soon"}');
+    const io = captureIo({ cwd: dir });
+    expect(await runCli(['explain', '--tenant', 'acme', '--event', 'raw.json'], io)).toBe(2);
+    expect(io.err()).toContain("'candidateStagChange' is not an event stagegate knows");
+    expect(io.err()).toContain('triggeredAt must be a number');
+  });
+
+  it('says "no such file" for an event file that is not there', async () => {
+    const io = captureIo({ cwd: workspace() });
+    expect(await runCli(['explain', '--tenant', 'acme', '--event', 'missing.yaml'], io)).toBe(2);
+    expect(io.err()).toBe('missing.yaml: no such file\n');
+  });
+
+  it('prints the rules for the event type by default, none with --brief, all with --full', async () => {
+    const dir = workspace();
+    writeFileSync(join(dir, 'event.yaml'), 'type: candidateStageChange\nstage: Technical Screen\n');
+    const run = async (...flags: string[]) => {
+      const io = captureIo({ cwd: dir });
+      expect(await runCli(['explain', '--tenant', 'acme', '--event', 'event.yaml', ...flags], io)).toBe(0);
+      return io.out();
+    };
+    const normal = await run();
+    expect(normal).toContain('✗ no-email (priority 50)');
+    expect(normal).not.toContain('mark-pass');
+    expect(normal).toContain('(8 rules for other event types not shown; --full shows them)');
+    const brief = await run('--brief');
+    expect(brief).toContain('fired: send-selected-test');
+    expect(brief).not.toContain('✗ no-email');
+    expect(brief).toContain('sending Backend - Python (chosen by stageDefault)');
+    expect(await run('--full')).toContain('✗ mark-pass (priority 30)');
+  });
+});

@@ -51,10 +51,89 @@ const cases: Case[] = [
     expected: [{ code: 'yaml-syntax', line: 13, col: 1, message: 'end with a ]' }],
   },
   {
-    title: 'a duplicate key',
+    title: 'a duplicate key, with where the first one is',
     file: 'duplicate-key.yaml',
     expected: [
-      { code: 'duplicate-key', line: 16, col: 1, message: 'appears twice', hint: 'keep one of them' },
+      {
+        code: 'duplicate-key',
+        line: 16,
+        col: 1,
+        message: "the key 'displayName' appears twice in this mapping; the first is at line 4:1",
+        hint: 'keep one of them',
+      },
+    ],
+  },
+  {
+    title: 'a list item indented short, in plain words',
+    file: 'sequence-item.yaml',
+    expected: [
+      {
+        code: 'yaml-syntax',
+        line: 14,
+        col: 1,
+        message:
+          'this line is read as a new list item, but it has no "- " and is not lined up with the item above',
+        hint: 'line each key of a list item up under the first key after its "- "',
+      },
+    ],
+  },
+  {
+    title: 'a colon and a space inside a value, in plain words',
+    file: 'compact-mapping.yaml',
+    expected: [
+      {
+        code: 'yaml-syntax',
+        line: 12,
+        col: 14,
+        message: 'a value on this line holds ": " (a colon and a space)',
+        hint: 'quote a value that contains ": " (displayName: "Acme: Europe")',
+      },
+    ],
+  },
+  {
+    title: 'a threshold above 100 with no other score scale',
+    file: 'threshold-scale.yaml',
+    expected: [
+      {
+        code: 'thresholds',
+        line: 14,
+        col: 18,
+        message: 'the pass threshold 150 is above the highest score: scores are out of 100',
+        hint: 'scoring: { maxScore: 200, pass: 150 }',
+      },
+    ],
+  },
+  {
+    title: 'a percentage as text and a duration in words, each with an example of the form',
+    file: 'threshold-as-text.yaml',
+    expected: [
+      {
+        code: 'schema',
+        line: 14,
+        col: 18,
+        message: '\'pass\' must be a number, not string "75%"',
+        hint: 'write a plain number, without quotes or %: pass: 75',
+      },
+      {
+        code: 'schema',
+        line: 15,
+        col: 33,
+        message: '"30 days" is not in the form \'after\' takes',
+        hint: 'write it like: after: 30d or after: 12h',
+      },
+    ],
+  },
+  {
+    title: 'a pack name one letter off, with a did-you-mean',
+    file: 'misspelt-pack.yaml',
+    expected: [
+      {
+        code: 'unknown-pack',
+        line: 14,
+        col: 9,
+        message: "there is no rule pack 'assessment-lifecyle'",
+        hint: "did you mean 'assessment-lifecycle'?",
+      },
     ],
   },
   {
@@ -288,7 +367,7 @@ function load(file: string): { diagnostics: readonly Diagnostic[]; invalid: bool
     const pack = loadPack(path, read(path));
     return { diagnostics: pack.diagnostics, invalid: pack.diagnostics.some((d) => d.severity === 'error') };
   }
-  const tenant = loadTenant({ file: path, text: read(path), findPack, secrets });
+  const tenant = loadTenant({ file: path, text: read(path), findPack, packNames: [lifecycle.name], secrets });
   return {
     diagnostics: tenant.diagnostics,
     invalid: tenant.status === 'invalid' && tenant.snapshot === null,

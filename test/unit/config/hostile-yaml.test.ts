@@ -126,11 +126,36 @@ describe('hostile YAML', () => {
   });
 
   it.each([
-    { what: 'only ---', text: '---\n', col: 4, message: 'must be object, not empty' },
-    { what: 'an empty file', text: '', col: 1, message: 'must be object, not empty' },
-    { what: 'only null', text: 'null\n', col: 1, message: 'must be object, not empty' },
-    { what: 'a bare scalar', text: 'hostile\n', col: 1, message: 'must be object, not string "hostile"' },
-    { what: 'a list at the top', text: '- tenant: hostile\n', col: 1, message: 'must be object, not a list' },
+    {
+      what: 'only ---',
+      text: '---\n',
+      col: 4,
+      message: 'the file must be a mapping (key: value lines, or { … }), not empty',
+    },
+    {
+      what: 'an empty file',
+      text: '',
+      col: 1,
+      message: 'the file must be a mapping (key: value lines, or { … }), not empty',
+    },
+    {
+      what: 'only null',
+      text: 'null\n',
+      col: 1,
+      message: 'the file must be a mapping (key: value lines, or { … }), not empty',
+    },
+    {
+      what: 'a bare scalar',
+      text: 'hostile\n',
+      col: 1,
+      message: 'the file must be a mapping (key: value lines, or { … }), not string "hostile"',
+    },
+    {
+      what: 'a list at the top',
+      text: '- tenant: hostile\n',
+      col: 1,
+      message: 'the file must be a mapping (key: value lines, or { … }), not a list',
+    },
   ])('rejects a file of $what', ({ text, col, message }) => {
     const found = expectRejected(load(text), 'schema', { line: 1, col });
     expect(found?.message).toBe(message);

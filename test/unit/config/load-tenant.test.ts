@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { checkSchema } from '../../../src/config/check-schema.js';
 import { type LoadedPack, loadPack } from '../../../src/config/load-pack.js';
 import { loadTenant } from '../../../src/config/load-tenant.js';
+import { readYaml } from '../../../src/config/read-yaml.js';
 import { envSecretSources } from '../../../src/config/resolve-secrets.js';
 import type { TenantSnapshot } from '../../../src/config/types.js';
 import { shippedAllowedHosts } from '../../support/load-shipped-tenant.js';
@@ -222,5 +224,52 @@ describe('loadTenant: lever.auth oauth', () => {
     const load = loadAcme({ text: acme.replace(lever, 'lever:\n  auth: apiKey\n') });
     expect(load.status).toBe('invalid');
     expect(load.diagnostics.map((d) => d.message).join('\n')).toMatch(/apiKey|webhookTokens/);
+  });
+});
+
+describe('messages that say how to fix what they report', () => {
+  const load = (file: string, text: string) =>
+    loadTenant({
+      file,
+      text,
+      findPack: (name) => (name === lifecycle.name ? lifecycle : undefined),
+      secrets: envSecretSources({}),
+      allowedHosts: 'unchecked',
+    });
+
+  it('never proposes a tenant id that is not valid', () => {
+    const fromFile = load('tenants/Zeta.yaml', acme.replace('tenant: acme', 'tenant: zeta'));
+    const mismatch = fromFile.diagnostics.find((d) => d.code === 'tenant-mismatch');
+    expect(mismatch?.hint).toBe(
+      'rename the file to zeta.yaml (a tenant id is lower-case letters and digits joined by single dashes)',
+    );
+    const written = load('tenants/zeta.yaml', acme.replace('tenant: acme', 'tenant: Zeta'));
+    const invalid = written.diagnostics.find((d) => d.code === 'schema' && d.path === 'tenant');
+    expect(invalid?.message).toMatch(/^"Zeta" is not a tenant id: lower-case letters and digits/);
+    expect(invalid?.hint).toBe('write tenant: zeta, and name the file zeta.yaml');
+    expect(written.diagnostics.find((d) => d.code === 'tenant-mismatch')?.hint).toBe('write tenant: zeta');
+    for (const d of [...fromFile.diagnostics, ...written.diagnostics])
+      expect(d.hint ?? '').not.toContain('Zeta');
+  });
+
+  it('accepts a threshold above 100 once the tenant declares its score scale', () => {
+    const text = acme.replace(
+      'scoring: { pass: 70, fail: 40 }',
+      'scoring: { pass: 150, fail: 80, maxScore: 200 }',
+    );
+    expect(load('tenants/acme.yaml', text).diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const over = acme.replace(
+      'scoring: { pass: 70, fail: 40 }',
+      'scoring: { pass: 9, fail: 4, maxScore: 5 }',
+    );
+    const found = load('tenants/acme.yaml', over).diagnostics.find((d) => d.code === 'thresholds');
+    expect(found?.message).toBe('the pass threshold 9 is above the highest score: scoring.maxScore is 5');
+  });
+
+  it('says "a number, or null" rather than number,null', () => {
+    const yaml = readYaml('event.yaml', 'type: assessmentCompleted\nscore: high\n');
+    const [problem] = checkSchema('event', yaml);
+    expect(problem?.message).toBe('\'score\' must be a number, or null (or leave it out), not string "high"');
+    expect(problem?.hint).toBe('write it like: score: 82');
   });
 });

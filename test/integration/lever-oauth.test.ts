@@ -297,6 +297,17 @@ describe('connecting a tenant with OAuth', () => {
       );
       expect(lever.webhooks()).toEqual([]);
       expect(lever.requests.some((r) => r.path === '/webhooks' && r.status === 403)).toBe(true);
+      // check names each scope missing and what the tenant loses without it.
+      const checked = await cli(server, ['check', '--tenant', 'acme', '--json']);
+      expect(checked.code).toBe(1);
+      const scopes = (
+        JSON.parse(checked.out) as { checks: { check: string; status: string; message: string }[] }
+      ).checks.find((c) => c.check === 'lever scopes');
+      expect(scopes).toMatchObject({ status: 'failed' });
+      expect(scopes?.message).toContain(
+        'webhooks:write:admin (webhooks cannot be registered, so no delivery arrives)',
+      );
+      expect(scopes?.message).toContain('postings:read:admin (posting titles cannot be read');
     } finally {
       await server.close();
     }

@@ -509,6 +509,22 @@ describe('the callback refuses a state it did not issue', () => {
     }
   });
 
+  it('of two callbacks with one state at once, one connects and the other is told the link was used', async () => {
+    const server = await start();
+    try {
+      const link = await connectLink(server);
+      const answers = await Promise.all([fetch(link), fetch(link)]);
+      const pages = await Promise.all(answers.map((answer) => answer.text()));
+      expect(answers.map((answer) => answer.status).sort()).toEqual([200, 401]);
+      expect(pages.filter((page) => page.includes('Connected'))).toHaveLength(1);
+      expect(pages.filter((page) => page.includes('used already'))).toHaveLength(1);
+      expect(tokenRequests()).toHaveLength(1);
+      expect(lever.webhooks()).toHaveLength(4);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('Lever denied access: the page says so, the link is used up, nothing is stored, and a new link works', async () => {
     const server = await start();
     try {

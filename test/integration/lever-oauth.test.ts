@@ -6,6 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { createManualClock } from '../../src/kernel/clock.js';
 import { type RunningServer, startServer } from '../../src/main.js';
+import { createCredentialVault } from '../../src/store/create-credential-vault.js';
+import { parseSecretKey } from '../../src/store/seal-credential.js';
 import { captureIo } from '../support/capture-io.js';
 import { type LeverSimulator, startLeverSimulator } from '../support/lever-simulator.js';
 import { testDatabaseUrl, testStoreEnv, testStoreKind } from '../support/open-store.js';
@@ -519,6 +521,23 @@ describe('the callback refuses a state it did not issue', () => {
       expect(pages.filter((page) => page.includes('Connected'))).toHaveLength(1);
       expect(pages.filter((page) => page.includes('used already'))).toHaveLength(1);
       expect(tokenRequests()).toHaveLength(1);
+      expect(lever.webhooks()).toHaveLength(4);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a pending link stored before links were sealed (another record shape) does not stop a new one', async () => {
+    const server = await start();
+    try {
+      const key = parseSecretKey('c0ffee'.repeat(11).slice(0, 64));
+      if (key === null) throw new Error('test key');
+      const vault = createCredentialVault({ store: server.store, keys: { current: key, old: null }, clock });
+      await vault.write('acme', 'lever-connect-state', {
+        nonce: 'n'.repeat(43),
+        expiresAt: clock.now() + minute,
+      });
+      await connect(server);
       expect(lever.webhooks()).toHaveLength(4);
     } finally {
       await server.close();

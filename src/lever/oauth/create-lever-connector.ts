@@ -139,8 +139,12 @@ export function createLeverConnector(options: {
     change: (states: ConnectStates) => ConnectStates | undefined,
   ): Promise<void> {
     for (let attempt = 0; attempt < 10; attempt++) {
-      const found = await vault.readVersioned<ConnectStates>(tenant, stateKind);
-      const states = found?.value ?? { pending: null, used: [] };
+      const found = await vault.readVersioned<Partial<ConnectStates>>(tenant, stateKind);
+      // A record written before this shape (`{nonce, expiresAt}`: its link cannot check out) counts as none.
+      const states: ConnectStates = {
+        pending: found?.value.pending ?? null,
+        used: Array.isArray(found?.value.used) ? found.value.used : [],
+      };
       const next = change(states);
       if (next === undefined) return;
       if ((await vault.writeIf(tenant, stateKind, next, found?.version ?? null)) !== false) return;

@@ -276,8 +276,7 @@ export interface Store {
   putCredentialIf(record: CredentialRecord, expectedSealed: string | null): Promise<boolean>;
   getCredential(tenant: string, kind: string): Promise<CredentialRecord | undefined>;
   /**
-   * Forgets it; true when there was one to forget. Of two concurrent deletes only one gets true, which
-   * is what makes a stored one-time value (the connect flow's `state`) single-use.
+   * Forgets it; true when there was one to forget. Of two concurrent deletes only one gets true.
    */
   deleteCredential(tenant: string, kind: string): Promise<boolean>;
 

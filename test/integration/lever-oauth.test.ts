@@ -6,6 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { createManualClock } from '../../src/kernel/clock.js';
 import { type RunningServer, startServer } from '../../src/main.js';
+import { createCredentialVault } from '../../src/store/create-credential-vault.js';
+import { parseSecretKey } from '../../src/store/seal-credential.js';
 import { captureIo } from '../support/capture-io.js';
 import { type LeverSimulator, startLeverSimulator } from '../support/lever-simulator.js';
 import { testDatabaseUrl, testStoreEnv, testStoreKind } from '../support/open-store.js';
@@ -297,6 +299,17 @@ describe('connecting a tenant with OAuth', () => {
       );
       expect(lever.webhooks()).toEqual([]);
       expect(lever.requests.some((r) => r.path === '/webhooks' && r.status === 403)).toBe(true);
+      // check names each scope missing and what the tenant loses without it.
+      const checked = await cli(server, ['check', '--tenant', 'acme', '--json']);
+      expect(checked.code).toBe(1);
+      const scopes = (
+        JSON.parse(checked.out) as { checks: { check: string; status: string; message: string }[] }
+      ).checks.find((c) => c.check === 'lever scopes');
+      expect(scopes).toMatchObject({ status: 'failed' });
+      expect(scopes?.message).toContain(
+        'webhooks:write:admin (webhooks cannot be registered, so no delivery arrives)',
+      );
+      expect(scopes?.message).toContain('postings:read:admin (posting titles cannot be read');
     } finally {
       await server.close();
     }
@@ -493,6 +506,39 @@ describe('the callback refuses a state it did not issue', () => {
         .filter((line) => line.msg === 'lever oauth: callback refused')
         .map((line) => line.reason);
       expect(refusals).toEqual(['forged', 'forged', 'replayed', 'replaced', 'tenant-mismatch', 'expired']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('of two callbacks with one state at once, one connects and the other is told the link was used', async () => {
+    const server = await start();
+    try {
+      const link = await connectLink(server);
+      const answers = await Promise.all([fetch(link), fetch(link)]);
+      const pages = await Promise.all(answers.map((answer) => answer.text()));
+      expect(answers.map((answer) => answer.status).sort()).toEqual([200, 401]);
+      expect(pages.filter((page) => page.includes('Connected'))).toHaveLength(1);
+      expect(pages.filter((page) => page.includes('used already'))).toHaveLength(1);
+      expect(tokenRequests()).toHaveLength(1);
+      expect(lever.webhooks()).toHaveLength(4);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a pending link stored before links were sealed (another record shape) does not stop a new one', async () => {
+    const server = await start();
+    try {
+      const key = parseSecretKey('c0ffee'.repeat(11).slice(0, 64));
+      if (key === null) throw new Error('test key');
+      const vault = createCredentialVault({ store: server.store, keys: { current: key, old: null }, clock });
+      await vault.write('acme', 'lever-connect-state', {
+        nonce: 'n'.repeat(43),
+        expiresAt: clock.now() + minute,
+      });
+      await connect(server);
+      expect(lever.webhooks()).toHaveLength(4);
     } finally {
       await server.close();
     }

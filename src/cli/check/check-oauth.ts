@@ -5,6 +5,17 @@ import type { CliIo } from '../io.js';
 import { checkTriggerStages } from './check-lever.js';
 import type { CheckResult } from './types.js';
 
+/** What the tenant's set-up loses without each scope stagegate asks for. */
+const scopeUses: Record<string, string> = {
+  offline_access: 'no refresh token: the connection stops within the hour',
+  'opportunities:write:admin': 'candidates can be neither read nor tagged, so no test is sent',
+  'notes:write:admin': 'no note with the result, nor with why a candidate was held',
+  'stages:read:admin': "stage names cannot be read, so stage changes can't be matched to trigger stages",
+  'tags:read:admin': "Lever's tags cannot be listed",
+  'postings:read:admin': 'posting titles cannot be read: posting-based selection and the posting fact fail',
+  'webhooks:write:admin': 'webhooks cannot be registered, so no delivery arrives',
+};
+
 /**
  * An OAuth tenant's Lever side, as the running service sees it (its tokens are in that service's
  * store, sealed): the grant works, it has every scope stagegate asks for, and each webhook
@@ -77,8 +88,10 @@ export async function checkOAuthConnection(
       : {
           check: 'lever scopes',
           status: 'failed',
-          message: `not granted: ${found.missingScopes.join(' ')} (some of stagegate's calls would be refused)`,
-          fix: reconnect,
+          message: `not granted: ${found.missingScopes
+            .map((scope) => `${scope} (${scopeUses[scope] ?? "some of stagegate's calls are refused"})`)
+            .join('; ')}`,
+          fix: `${reconnect}, accepting every permission asked for`,
         },
   ];
   for (const webhook of found.webhooks) {

@@ -20,15 +20,19 @@ export const registeredEvents = [
 ] as const;
 
 const stateKind = 'lever-connect-state';
-/** The nonces of links used lately, so a replay is told apart from a link replaced by a newer one. */
-const usedStatesKind = 'lever-connect-used';
 const webhooksKind = 'lever-webhooks';
 const statePurpose = 'lever-connect-state';
 const usedStatesKept = 10;
 
-interface PendingState {
-  nonce: string;
-  expiresAt: number;
+/**
+ * The tenant's connect links (kind `lever-connect-state`): the one that works now, and the nonces
+ * of those used lately, so a replay is told apart from a link replaced by a newer one. Changed
+ * only by compare-and-swap, so of two callbacks with one link (or a callback and a newer link) one
+ * wins.
+ */
+interface ConnectStates {
+  pending: { nonce: string; expiresAt: number } | null;
+  used: string[];
 }
 
 /** What the `state` carries, sealed by the vault: whom it was issued for, and until when. */
@@ -36,10 +40,6 @@ interface IssuedState {
   tenant: string;
   nonce: string;
   expiresAt: number;
-}
-
-interface UsedStates {
-  nonces: string[];
 }
 
 interface RegisteredWebhooks {
@@ -132,6 +132,25 @@ export function createLeverConnector(options: {
       });
     }
   };
+
+  /** Reads the tenant's connect links, changes them (undefined: leaves them), and swaps them in. */
+  async function swapStates(
+    tenant: string,
+    change: (states: ConnectStates) => ConnectStates | undefined,
+  ): Promise<void> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const found = await vault.readVersioned<Partial<ConnectStates>>(tenant, stateKind);
+      // A record written before this shape (`{nonce, expiresAt}`: its link cannot check out) counts as none.
+      const states: ConnectStates = {
+        pending: found?.value.pending ?? null,
+        used: Array.isArray(found?.value.used) ? found.value.used : [],
+      };
+      const next = change(states);
+      if (next === undefined) return;
+      if ((await vault.writeIf(tenant, stateKind, next, found?.version ?? null)) !== false) return;
+    }
+    throw new StagegateError('CONFLICT', `the connect links of tenant ${tenant} kept changing; try again`);
+  }
 
   /** Creates what is missing, updates what this service made before; never a second webhook per event. */
   async function register(tenant: string): Promise<ConnectResult['webhooks']> {
@@ -248,7 +267,7 @@ export function createLeverConnector(options: {
       webhookUrl(tenant);
       const nonce = randomBytes(32).toString('base64url');
       const expiresAt = clock.now() + stateTtlMs;
-      await vault.write(tenant, stateKind, { nonce, expiresAt } satisfies PendingState);
+      await swapStates(tenant, (states) => ({ ...states, pending: { nonce, expiresAt } }));
       const sealed = vault.seal(statePurpose, { tenant, nonce, expiresAt } satisfies IssuedState);
       log.info({ tenant, expiresAt }, 'lever oauth: connect link issued');
       return { link: authorizeLink(app, `${tenant}.${sealed}`), expiresAt };
@@ -284,21 +303,23 @@ export function createLeverConnector(options: {
       }
       const replayed = () =>
         refused(`This connect link was used already; a link works once. ${ask}`, 'replayed');
-      const pending = await vault.read<PendingState>(tenant, stateKind);
-      if (pending === undefined || !sameText(pending.nonce, issued.nonce)) {
-        const used = await vault.read<UsedStates>(tenant, usedStatesKind);
-        if (used?.nonces.includes(issued.nonce)) throw replayed();
+      // Used up now, whatever follows: of two callbacks with one state, one goes on.
+      let outcome = 'replaced' as 'used' | 'replayed' | 'replaced';
+      await swapStates(tenant, (states) => {
+        if (states.pending !== null && sameText(states.pending.nonce, issued.nonce)) {
+          outcome = 'used';
+          return { pending: null, used: [...states.used, issued.nonce].slice(-usedStatesKept) };
+        }
+        outcome = states.used.includes(issued.nonce) ? 'replayed' : 'replaced';
+        return undefined;
+      });
+      if (outcome === 'replayed') throw replayed();
+      if (outcome === 'replaced') {
         throw refused(
           `A newer connect link was issued for this tenant since this one; only the newest works. Use it, or ${ask.charAt(0).toLowerCase()}${ask.slice(1)}`,
           'replaced',
         );
       }
-      // Used up now, whatever follows: of two callbacks with one state, one goes on.
-      if (!(await vault.forget(tenant, stateKind))) throw replayed();
-      const used = (await vault.read<UsedStates>(tenant, usedStatesKind))?.nonces ?? [];
-      await vault.write(tenant, usedStatesKind, {
-        nonces: [...used, issued.nonce].slice(-usedStatesKept),
-      } satisfies UsedStates);
       if (typeof query.error === 'string') {
         // Lever's error code is shown only when it looks like one (it comes back in the URL).
         const code = /^[a-z_]{1,40}$/.test(query.error) ? query.error : 'an error';
@@ -357,7 +378,6 @@ export function createLeverConnector(options: {
       await vault.forget(tenant, webhooksKind);
       await grants.forget(tenant);
       await vault.forget(tenant, stateKind);
-      await vault.forget(tenant, usedStatesKind);
       log.info({ tenant, deleted, left }, 'lever oauth: tenant disconnected');
       return { webhooksDeleted: deleted, webhooksLeft: left };
     },

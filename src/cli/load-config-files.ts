@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseAllowedHosts } from '../config/check-outbound-hosts.js';
 import type { Diagnostic } from '../config/diagnostic.js';
@@ -30,14 +30,15 @@ export function readText(path: string): string | undefined {
   }
 }
 
-/** What `validate` and `test` report for a file that is missing or cannot be read. */
-export function unreadableFile(file: string): Diagnostic {
+/** What `validate` and `test` report for a file that is missing or cannot be read (`path`: where it was looked for). */
+export function unreadableFile(file: string, path?: string): Diagnostic {
+  const missing = path !== undefined && !existsSync(path);
   return {
     file,
     line: 1,
     col: 1,
     code: 'unreadable-file',
-    message: 'the file cannot be read',
+    message: missing ? 'no such file' : 'the file cannot be read (not a regular file, or no permission)',
     path: '',
     severity: 'error',
   };

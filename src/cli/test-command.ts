@@ -61,7 +61,7 @@ export async function testCommand(io: CliIo, paths: string[], options: TestOptio
     const file = display(path);
     const text = readText(path);
     if (text === undefined) {
-      invalid.push(formatDiagnostic(unreadableFile(file)));
+      invalid.push(formatDiagnostic(unreadableFile(file, path)));
       continue;
     }
     const yaml = readYaml(file, text);
@@ -81,7 +81,7 @@ export async function testCommand(io: CliIo, paths: string[], options: TestOptio
     // A missing tenant file (deleted while `--watch` runs, say) is named as such, not as an empty one.
     const tenantText = readText(tenantPath);
     if (tenantText === undefined) {
-      invalid.push(formatDiagnostic(unreadableFile(display(tenantPath))));
+      invalid.push(formatDiagnostic(unreadableFile(display(tenantPath), tenantPath)));
       continue;
     }
     const load = loadTenant({
@@ -149,7 +149,14 @@ export async function testCommand(io: CliIo, paths: string[], options: TestOptio
   } else {
     printReport(io, results, tenants);
   }
-  if (empty) io.stderr.write('no test case was found (pass --allow-empty to accept that)\n');
+  if (empty) {
+    const without = tenants.filter((t) => t.missingFixture !== undefined).map((t) => t.missingFixture);
+    io.stderr.write(
+      without.length > 0
+        ? `no test case was found: there is no ${without.join(', ')}; write it (see "Rule test cases" in the README), or pass --allow-empty to accept that\n`
+        : 'no test case was found (pass --allow-empty to accept that)\n',
+    );
+  }
   for (const t of belowCoverage) {
     const gate =
       t.minimum === options.coverageMin

@@ -49,7 +49,7 @@ export function validateCommand(
       return {
         file,
         kind,
-        diagnostics: [unreadableFile(file)],
+        diagnostics: [unreadableFile(file, path)],
       };
     }
     if (kind === 'rule-pack') return { file, kind, diagnostics: [...loadPack(file, text).diagnostics] };

@@ -153,7 +153,7 @@ describe('stagegate test --watch', () => {
     const afterDelete = watch.since();
     await unlink(watch.path('tenants/demo.yaml'));
     await until(() =>
-      expect(afterDelete.err()).toContain('tenants/demo.yaml:1:1: the file cannot be read [unreadable-file]'),
+      expect(afterDelete.err()).toContain('tenants/demo.yaml:1:1: no such file [unreadable-file]'),
     );
     // With its fixture gone too, demo has nothing left to run.
     await unlink(watch.path('tenants/demo.test.yaml'));

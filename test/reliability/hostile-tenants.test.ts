@@ -127,7 +127,9 @@ it('validate reports a tenant file that is a FIFO as unreadable, without blockin
     execFileSync('mkfifo', [join(dir, 'fifo-tenant.yaml')]);
     const io = captureIo({ cwd: dir, env });
     expect(await runCli(['validate', 'fifo-tenant.yaml'], io)).toBe(2);
-    expect(io.out()).toContain('fifo-tenant.yaml:1:1: the file cannot be read [unreadable-file]');
+    expect(io.out()).toContain(
+      'fifo-tenant.yaml:1:1: the file cannot be read (not a regular file, or no permission) [unreadable-file]',
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

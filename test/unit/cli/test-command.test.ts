@@ -172,6 +172,10 @@ describe('stagegate test: coverage of every tenant, tenant paths, contains diffs
     const io = captureIo({ cwd: dir });
     expect(await runCli(['test', 'tenants/zeta.yaml'], io)).toBe(1);
     expect(io.out()).toContain('coverage zeta: no test cases (no tenants/zeta.test.yaml)');
+    expect(io.err()).toContain('no test case was found: there is no tenants/zeta.test.yaml; write it');
+    const missing = captureIo({ cwd: dir });
+    expect(await runCli(['test', 'tenants/nobody.yaml'], missing)).toBe(2);
+    expect(missing.err()).toBe('tenants/nobody.yaml:1:1: no such file [unreadable-file]\n');
   });
 
   it("holds a tenant to its fixture's coverageMin instead of --coverage-min", async () => {

@@ -69,16 +69,19 @@ export function createBatchCommit(options: BatchCommitOptions): BatchCommit {
     try {
       client = await pool.connect();
       const sql = clientSql(client);
+      // A change alone needs no savepoint: rolling the transaction back undoes it alone. That saves
+      // two of its six round trips, and most changes outside a burst are alone.
+      const alone = jobs.length === 1;
       await client.query('BEGIN');
       for (const job of jobs) {
-        await client.query('SAVEPOINT change');
+        if (!alone) await client.query('SAVEPOINT change');
         try {
           const value = await job.change(sql);
-          await client.query('RELEASE SAVEPOINT change');
+          if (!alone) await client.query('RELEASE SAVEPOINT change');
           outcomes.push({ ok: true, value });
         } catch (error) {
           // If even this fails (the connection is gone), the whole batch fails below.
-          await client.query('ROLLBACK TO SAVEPOINT change');
+          await client.query(alone ? 'ROLLBACK' : 'ROLLBACK TO SAVEPOINT change');
           outcomes.push({
             ok: false,
             error:
@@ -86,7 +89,7 @@ export function createBatchCommit(options: BatchCommitOptions): BatchCommit {
           });
         }
       }
-      await client.query('COMMIT');
+      if (!alone || outcomes[0]?.ok === true) await client.query('COMMIT');
       client.release();
     } catch (cause) {
       await client?.query('ROLLBACK').catch(() => {});

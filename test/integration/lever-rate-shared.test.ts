@@ -40,11 +40,19 @@ const sealKey = parseSecretKey('22'.repeat(32));
 function virtualTime(start: number) {
   const clock = createManualClock(start);
   const sleepers: { at: number; wake: () => void }[] = [];
+  // Told when a caller falls asleep or ends: the driver waits for that, not for time.
+  let changed: (() => void) | null = null;
+  const poke = () => {
+    const wake = changed;
+    changed = null;
+    wake?.();
+  };
   return {
     clock,
     sleep: (ms: number) =>
       new Promise<void>((wake) => {
         sleepers.push({ at: clock.now() + ms, wake });
+        poke();
       }),
     async run(callers: (() => Promise<void>)[]): Promise<void> {
       let live = callers.length;
@@ -57,12 +65,15 @@ function virtualTime(start: number) {
             })
             .finally(() => {
               live -= 1;
+              poke();
             }),
         ),
       );
       while (live > 0) {
         if (sleepers.length < live) {
-          await new Promise((resolve) => setImmediate(resolve));
+          await new Promise<void>((resolve) => {
+            changed = resolve;
+          });
           continue;
         }
         const next = Math.min(...sleepers.map((sleeper) => sleeper.at));

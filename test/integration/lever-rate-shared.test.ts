@@ -236,6 +236,29 @@ describe.skipIf(database === undefined)('the Lever rate limit shared through Pos
     expect(await c.rateBudgets.reserve(key, now + 10_000, small)).toBe(0);
   });
 
+  it('lets retention drop a bucket a day idle, which is full again by then', async () => {
+    const [a] = instances;
+    if (!a) throw new Error('an instance');
+    const key = 'key:idle';
+    const at = time.clock.now() + 2 * 3_600_000;
+    for (let n = 0; n < rule.capacity + 3; n++) await a.rateBudgets.reserve(key, at, rule);
+    const count = async () => {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        return (await client.query('SELECT 1 FROM lever_rate_buckets WHERE key = $1', [key])).rowCount;
+      } finally {
+        await client.end();
+      }
+    };
+    await a.prune(at + 3_600_000);
+    expect(await count()).toBe(1);
+    await a.prune(at + 25 * 3_600_000);
+    expect(await count()).toBe(0);
+    // As a full bucket would have: the burst at once.
+    expect(await a.rateBudgets.reserve(key, at + 25 * 3_600_000, rule)).toBe(0);
+  });
+
   it('fails with STORE_FAILED, nothing sent, when the database cannot be asked', async () => {
     const closed = await createPostgresStore({ url, clock: time.clock, log, poolSize: 1 });
     await closed.close();

@@ -40,11 +40,19 @@ const sealKey = parseSecretKey('22'.repeat(32));
 function virtualTime(start: number) {
   const clock = createManualClock(start);
   const sleepers: { at: number; wake: () => void }[] = [];
+  // Told when a caller falls asleep or ends: the driver waits for that, not for time.
+  let changed: (() => void) | null = null;
+  const poke = () => {
+    const wake = changed;
+    changed = null;
+    wake?.();
+  };
   return {
     clock,
     sleep: (ms: number) =>
       new Promise<void>((wake) => {
         sleepers.push({ at: clock.now() + ms, wake });
+        poke();
       }),
     async run(callers: (() => Promise<void>)[]): Promise<void> {
       let live = callers.length;
@@ -57,12 +65,15 @@ function virtualTime(start: number) {
             })
             .finally(() => {
               live -= 1;
+              poke();
             }),
         ),
       );
       while (live > 0) {
         if (sleepers.length < live) {
-          await new Promise((resolve) => setImmediate(resolve));
+          await new Promise<void>((resolve) => {
+            changed = resolve;
+          });
           continue;
         }
         const next = Math.min(...sleepers.map((sleeper) => sleeper.at));
@@ -223,6 +234,29 @@ describe.skipIf(database === undefined)('the Lever rate limit shared through Pos
     // A clock that runs behind refills nothing; time that has passed pays the credit back.
     expect(await b.rateBudgets.reserve(key, now - 5_000, small)).toBe(1500);
     expect(await c.rateBudgets.reserve(key, now + 10_000, small)).toBe(0);
+  });
+
+  it('lets retention drop a bucket a day idle, which is full again by then', async () => {
+    const [a] = instances;
+    if (!a) throw new Error('an instance');
+    const key = 'key:idle';
+    const at = time.clock.now() + 2 * 3_600_000;
+    for (let n = 0; n < rule.capacity + 3; n++) await a.rateBudgets.reserve(key, at, rule);
+    const count = async () => {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        return (await client.query('SELECT 1 FROM lever_rate_buckets WHERE key = $1', [key])).rowCount;
+      } finally {
+        await client.end();
+      }
+    };
+    await a.prune(at + 3_600_000);
+    expect(await count()).toBe(1);
+    await a.prune(at + 25 * 3_600_000);
+    expect(await count()).toBe(0);
+    // As a full bucket would have: the burst at once.
+    expect(await a.rateBudgets.reserve(key, at + 25 * 3_600_000, rule)).toBe(0);
   });
 
   it('fails with STORE_FAILED, nothing sent, when the database cannot be asked', async () => {

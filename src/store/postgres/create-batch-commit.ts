@@ -4,8 +4,9 @@ import type { Sql } from './postgres-context.js';
 
 /**
  * Queues changes and runs what is queued in one transaction, so a burst of writes costs one commit,
- * not one each, and changes commit in the order they were asked for. Each change runs under a
- * savepoint: one that fails (NOT_FOUND, INTERNAL, a constraint) is undone alone. Its promise resolves
+ * not one each, and changes commit in the order they were asked for. Each change of several runs
+ * under a savepoint, and a change alone is rolled back with its transaction: one that fails
+ * (NOT_FOUND, INTERNAL, a constraint) is undone alone. Its promise resolves
  * only once the transaction is committed. A lost connection or a failed COMMIT fails the whole batch.
  */
 export interface BatchCommit {
@@ -69,16 +70,19 @@ export function createBatchCommit(options: BatchCommitOptions): BatchCommit {
     try {
       client = await pool.connect();
       const sql = clientSql(client);
+      // A change alone needs no savepoint: rolling the transaction back undoes it alone. That saves
+      // the SAVEPOINT and RELEASE round trips, and most changes outside a burst are alone.
+      const alone = jobs.length === 1;
       await client.query('BEGIN');
       for (const job of jobs) {
-        await client.query('SAVEPOINT change');
+        if (!alone) await client.query('SAVEPOINT change');
         try {
           const value = await job.change(sql);
-          await client.query('RELEASE SAVEPOINT change');
+          if (!alone) await client.query('RELEASE SAVEPOINT change');
           outcomes.push({ ok: true, value });
         } catch (error) {
           // If even this fails (the connection is gone), the whole batch fails below.
-          await client.query('ROLLBACK TO SAVEPOINT change');
+          await client.query(alone ? 'ROLLBACK' : 'ROLLBACK TO SAVEPOINT change');
           outcomes.push({
             ok: false,
             error:
@@ -86,7 +90,7 @@ export function createBatchCommit(options: BatchCommitOptions): BatchCommit {
           });
         }
       }
-      await client.query('COMMIT');
+      if (!alone || outcomes[0]?.ok === true) await client.query('COMMIT');
       client.release();
     } catch (cause) {
       await client?.query('ROLLBACK').catch(() => {});

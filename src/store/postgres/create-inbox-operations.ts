@@ -33,6 +33,10 @@ const claimToken = `INSERT INTO dedupe (tenant, token, at, inbox_id) VALUES ($1,
   WHERE dedupe.at <= $5
   RETURNING inbox_id`;
 
+// The token taken and the item stored in one round trip: the item is inserted only if the token was.
+const acceptItem = `WITH claimed AS (${claimToken})
+  INSERT INTO inbox (record) SELECT $6::json FROM claimed RETURNING id`;
+
 export function createInboxOperations(context: PostgresContext): InboxOperations {
   const { clock, retention } = context;
   return {
@@ -44,14 +48,15 @@ export function createInboxOperations(context: PostgresContext): InboxOperations
       const now = clock.now();
       const item = createInboxItem(input, now);
       return context.write(async (sql) => {
-        const claimed = await sql.rows(claimToken, [
+        const accepted = await sql.rows(acceptItem, [
           input.tenant,
           input.token,
           now,
           item.id,
           now - retention.dedupeMs,
+          JSON.stringify(item),
         ]);
-        if (claimed.length === 0) {
+        if (accepted.length === 0) {
           const [seen] = await sql.rows<{ inbox_id: string }>(
             'SELECT inbox_id FROM dedupe WHERE tenant = $1 AND token = $2',
             [input.tenant, input.token],
@@ -62,7 +67,6 @@ export function createInboxOperations(context: PostgresContext): InboxOperations
             details: { tenant: input.tenant },
           });
         }
-        await insertRecord(sql, 'inbox', item);
         return { duplicate: false, item };
       });
     },

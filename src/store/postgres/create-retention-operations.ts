@@ -33,6 +33,8 @@ const pruned = {
     AND (decision_id IS NULL OR NOT ${keptDecision('decision_id')}) ORDER BY seq`,
 } as const;
 
+const rateBucketIdleMs = 24 * 3600 * 1000;
+
 /** What the store keeps, and for how long: erasure on request, and age-based pruning (as the other backends). */
 export function createRetentionOperations(context: PostgresContext): RetentionOperations {
   async function selectRecords<T>(sql: Sql, text: string, params: unknown[]): Promise<T[]> {
@@ -111,6 +113,9 @@ export function createRetentionOperations(context: PostgresContext): RetentionOp
           await sql.run(`DELETE FROM ${table} WHERE id = ANY($1::text[])`, [report[table]]);
         }
         report.dedupeTokens = await sql.run('DELETE FROM dedupe WHERE at < $1', [now - dedupeMs]);
+        // A Lever rate bucket untouched for a day is full again, which is what no row means: the rows
+        // of rotated keys and replaced OAuth grants do not pile up.
+        await sql.run('DELETE FROM lever_rate_buckets WHERE at < $1', [now - rateBucketIdleMs]);
         return report;
       });
     },

@@ -118,10 +118,27 @@ export async function simMoveCommand(
   if (!answer.ok) return answer.code;
   const { candidate: moved, from, to, webhookStatus } = answer.body;
   io.stdout.write(
-    `${moved.name}: ${from} → ${to}; Lever sent candidateStageChange to ${stagegateUrl}, which answered ${webhookStatus}\n` +
-      `  see what stagegate did: npx stagegate sim list (a second or so later)\n`,
+    `${moved.name}: ${from} → ${to}; Lever sent candidateStageChange to ${stagegateUrl}, which answered ${webhookStatus}\n`,
   );
-  return webhookStatus >= 200 && webhookStatus < 300 ? exitCodes.ok : exitCodes.failed;
+  if (webhookStatus >= 200 && webhookStatus < 300) {
+    io.stdout.write('  see what stagegate did: npx stagegate sim list (a second or so later)\n');
+    return exitCodes.ok;
+  }
+  io.stderr.write(`  ${webhookRefusal(webhookStatus)}\n`);
+  return exitCodes.failed;
+}
+
+/** What stagegate's refusal of the simulator's webhook usually means, and what to do. */
+function webhookRefusal(status: number): string {
+  const restart =
+    'start stagegate with the variables npm run sim printed (npx stagegate sim env), then move again';
+  if (status === 503)
+    return `stagegate has the demo tenant but it is not ready (a secret is not set): ${restart}`;
+  if (status === 404)
+    return `stagegate has no demo tenant loaded: run it from the checkout, whose tenants/ has demo.yaml, and ${restart}`;
+  if (status === 401)
+    return `stagegate refused the webhook's signature: DEMO__LEVER_STAGE_TOKEN is not the simulator's; ${restart}`;
+  return `stagegate refused the webhook; its log says why (npx stagegate inbox list)`;
 }
 
 /** `stagegate sim complete <candidate> [--score N] [--test name]`: the vendor completes, then calls back. */

@@ -187,6 +187,14 @@ describe('npm run sim', () => {
     expect(down.err).toContain('npx stagegate sim env');
     expect((await list()).grace?.stage).toBe('Phone Screen');
 
+    // stagegate started without the sim's variables: the demo tenant is not ready, and that is said.
+    const { DEMO__LEVER_API_KEY = '', DEMO__LEVER_STAGE_TOKEN = '' } = sim.env.env;
+    server = await startStagegate(root, { DEMO__LEVER_API_KEY, DEMO__LEVER_STAGE_TOKEN });
+    const notReady = await cli(['sim', 'move', 'grace', 'Technical Screen', '--url', server.url]);
+    expect(notReady.code).toBe(1);
+    expect(notReady.out).toContain('which answered 503');
+    expect(notReady.err).toContain('stagegate has the demo tenant but it is not ready (a secret is not set)');
+
     const nobody = await cli(['sim', 'move', 'bob', 'Technical Screen']);
     expect(nobody).toMatchObject({ code: 1 });
     expect(nobody.err).toContain("no candidate 'bob' in the simulator: it has ada, grace, linus, alan");

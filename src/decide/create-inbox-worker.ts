@@ -75,8 +75,8 @@ const sweepLimit = 1_000;
  * opportunities run in parallel. The next delivery of an opportunity is always its oldest pending
  * one, taken from the store with a claim (Store.claimInbox): on PostgreSQL, while one instance
  * decides an opportunity's deliveries, the others are handed none of them, whichever instance
- * accepted them; they are decided there, in order, or by whoever claims the opportunity next. The decision and its actions are written in the same commit that
- * marks the delivery done.
+ * accepted them; they are decided there, in order, or by whoever claims the opportunity next. The
+ * decision and its actions are written in the same commit that marks the delivery done.
  *
  * A passing failure (Lever rate limiting, down or unreachable; Lever refusing the tenant's key, which
  * degrades the tenant; a missing secret; the store) is retried with capped backoff until `retryForMs`

@@ -6,17 +6,13 @@ export function inboxKeyOf(item: Pick<InboxItem, 'tenant' | 'opportunityId' | 'i
 }
 
 /**
- * `claimInbox` and `recoverActions` for a store that one process owns (SQLite, lowdb): there is no
- * other instance to keep out, so every pending opportunity is handed out, and at start every action
- * left `running` was left by a process that is gone.
+ * `recoverActions` for a store that one process owns (SQLite, lowdb): at start, every action left
+ * `running` was left by a process that is gone.
  */
-export function createLocalClaims(
-  store: Pick<Store, 'pendingInbox' | 'listActions' | 'updateAction'>,
-): Pick<Store, 'claimInbox' | 'recoverActions'> {
+export function createLocalRecovery(
+  store: Pick<Store, 'listActions' | 'updateAction'>,
+): Pick<Store, 'recoverActions'> {
   return {
-    async claimInbox(limit, of) {
-      return firstPerOpportunity(await store.pendingInbox(of?.tenant), limit, of);
-    },
     async recoverActions(now) {
       const recovered: ActionRecord[] = [];
       for (const record of await store.listActions({ status: 'running' })) {

@@ -2,13 +2,20 @@ import { StagegateError } from '../../kernel/errors.js';
 import { checkInboxOutcome } from '../check-inbox-outcome.js';
 import { copyJson } from '../copy-json.js';
 import { createInboxItem } from '../create-inbox-item.js';
+import { firstPerOpportunity, inboxKeyOf } from '../local-claims.js';
 import { replayInboxItem } from '../replay-inbox-item.js';
 import type { Store } from '../types.js';
 import { findRecord, matches, readRecord, readRecords, type StoreContext } from './store-context.js';
 
 type InboxOperations = Pick<
   Store,
-  'acceptDelivery' | 'pendingInbox' | 'getInboxItem' | 'completeInbox' | 'listInbox' | 'replayInbox'
+  | 'acceptDelivery'
+  | 'pendingInbox'
+  | 'getInboxItem'
+  | 'completeInbox'
+  | 'listInbox'
+  | 'replayInbox'
+  | 'claimInbox'
 >;
 
 export function createInboxOperations(context: StoreContext): InboxOperations {
@@ -46,6 +53,21 @@ export function createInboxOperations(context: StoreContext): InboxOperations {
       );
       // One tenant's items are in arrival order already; a stable sort by receivedAt interleaves tenants.
       return tenant === undefined ? pending.sort((a, b) => a.receivedAt - b.receivedAt) : pending;
+    },
+
+    async claimInbox(limit, of) {
+      // One process owns the files: nothing to claim. With `of`, only that opportunity's are copied.
+      const wanted = of === undefined ? undefined : inboxKeyOf(of);
+      const pending = readRecords(
+        context,
+        index.inbox.values(),
+        (item) =>
+          item.status === 'pending' &&
+          matches(item.tenant, of?.tenant) &&
+          (wanted === undefined || inboxKeyOf(item) === wanted),
+      );
+      if (of === undefined) pending.sort((a, b) => a.receivedAt - b.receivedAt);
+      return firstPerOpportunity(pending, limit, of);
     },
 
     async getInboxItem(id) {

@@ -8,7 +8,7 @@ import { StagegateError } from '../../kernel/errors.js';
 import { acquireStoreLock } from '../acquire-store-lock.js';
 import { checkTenant } from '../check-tenant.js';
 import { defaultRetention } from '../default-retention.js';
-import { createLocalClaims } from '../local-claims.js';
+import { createLocalRecovery } from '../local-claims.js';
 import type { Retention, Store } from '../types.js';
 import { createActionOperations } from './create-action-operations.js';
 import { createCandidateOperations } from './create-candidate-operations.js';
@@ -92,12 +92,11 @@ export async function createLowdbStore(options: LowdbStoreOptions): Promise<Stor
     throw error;
   }
 
-  const inbox = createInboxOperations(context);
   const actions = createActionOperations(context);
   return {
-    ...inbox,
+    ...createInboxOperations(context),
     ...actions,
-    ...createLocalClaims({ pendingInbox: inbox.pendingInbox, ...actions }),
+    ...createLocalRecovery(actions),
     ...createInvitationOperations(context),
     ...createRetentionOperations(context),
     ...createCandidateOperations(context),

@@ -27,8 +27,8 @@ type Of = Pick<InboxItem, 'tenant' | 'opportunityId' | 'id'>;
 /**
  * The inbox items this instance may decide (Store.claimInbox): each with a claim on its
  * opportunity, taken in the same transaction. Without `of`, it also renews this instance's live
- * claims, lets go of those with nothing pending, and forgets every claim that ran out (a claim that
- * ran out counts as none everywhere).
+ * claims, lets go of those with nothing pending, and deletes claims that ran out an hour ago (one
+ * that ran out already counts as none everywhere; the rows would only pile up).
  */
 export async function claimInbox(
   sql: Sql,

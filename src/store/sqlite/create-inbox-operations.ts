@@ -16,7 +16,13 @@ import {
 
 type InboxOperations = Pick<
   Store,
-  'acceptDelivery' | 'pendingInbox' | 'getInboxItem' | 'completeInbox' | 'listInbox' | 'replayInbox'
+  | 'acceptDelivery'
+  | 'pendingInbox'
+  | 'getInboxItem'
+  | 'completeInbox'
+  | 'listInbox'
+  | 'replayInbox'
+  | 'claimInbox'
 >;
 
 export function createInboxOperations(context: SqliteContext): InboxOperations {
@@ -56,6 +62,36 @@ export function createInboxOperations(context: SqliteContext): InboxOperations {
         { status: 'pending', tenant },
         tenant === undefined ? 'received_at, seq' : 'seq',
       );
+    },
+
+    async claimInbox(limit, of) {
+      // One process owns the file: nothing to claim. Indexed, so a worker draining a backlog does
+      // not read every pending item for each one it decides.
+      if (of !== undefined) {
+        const text =
+          of.opportunityId === null
+            ? context
+                .query(
+                  "SELECT record FROM inbox WHERE status = 'pending' AND tenant = ? AND opportunity_id IS NULL AND id = ? ORDER BY seq LIMIT 1",
+                )
+                .pluck()
+                .get(of.tenant, of.id)
+            : context
+                .query(
+                  "SELECT record FROM inbox WHERE status = 'pending' AND tenant = ? AND opportunity_id = ? ORDER BY seq LIMIT 1",
+                )
+                .pluck()
+                .get(of.tenant, of.opportunityId);
+        return typeof text === 'string' ? [JSON.parse(text) as InboxItem] : [];
+      }
+      const texts = context
+        .query(
+          `SELECT record FROM inbox WHERE seq IN (SELECT min(seq) FROM inbox WHERE status = 'pending'
+             GROUP BY tenant, coalesce(opportunity_id, '#' || id)) ORDER BY received_at, seq LIMIT ?`,
+        )
+        .pluck()
+        .all(Math.max(0, Math.floor(limit)));
+      return texts.map((text) => JSON.parse(text as string) as InboxItem);
     },
 
     async getInboxItem(id) {

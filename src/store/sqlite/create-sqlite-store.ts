@@ -5,7 +5,7 @@ import type { Clock } from '../../kernel/clock.js';
 import { StagegateError } from '../../kernel/errors.js';
 import { acquireStoreLock, type StoreLock } from '../acquire-store-lock.js';
 import { defaultRetention } from '../default-retention.js';
-import { createLocalClaims } from '../local-claims.js';
+import { createLocalRecovery } from '../local-claims.js';
 import { syncDirectory } from '../sync-directory.js';
 import type { Retention, Store } from '../types.js';
 import { createActionOperations } from './create-action-operations.js';
@@ -92,12 +92,11 @@ function assembleStore(options: SqliteStoreOptions, db: Database.Database, lock:
     },
   };
 
-  const inbox = createInboxOperations(context);
   const actions = createActionOperations(context);
   return {
-    ...inbox,
+    ...createInboxOperations(context),
     ...actions,
-    ...createLocalClaims({ pendingInbox: inbox.pendingInbox, ...actions }),
+    ...createLocalRecovery(actions),
     ...createInvitationOperations(context),
     ...createRetentionOperations(context),
     ...createCandidateOperations(context),

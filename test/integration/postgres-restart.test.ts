@@ -108,13 +108,17 @@ describe.skipIf(cluster === undefined)('PostgreSQL restarting under a running in
 
     // When the database stops, Cy's send is at the vendor (the vendor will have it, the store cannot
     // say so), and Eve's delivery, accepted, is being read from Lever (its decision cannot be written).
-    world.vendor.fault({ path: /send_test/, latencyMs: 300 });
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    world.vendor.fault({ path: /send_test/, held });
     expect(await deliver(2)).toBe(202);
     await until('the send at the vendor', () =>
       world.vendor.requests.some((r) => r.path.includes('send_test') && r.status === null),
     );
     const eve = candidates[4]?.id ?? '';
-    world.lever.fault({ path: new RegExp(`/opportunities/${eve}$`), latencyMs: 300 });
+    world.lever.fault({ path: new RegExp(`/opportunities/${eve}$`), held });
     expect(await deliver(4)).toBe(202);
     await until('the read of Eve in Lever', () =>
       world.lever.requests.some((r) => r.path.endsWith(`/opportunities/${eve}`) && r.status === null),
@@ -137,6 +141,8 @@ describe.skipIf(cluster === undefined)('PostgreSQL restarting under a running in
     // Its connection broke mid-transaction: refused, and the process is still up.
     expect(await dee).toBe(500);
     await locker.end().catch(() => {});
+    // Now the vendor answers the send (it has the invitation), and Lever the read.
+    release();
 
     const away = await readyz();
     expect(away).toEqual({

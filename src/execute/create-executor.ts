@@ -80,11 +80,12 @@ export function createExecutor(options: ExecutorOptions): Executor {
   const inFlight = new Set<string>();
   const ticks = new Set<Promise<number>>();
   /**
-   * The actions this process set `running`, by id, with their opportunity's key, until their outcome
-   * is written. One whose run ended without it (the database went away mid-action) is stranded: the
-   * store says `running`, and nothing in this process would take it up again.
+   * The actions this process set `running`, by id, with their opportunity's key and the attempt it
+   * wrote, until their outcome is written. One whose run ended without it (the database went away
+   * mid-action) is stranded: the store says `running`, and nothing in this process would take it up
+   * again.
    */
-  const started = new Map<string, string>();
+  const started = new Map<string, { key: string; attempts: number }>();
   /** Per tenant, the actions waiting because Lever refused its key (in memory: a restart waits them out). */
   const waitingOnKey = new Map<string, Set<string>>();
   const waitsOnKey = (record: ActionRecord, waiting: boolean) => {
@@ -134,7 +135,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
     }
     const attempts = record.attempts + 1;
     await store.updateAction(record.id, { status: 'running', attempts });
-    started.set(record.id, opportunityKey(record));
+    started.set(record.id, { key: opportunityKey(record), attempts });
     const context: ActionContext = {
       tenant,
       record,
@@ -245,14 +246,15 @@ export function createExecutor(options: ExecutorOptions): Executor {
    * Stranded actions go back to pending, as recover() does after a crash, once the store answers
    * again, so that the rest of their opportunity runs. Run again, a send among them finds its
    * invitation `sending` and fails in doubt, and a note is found by its reference: nothing is done
-   * twice. One whose outcome did reach the store (only the commit's answer was lost) is left as it is.
+   * twice. One whose outcome did reach the store (only the commit's answer was lost), or that another
+   * instance has taken over and run since (its attempt is not ours), is left as it is.
    */
   const takeBackStranded = async () => {
-    for (const [id, key] of started) {
+    for (const [id, { key, attempts }] of started) {
       if (inFlight.has(key)) continue;
       const current = await store.getAction(id).catch(() => null);
       if (current === null) return; // the store is still away: the next tick tries again
-      if (current?.status === 'running') {
+      if (current?.status === 'running' && current.attempts === attempts) {
         const taken = await store.updateAction(id, { status: 'pending', nextAttemptAt: clock.now() }).then(
           () => true,
           () => false,

@@ -34,6 +34,8 @@ export interface SimulatedFault {
   status?: number;
   /** Wait this long (real time) before answering or failing. */
   latencyMs?: number;
+  /** Wait until this settles before answering or failing: the test decides when (no real time). */
+  held?: Promise<unknown>;
   /** Destroy the socket without answering. */
   reset?: boolean;
   /** Never answer. */
@@ -142,6 +144,7 @@ export async function startSimulatedHttp<F extends SimulatedFault>(
 
     const fault = takeFault(request.method, request.path);
     if (fault?.latencyMs !== undefined) await wait(fault.latencyMs);
+    if (fault?.held !== undefined) await fault.held.catch(() => {});
     if (closed) return;
     if (fault?.reset === true) {
       request.unanswered = 'reset';

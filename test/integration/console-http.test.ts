@@ -129,7 +129,7 @@ describe('the console over HTTP', () => {
     expect(page).toContain(`Dropped when ${world.ids.inDoubt} failed: it comes back with that one.`);
     expect(page).not.toContain(`aria-label="Retry ${world.ids.inDoubt.replace(/:0$/, ':1')}"`);
     expect(page).toContain(
-      '2 sent, 1 completed (1 pass, 0 fail), 1 error (held with the Error tag), 3 dead letters (1 in doubt)',
+      '3 sent, 1 completed (1 pass, 0 fail), 1 error (held with the Error tag), 3 dead letters (1 in doubt)',
     );
   });
 

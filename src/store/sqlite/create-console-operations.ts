@@ -3,32 +3,52 @@ import type { SqliteContext } from './sqlite-context.js';
 
 type ConsoleOperations = Pick<Store, 'countActivity' | 'recentDecisions'>;
 
-// Each count by an index: invitations by (tenant, opportunity_id, status), decisions by created_at
-// (a week is a small slice of a year's retention), failed actions by (status, …). Only the week's
-// decisions are opened, and only their actions' tags are read.
-const sent = `SELECT count(*) FROM invitations
-  WHERE tenant = :tenant AND record ->> '$.createdAt' >= :since`;
-const completed = `SELECT record ->> '$.score' FROM invitations
-  WHERE tenant = :tenant AND status = 'completed' AND record ->> '$.updatedAt' >= :since`;
-const tagged = `SELECT count(*) FROM decisions AS d
-  WHERE d.created_at >= :since AND d.tenant = :tenant AND EXISTS (
+// The week's decisions by created_at (a week is a small slice of a year's retention). INDEXED BY:
+// SQLite's planner prefers the equality on tenant, which reads every decision of a busy tenant.
+// Each decision is a large record (facts, the trace); instr() on its text finds the few that may
+// match without parsing it, and only those are opened as JSON for the exact test.
+const sendNeedle = '"type":"assessment.send"';
+const completedNeedle = '"event":{"type":"assessmentCompleted"';
+const addsTag = (n: number) => `(instr(d.record, :needle${n}) > 0 AND EXISTS (
     SELECT 1 FROM json_each(d.record, '$.decision.actions') AS a, json_each(a.value, '$.tags') AS t
-    WHERE a.value ->> '$.type' = 'lever.addTags' AND t.value = :tag)`;
+    WHERE a.value ->> '$.type' = 'lever.addTags' AND t.value = :tag${n}))`;
+const activityOf = (tags: number) => `SELECT
+    coalesce(sum(instr(d.record, :send) > 0 AND EXISTS (
+      SELECT 1 FROM json_each(d.record, '$.decision.actions') AS a
+      WHERE a.value ->> '$.type' = 'assessment.send')), 0) AS sends,
+    coalesce(sum(instr(d.record, :completed) > 0
+      AND d.record ->> '$.decision.event.type' = 'assessmentCompleted'), 0) AS completions
+    ${Array.from({ length: tags }, (_, n) => `, coalesce(sum(${addsTag(n)}), 0) AS tag${n}`).join('')}
+  FROM decisions AS d INDEXED BY decisions_by_created
+  WHERE d.created_at >= :since AND d.tenant = :tenant`;
 const deadLetters = `SELECT count(*) AS failed,
     coalesce(sum(record ->> '$.failureClass' = 'in-doubt'), 0) AS inDoubt
-  FROM actions WHERE status = 'failed' AND tenant = :tenant`;
-const recent = 'SELECT record FROM decisions WHERE tenant = ? ORDER BY created_at DESC, seq DESC LIMIT ?';
+  FROM actions INDEXED BY actions_by_due WHERE status = 'failed' AND tenant = :tenant`;
+// A busy tenant's newest are found fastest from the newest end of created_at; a quiet tenant's (few
+// rows among other tenants' many) by its own index and a sort. A count that reads only the
+// (tenant, opportunity_id) index says which.
+const countOfTenant = 'SELECT count(*) FROM decisions WHERE tenant = ?';
+const newestFirst = `SELECT record FROM decisions INDEXED BY decisions_by_created WHERE tenant = ?
+  ORDER BY created_at DESC LIMIT ?`;
+const sortedOfTenant = `SELECT record FROM decisions INDEXED BY decisions_by_opportunity WHERE tenant = ?
+  ORDER BY created_at DESC, seq DESC LIMIT ?`;
+const quietTenant = 2_000;
 
 /** The console's reads: a tenant's week in counts, and its newest decisions. */
 export function createConsoleOperations(context: SqliteContext): ConsoleOperations {
   return {
-    async countActivity(tenant, since, tag) {
-      const scores = context.query(completed).pluck().all({ tenant, since }) as (number | null)[];
+    async countActivity(tenant, since, tags) {
+      const params: Record<string, unknown> = { tenant, since, send: sendNeedle, completed: completedNeedle };
+      tags.forEach((tag, n) => {
+        params[`tag${n}`] = tag;
+        params[`needle${n}`] = JSON.stringify(tag);
+      });
+      const row = context.query(activityOf(tags.length)).get(params) as Record<string, number>;
       const dead = context.query(deadLetters).get({ tenant }) as { failed: number; inDoubt: number };
       const activity: TenantActivity = {
-        sent: context.query(sent).pluck().get({ tenant, since }) as number,
-        completedScores: scores.map((score) => (typeof score === 'number' ? score : null)),
-        tagged: context.query(tagged).pluck().get({ tenant, since, tag }) as number,
+        sends: row.sends ?? 0,
+        completions: row.completions ?? 0,
+        tagged: Object.fromEntries(tags.map((tag, n) => [tag, row[`tag${n}`] ?? 0])),
         deadLetters: dead.failed,
         inDoubt: dead.inDoubt,
       };
@@ -36,7 +56,9 @@ export function createConsoleOperations(context: SqliteContext): ConsoleOperatio
     },
 
     async recentDecisions(tenant, limit) {
-      const texts = context.query(recent).pluck().all(tenant, limit) as string[];
+      const count = context.query(countOfTenant).pluck().get(tenant) as number;
+      const query = count <= quietTenant ? sortedOfTenant : newestFirst;
+      const texts = context.query(query).pluck().all(tenant, limit) as string[];
       return texts.map((text) => JSON.parse(text) as DecisionRecord);
     },
   };

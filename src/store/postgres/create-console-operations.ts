@@ -1,23 +1,16 @@
+import { activityNeedles } from '../console-needles.js';
 import type { DecisionRecord, Store } from '../types.js';
 import type { PostgresContext } from './postgres-context.js';
 
 type ConsoleOperations = Pick<Store, 'countActivity' | 'recentDecisions'>;
 
 // The week's decisions by created_at (a week is a small slice of a year's retention). Each decision
-// is a large record (facts, the trace): strpos() on its text finds the few that may match without
-// parsing it, and only those are parsed for the exact test. $1 tenant, $2 since, then the needles.
-const actionsOf = "json_array_elements(d.record -> 'decision' -> 'actions')";
-const addsTag = (n: number) => `count(*) FILTER (WHERE strpos(d.record::text, $${5 + 2 * n}) > 0 AND EXISTS (
-    SELECT 1 FROM ${actionsOf} AS a(value),
-      json_array_elements_text(CASE WHEN json_typeof(a.value -> 'tags') = 'array'
-        THEN a.value -> 'tags' ELSE '[]'::json END) AS t(tag)
-    WHERE a.value ->> 'type' = 'lever.addTags' AND t.tag = $${6 + 2 * n}))::int AS tag${n}`;
+// is a large record (facts, the trace), so it is searched as text, never parsed: see activityNeedles
+// (../console-needles.ts) for what each needle matches. $1 tenant, $2 since, then the needles.
 const activityOf = (tags: number) => `SELECT
-    count(*) FILTER (WHERE strpos(d.record::text, $3) > 0 AND EXISTS (
-      SELECT 1 FROM ${actionsOf} AS a(value) WHERE a.value ->> 'type' = 'assessment.send'))::int AS sends,
-    count(*) FILTER (WHERE strpos(d.record::text, $4) > 0
-      AND d.record -> 'decision' -> 'event' ->> 'type' = 'assessmentCompleted')::int AS completions
-    ${Array.from({ length: tags }, (_, n) => `, ${addsTag(n)}`).join('')},
+    count(*) FILTER (WHERE strpos(d.record::text, $3) > 0)::int AS sends,
+    count(*) FILTER (WHERE strpos(d.record::text, $4) > 0)::int AS completions
+    ${Array.from({ length: tags }, (_, n) => `, count(*) FILTER (WHERE strpos(d.record::text, $${5 + n}) > 0)::int AS tag${n}`).join('')},
     (SELECT count(*) FROM actions WHERE status = 'failed' AND tenant = $1)::int AS dead,
     (SELECT count(*) FROM actions WHERE status = 'failed' AND tenant = $1
       AND record ->> 'failureClass' = 'in-doubt')::int AS in_doubt
@@ -27,8 +20,8 @@ const activityOf = (tags: number) => `SELECT
 export function createConsoleOperations(context: PostgresContext): ConsoleOperations {
   return {
     async countActivity(tenant, since, tags) {
-      const params: unknown[] = [tenant, since, '"type":"assessment.send"', '"type":"assessmentCompleted"'];
-      for (const tag of tags) params.push(JSON.stringify(tag), tag);
+      const needles = activityNeedles(tags);
+      const params: unknown[] = [tenant, since, needles.send, needles.completed, ...needles.tags];
       const [row] = await context.read.rows<Record<string, number>>(activityOf(tags.length), params);
       return {
         sends: row?.sends ?? 0,

@@ -1,3 +1,4 @@
+import { activityNeedles } from '../console-needles.js';
 import type { DecisionRecord, Store, TenantActivity } from '../types.js';
 import type { SqliteContext } from './sqlite-context.js';
 
@@ -5,20 +6,12 @@ type ConsoleOperations = Pick<Store, 'countActivity' | 'recentDecisions'>;
 
 // The week's decisions by created_at (a week is a small slice of a year's retention). INDEXED BY:
 // SQLite's planner prefers the equality on tenant, which reads every decision of a busy tenant.
-// Each decision is a large record (facts, the trace); instr() on its text finds the few that may
-// match without parsing it, and only those are opened as JSON for the exact test.
-const sendNeedle = '"type":"assessment.send"';
-const completedNeedle = '"event":{"type":"assessmentCompleted"';
-const addsTag = (n: number) => `(instr(d.record, :needle${n}) > 0 AND EXISTS (
-    SELECT 1 FROM json_each(d.record, '$.decision.actions') AS a, json_each(a.value, '$.tags') AS t
-    WHERE a.value ->> '$.type' = 'lever.addTags' AND t.value = :tag${n}))`;
+// Each decision is a large record (facts, the trace), so it is searched as text, never parsed: see
+// activityNeedles (../console-needles.ts) for what each needle matches.
 const activityOf = (tags: number) => `SELECT
-    coalesce(sum(instr(d.record, :send) > 0 AND EXISTS (
-      SELECT 1 FROM json_each(d.record, '$.decision.actions') AS a
-      WHERE a.value ->> '$.type' = 'assessment.send')), 0) AS sends,
-    coalesce(sum(instr(d.record, :completed) > 0
-      AND d.record ->> '$.decision.event.type' = 'assessmentCompleted'), 0) AS completions
-    ${Array.from({ length: tags }, (_, n) => `, coalesce(sum(${addsTag(n)}), 0) AS tag${n}`).join('')}
+    coalesce(sum(instr(d.record, :send) > 0), 0) AS sends,
+    coalesce(sum(instr(d.record, :completed) > 0), 0) AS completions
+    ${Array.from({ length: tags }, (_, n) => `, coalesce(sum(instr(d.record, :tag${n}) > 0), 0) AS tag${n}`).join('')}
   FROM decisions AS d INDEXED BY decisions_by_created
   WHERE d.created_at >= :since AND d.tenant = :tenant`;
 const deadLetters = `SELECT count(*) AS failed,
@@ -38,10 +31,15 @@ const quietTenant = 2_000;
 export function createConsoleOperations(context: SqliteContext): ConsoleOperations {
   return {
     async countActivity(tenant, since, tags) {
-      const params: Record<string, unknown> = { tenant, since, send: sendNeedle, completed: completedNeedle };
-      tags.forEach((tag, n) => {
-        params[`tag${n}`] = tag;
-        params[`needle${n}`] = JSON.stringify(tag);
+      const needles = activityNeedles(tags);
+      const params: Record<string, unknown> = {
+        tenant,
+        since,
+        send: needles.send,
+        completed: needles.completed,
+      };
+      needles.tags.forEach((needle, n) => {
+        params[`tag${n}`] = needle;
       });
       const row = context.query(activityOf(tags.length)).get(params) as Record<string, number>;
       const dead = context.query(deadLetters).get({ tenant }) as { failed: number; inDoubt: number };

@@ -368,7 +368,9 @@ export function createConsoleRouter(options: ConsoleOptions): Router {
   });
   const answerError: ErrorRequestHandler = (error: unknown, req, res, _next) => {
     const failure = toStagegateError(error);
-    const status = (error as { status?: unknown }).status === 413 ? 413 : failure.status;
+    // body-parser's own errors (a body over the limit, JSON that does not parse) carry their 4xx.
+    const given = (error as { status?: unknown }).status;
+    const status = typeof given === 'number' && given >= 400 && given < 500 ? given : failure.status;
     if (status >= 500) log.error({ err: error, path: req.path }, 'console page failed');
     if (res.headersSent) return;
     const message = status >= 500 ? 'Something went wrong; the log has the details.' : failure.message;

@@ -169,5 +169,17 @@ describe('the console over HTTP', () => {
     expect(answer.status).toBe(200);
     const result = (await answer.json()) as { diagnostics: { line: number; code: string }[] };
     expect(result.diagnostics).toContainEqual(expect.objectContaining({ line: 10, code: 'unknown-key' }));
+    const broken = await fetch(`${world.url}/console/playground/decide`, {
+      method: 'POST',
+      headers: { ...headers, 'x-csrf-token': csrf },
+      body: '{"tenant": ',
+    });
+    expect(broken.status).toBe(400);
+    const wrongShape = await fetch(`${world.url}/console/playground/decide`, {
+      method: 'POST',
+      headers: { ...headers, 'x-csrf-token': csrf },
+      body: JSON.stringify({ tenant: '../etc', yaml: '', event: '' }),
+    });
+    expect(wrongShape.status).toBe(400);
   });
 });

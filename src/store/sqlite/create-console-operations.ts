@@ -4,28 +4,22 @@ import type { SqliteContext } from './sqlite-context.js';
 
 type ConsoleOperations = Pick<Store, 'countActivity' | 'recentDecisions'>;
 
-// The week's decisions by created_at (a week is a small slice of a year's retention). INDEXED BY:
-// SQLite's planner prefers the equality on tenant, which reads every decision of a busy tenant.
-// Each decision is a large record (facts, the trace), so it is searched as text, never parsed: see
+// The week's decisions by (tenant, created_at) (create-schema.ts): a week is a small slice of a
+// year's retention, and the tenant is read from the index, not parsed out of each record. Each decision is a large record (facts, the trace), so it is searched as text, never parsed: see
 // activityNeedles (../console-needles.ts) for what each needle matches.
 const activityOf = (tags: number) => `SELECT
     coalesce(sum(instr(d.record, :send) > 0), 0) AS sends,
     coalesce(sum(instr(d.record, :completed) > 0), 0) AS completions
     ${Array.from({ length: tags }, (_, n) => `, coalesce(sum(instr(d.record, :tag${n}) > 0), 0) AS tag${n}`).join('')}
-  FROM decisions AS d INDEXED BY decisions_by_created
-  WHERE d.created_at >= :since AND d.tenant = :tenant`;
+  FROM decisions AS d INDEXED BY decisions_by_tenant_created
+  WHERE d.tenant = :tenant AND d.created_at >= :since`;
 const deadLetters = `SELECT count(*) AS failed,
     coalesce(sum(record ->> '$.failureClass' = 'in-doubt'), 0) AS inDoubt
   FROM actions INDEXED BY actions_by_due WHERE status = 'failed' AND tenant = :tenant`;
-// A busy tenant's newest are found fastest from the newest end of created_at; a quiet tenant's (few
-// rows among other tenants' many) by its own index and a sort. A count that reads only the
-// (tenant, opportunity_id) index says which.
-const countOfTenant = 'SELECT count(*) FROM decisions WHERE tenant = ?';
-const newestFirst = `SELECT record FROM decisions INDEXED BY decisions_by_created WHERE tenant = ?
+// (actions_by_due: by status, the failed few, where the planner would read every action of the tenant.)
+// INDEXED BY: the planner would take (tenant, opportunity_id) and sort every decision of the tenant.
+const newest = `SELECT record FROM decisions INDEXED BY decisions_by_tenant_created WHERE tenant = ?
   ORDER BY created_at DESC LIMIT ?`;
-const sortedOfTenant = `SELECT record FROM decisions INDEXED BY decisions_by_opportunity WHERE tenant = ?
-  ORDER BY created_at DESC, seq DESC LIMIT ?`;
-const quietTenant = 2_000;
 
 /** The console's reads: a tenant's week in counts, and its newest decisions. */
 export function createConsoleOperations(context: SqliteContext): ConsoleOperations {
@@ -54,9 +48,7 @@ export function createConsoleOperations(context: SqliteContext): ConsoleOperatio
     },
 
     async recentDecisions(tenant, limit) {
-      const count = context.query(countOfTenant).pluck().get(tenant) as number;
-      const query = count <= quietTenant ? sortedOfTenant : newestFirst;
-      const texts = context.query(query).pluck().all(tenant, limit) as string[];
+      const texts = context.query(newest).pluck().all(tenant, limit) as string[];
       return texts.map((text) => JSON.parse(text) as DecisionRecord);
     },
   };

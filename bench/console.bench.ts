@@ -128,39 +128,48 @@ async function measure(
     loadedAt: clock.now(),
   };
   const key = sessionKeyOf(null, operators);
-  const app = express();
-  app.use(
-    '/console',
-    createConsoleRouter({
-      operators,
-      sessionKey: key,
-      secureCookies: false,
-      store,
-      registry: { list: () => [entry], get: (id) => (id === 'acme' ? entry : undefined) },
-      executor: { retry: () => Promise.reject(new Error('the benchmark retries nothing')) },
-      readTenantFile: async () => '',
-      readPacks: async () => new Map(),
-      clock,
-      log: pino({ level: 'silent' }),
-    }),
-  );
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((done) => server.once('listening', () => done()));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // Twice: as served (the week's counts reused for a minute) and with the counts read every time.
+  const serve = async (weekCountsTtlMs: number | undefined) => {
+    const app = express();
+    app.use(
+      '/console',
+      createConsoleRouter({
+        operators,
+        sessionKey: key,
+        secureCookies: false,
+        store,
+        registry: { list: () => [entry], get: (id) => (id === 'acme' ? entry : undefined) },
+        executor: { retry: () => Promise.reject(new Error('the benchmark retries nothing')) },
+        readTenantFile: async () => '',
+        readPacks: async () => new Map(),
+        clock,
+        log: pino({ level: 'silent' }),
+        ...(weekCountsTtlMs === undefined ? {} : { weekCountsTtlMs }),
+      }),
+    );
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise<void>((done) => server.once('listening', () => done()));
+    return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+  };
+  const served = await serve(undefined);
+  const cold = await serve(0);
   const signer = createSessionSigner({ key, operators: ['bench'] });
   const cookie = `${sessionCookieName}=${signer.issue('bench', clock.now()).value}`;
-  const pages: [string, (n: number) => string][] = [
-    ['tenants page', () => '/console'],
-    ['tenant page', () => '/console/tenants/acme'],
+  const pages: [string, string, (n: number) => string][] = [
+    ['tenants page', served.url, () => '/console'],
+    ['tenant page', served.url, () => '/console/tenants/acme'],
+    ['tenants page, week counted every time', cold.url, () => '/console'],
+    ['tenant page, week counted every time', cold.url, () => '/console/tenants/acme'],
     [
       'candidate by e-mail',
+      served.url,
       (n) => `/console/candidates?tenant=acme&q=${encodeURIComponent(emailOf((n * 7_919) % opportunities))}`,
     ],
-    ['decision page', (n) => `/console/decisions/${ids[(n * 104_729) % ids.length]}`],
+    ['decision page', served.url, (n) => `/console/decisions/${ids[(n * 104_729) % ids.length]}`],
   ];
   const results: BenchResult[] = [];
   try {
-    for (const [name, path] of pages) {
+    for (const [name, url, path] of pages) {
       const samples: number[] = [];
       for (let n = 0; n < requests + 10; n += 1) {
         const at = performance.now();
@@ -175,7 +184,7 @@ async function measure(
       );
     }
   } finally {
-    await new Promise<void>((done) => server.close(() => done()));
+    for (const { server } of [served, cold]) await new Promise<void>((done) => server.close(() => done()));
     await store.close();
   }
   return results;

@@ -1,6 +1,7 @@
 import { cpus, totalmem } from 'node:os';
 import type { BenchResult } from './bench-result.js';
 import { benchConfig } from './config.bench.js';
+import { benchConsole } from './console.bench.js';
 import { benchDecide } from './decide.bench.js';
 import { benchExecutor } from './executor.bench.js';
 import { benchIntake } from './intake.bench.js';
@@ -14,6 +15,7 @@ const suites: [string, () => Promise<BenchResult[]>][] = [
   ['decide', benchDecide],
   ['store', benchStore],
   ['timeline', benchTimeline],
+  ['console', benchConsole],
   ['intake', benchIntake],
   ['executor', benchExecutor],
   // PostgreSQL beside SQLite, three instances on one Lever key, round trips; skipped without PostgreSQL.

@@ -9,13 +9,15 @@ import { csrfField, type PageSession, searchForm } from './render-page.js';
 export const weekMs = 7 * 24 * 60 * 60 * 1000;
 const defaultTagPrefix = 'Hired Assessments';
 
-/** A tenant's last seven days, as the tenants page shows them. */
+/**
+ * A tenant's last seven days, from the decisions made in them: sends decided, completions, and the
+ * status tags the rules gave (Pass, Fail, Error: held, no test sent); dead letters are those now.
+ */
 export interface WeekCounts {
   sent: number;
   completed: number;
   pass: number;
   fail: number;
-  /** Decisions that tagged the candidate Error (held: no test sent, a note says why). */
   errors: number;
   /** Failed actions now, of which `inDoubt` are sends the vendor may have. */
   deadLetters: number;
@@ -23,18 +25,19 @@ export interface WeekCounts {
 }
 
 export async function weekCounts(store: Store, entry: TenantEntry, now: number): Promise<WeekCounts> {
-  const settings = entry.snapshot?.settings;
-  const errorTag = `${settings?.tagPrefix ?? defaultTagPrefix} - Error`;
-  const activity = await store.countActivity(entry.id, now - weekMs, errorTag);
-  const pass = settings?.scoring.pass ?? null;
-  const fail = settings?.scoring.fail ?? null;
-  const scores = activity.completedScores;
+  const prefix = entry.snapshot?.settings.tagPrefix ?? defaultTagPrefix;
+  const [pass, fail, error] = ['Pass', 'Fail', 'Error'].map((status) => `${prefix} - ${status}`) as [
+    string,
+    string,
+    string,
+  ];
+  const activity = await store.countActivity(entry.id, now - weekMs, [pass, fail, error]);
   return {
-    sent: activity.sent,
-    completed: scores.length,
-    pass: pass === null ? 0 : scores.filter((score) => score !== null && score >= pass).length,
-    fail: fail === null ? 0 : scores.filter((score) => score !== null && score <= fail).length,
-    errors: activity.tagged,
+    sent: activity.sends,
+    completed: activity.completions,
+    pass: activity.tagged[pass] ?? 0,
+    fail: activity.tagged[fail] ?? 0,
+    errors: activity.tagged[error] ?? 0,
     deadLetters: activity.deadLetters,
     inDoubt: activity.inDoubt,
   };
@@ -50,7 +53,7 @@ export function renderTenants(rows: { entry: TenantEntry; week: WeekCounts }[]):
   const tenants = rows.map((row) => row.entry.id);
   return html`${searchForm(tenants, tenants[0], '')}
 <table>
-<caption class="muted">The last seven days; dead letters are the failed actions waiting now, whatever their age.</caption>
+<caption class="muted">The last seven days' decisions: tests sent, completions, and the Pass, Fail and Error tags the rules gave; dead letters are the failed actions waiting now, whatever their age.</caption>
 <thead><tr><th scope="col">Tenant</th><th scope="col">Status</th><th scope="col">Config version</th><th scope="col">Last error</th>
 <th scope="col" class="num">Sent</th><th scope="col" class="num">Completed</th><th scope="col" class="num">Pass</th><th scope="col" class="num">Fail</th><th scope="col" class="num">Errors</th><th scope="col" class="num">Dead letters</th></tr></thead>
 <tbody>${rows.map(

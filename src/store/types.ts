@@ -165,14 +165,17 @@ export interface CredentialRecord {
   updatedAt: number;
 }
 
-/** One tenant's activity since a time, for the console's tenants page (each backend's create-console-operations.ts). */
+/**
+ * One tenant's activity since a time, for the console's tenants page (each backend's
+ * create-console-operations.ts), read from the decisions made since then and the failed actions now.
+ */
 export interface TenantActivity {
-  /** Invitations created since then. */
-  sent: number;
-  /** The scores of the invitations completed since then (updatedAt), null where the vendor gave none. */
-  completedScores: (number | null)[];
-  /** Decisions since then whose actions add the tag asked about (the tenant's Error status tag). */
-  tagged: number;
+  /** Decisions that send a test (an assessment.send among their actions). */
+  sends: number;
+  /** Decisions about an assessment the candidate completed. */
+  completions: number;
+  /** For each tag asked about: the decisions whose actions add it (a status tag: Pass, Fail, Error). */
+  tagged: Record<string, number>;
   /** Failed actions now, whatever their age, and how many of those are in doubt. */
   deadLetters: number;
   inDoubt: number;
@@ -255,10 +258,10 @@ export interface Store {
   findOpportunitiesByEmail(tenant: string, email: string): Promise<string[]>;
 
   /**
-   * For the console: the tenant's activity since `since` (see TenantActivity), `tag` being the status
-   * tag whose additions are counted; served from indexes, without reading every record.
+   * For the console: the tenant's activity since `since` (see TenantActivity), counting for each of
+   * `tags` the decisions that add it; reads the decisions since then by their time, not every record.
    */
-  countActivity(tenant: string, since: number, tag: string): Promise<TenantActivity>;
+  countActivity(tenant: string, since: number, tags: readonly string[]): Promise<TenantActivity>;
   /** For the console: the tenant's newest decisions, newest first, at most `limit`. */
   recentDecisions(tenant: string, limit: number): Promise<DecisionRecord[]>;
 

@@ -129,7 +129,7 @@ describe('the console over HTTP', () => {
     expect(page).toContain(`Dropped when ${world.ids.inDoubt} failed: it comes back with that one.`);
     expect(page).not.toContain(`aria-label="Retry ${world.ids.inDoubt.replace(/:0$/, ':1')}"`);
     expect(page).toContain(
-      '2 sent, 1 completed (1 pass, 0 fail), 1 error (held with the Error tag), 3 dead letters (1 in doubt)',
+      '3 sent, 1 completed (1 pass, 0 fail), 1 error (held with the Error tag), 3 dead letters (1 in doubt)',
     );
   });
 
@@ -169,5 +169,17 @@ describe('the console over HTTP', () => {
     expect(answer.status).toBe(200);
     const result = (await answer.json()) as { diagnostics: { line: number; code: string }[] };
     expect(result.diagnostics).toContainEqual(expect.objectContaining({ line: 10, code: 'unknown-key' }));
+    const broken = await fetch(`${world.url}/console/playground/decide`, {
+      method: 'POST',
+      headers: { ...headers, 'x-csrf-token': csrf },
+      body: '{"tenant": ',
+    });
+    expect(broken.status).toBe(400);
+    const wrongShape = await fetch(`${world.url}/console/playground/decide`, {
+      method: 'POST',
+      headers: { ...headers, 'x-csrf-token': csrf },
+      body: JSON.stringify({ tenant: '../etc', yaml: '', event: '' }),
+    });
+    expect(wrongShape.status).toBe(400);
   });
 });

@@ -63,6 +63,14 @@ export async function startConsoleWorld(env: Record<string, string> = {}): Promi
     tags: [],
     at: now - 7_200_000,
   });
+  // Her completion, scored 82: the rules tag her Pass.
+  await record(store, acme, {
+    opportunityId: 'opp-sent',
+    email: 'sent.candidate@example.com',
+    tags: ['Hired Assessments - Sent'],
+    at: now - 3_000_000,
+    completed: { invitationId: `${sent.decision.id}:0`, score: 82 },
+  });
   await store.putInvitation({
     id: `${sent.decision.id}:0`,
     tenant: 'acme',
@@ -147,11 +155,14 @@ async function record(
     tags: string[];
     at: number;
     fail?: { from: number; error: string; inDoubt?: boolean };
+    completed?: { invitationId: string; score: number };
   },
 ): Promise<{ decision: Decision; actions: ActionRecord[] }> {
-  const token = `token-${candidate.opportunityId}`;
+  const { completed } = candidate;
+  const type = completed === undefined ? 'candidateStageChange' : 'assessmentCompleted';
+  const token = completed === undefined ? `token-${candidate.opportunityId}` : completed.invitationId;
   const input: FactInput = {
-    event: { type: 'candidateStageChange', id: token, triggeredAt: candidate.at },
+    event: { type, id: token, triggeredAt: candidate.at },
     now: candidate.at,
     stage: { id: 'stage-tech', name: 'Technical Screen', fromName: 'Phone Screen' },
     candidate: {
@@ -164,14 +175,35 @@ async function record(
       postingNote: null,
       profileUrl: null,
     },
-    invitations: [],
+    invitations:
+      completed === undefined
+        ? []
+        : [
+            {
+              id: completed.invitationId,
+              test: 'Backend - Python',
+              status: 'completed',
+              sentAt: candidate.at - 4_200_000,
+            },
+          ],
+    ...(completed === undefined
+      ? {}
+      : {
+          assessment: {
+            invitationId: completed.invitationId,
+            test: 'Backend - Python',
+            status: 'completed',
+            score: completed.score,
+            reportUrl: null,
+          },
+        }),
   };
   const facts = computeFacts(tenant, input);
   const decision = await decide(tenant, { ...facts.event, opportunityId: candidate.opportunityId }, facts);
   const { item } = await store.acceptDelivery({
     tenant: tenant.id,
     token,
-    event: 'candidateStageChange',
+    event: type,
     triggeredAt: candidate.at,
     opportunityId: candidate.opportunityId,
     payload: { data: { opportunityId: candidate.opportunityId, toStageId: 'stage-tech' } },

@@ -10,28 +10,23 @@ type ConsoleOperations = Pick<Store, 'countActivity' | 'recentDecisions'>;
  */
 export function createConsoleOperations(context: StoreContext): ConsoleOperations {
   return {
-    async countActivity(tenant, since, tag) {
+    async countActivity(tenant, since, tags) {
       context.assertOpen();
       const data = context.partitions.get(tenant)?.db.data;
-      const activity = {
-        sent: 0,
-        completedScores: [] as (number | null)[],
-        tagged: 0,
-        deadLetters: 0,
-        inDoubt: 0,
-      };
+      const tagged: Record<string, number> = Object.fromEntries(tags.map((tag) => [tag, 0]));
+      const activity = { sends: 0, completions: 0, tagged, deadLetters: 0, inDoubt: 0 };
       if (data === undefined) return activity;
-      for (const invitation of data.invitations) {
-        if (invitation.createdAt >= since) activity.sent += 1;
-        if (invitation.status === 'completed' && invitation.updatedAt >= since)
-          activity.completedScores.push(invitation.score ?? null);
-      }
       for (const record of data.decisions) {
         if (record.createdAt < since) continue;
-        const actions = (record.decision as { actions?: Action[] } | null)?.actions;
-        const adds = (action: Action) =>
-          action.type === 'lever.addTags' && Array.isArray(action.tags) && action.tags.includes(tag);
-        if (Array.isArray(actions) && actions.some(adds)) activity.tagged += 1;
+        const decision = record.decision as { actions?: Action[]; event?: { type?: string } } | null;
+        const actions = Array.isArray(decision?.actions) ? decision.actions : [];
+        if (actions.some((action) => action.type === 'assessment.send')) activity.sends += 1;
+        if (decision?.event?.type === 'assessmentCompleted') activity.completions += 1;
+        for (const tag of tags) {
+          const adds = (action: Action) =>
+            action.type === 'lever.addTags' && Array.isArray(action.tags) && action.tags.includes(tag);
+          if (actions.some(adds)) tagged[tag] = (tagged[tag] ?? 0) + 1;
+        }
       }
       for (const action of data.actions) {
         if (action.status !== 'failed') continue;

@@ -1,44 +1,32 @@
+import { activityNeedles } from '../console-needles.js';
 import type { DecisionRecord, Store } from '../types.js';
 import type { PostgresContext } from './postgres-context.js';
 
 type ConsoleOperations = Pick<Store, 'countActivity' | 'recentDecisions'>;
 
-// One statement, so one snapshot and one round trip. Each count by an index: invitations by
-// (tenant, opportunity_id, status), decisions by created_at (a week is a small slice of a year's
-// retention), failed actions by (status, …). $1 tenant, $2 since, $3 the tag.
-const activity = `SELECT
-  (SELECT count(*) FROM invitations
-    WHERE tenant = $1 AND (record ->> 'createdAt')::double precision >= $2)::int AS sent,
-  (SELECT coalesce(json_agg((record ->> 'score')::double precision), '[]'::json) FROM invitations
-    WHERE tenant = $1 AND status = 'completed'
-      AND (record ->> 'updatedAt')::double precision >= $2) AS scores,
-  (SELECT count(*) FROM decisions AS d
-    WHERE d.created_at >= $2 AND d.tenant = $1 AND EXISTS (
-      SELECT 1 FROM json_array_elements(d.record -> 'decision' -> 'actions') AS a(value),
-        json_array_elements_text(CASE WHEN json_typeof(a.value -> 'tags') = 'array'
-          THEN a.value -> 'tags' ELSE '[]'::json END) AS t(tag)
-      WHERE a.value ->> 'type' = 'lever.addTags' AND t.tag = $3))::int AS tagged,
-  (SELECT count(*) FROM actions WHERE status = 'failed' AND tenant = $1)::int AS dead,
-  (SELECT count(*) FROM actions WHERE status = 'failed' AND tenant = $1
-    AND record ->> 'failureClass' = 'in-doubt')::int AS in_doubt`;
-
-interface ActivityRow {
-  sent: number;
-  scores: (number | null)[];
-  tagged: number;
-  dead: number;
-  in_doubt: number;
-}
+// The week's decisions by created_at (a week is a small slice of a year's retention). Each decision
+// is a large record (facts, the trace), so it is searched as text, never parsed: see activityNeedles
+// (../console-needles.ts) for what each needle matches. $1 tenant, $2 since, then the needles.
+const activityOf = (tags: number) => `SELECT
+    count(*) FILTER (WHERE strpos(d.record::text, $3) > 0)::int AS sends,
+    count(*) FILTER (WHERE strpos(d.record::text, $4) > 0)::int AS completions
+    ${Array.from({ length: tags }, (_, n) => `, count(*) FILTER (WHERE strpos(d.record::text, $${5 + n}) > 0)::int AS tag${n}`).join('')},
+    (SELECT count(*) FROM actions WHERE status = 'failed' AND tenant = $1)::int AS dead,
+    (SELECT count(*) FROM actions WHERE status = 'failed' AND tenant = $1
+      AND record ->> 'failureClass' = 'in-doubt')::int AS in_doubt
+  FROM decisions AS d WHERE d.created_at >= $2 AND d.tenant = $1`;
 
 /** The console's reads: a tenant's week in counts, and its newest decisions. */
 export function createConsoleOperations(context: PostgresContext): ConsoleOperations {
   return {
-    async countActivity(tenant, since, tag) {
-      const [row] = await context.read.rows<ActivityRow>(activity, [tenant, since, tag]);
+    async countActivity(tenant, since, tags) {
+      const needles = activityNeedles(tags);
+      const params: unknown[] = [tenant, since, needles.send, needles.completed, ...needles.tags];
+      const [row] = await context.read.rows<Record<string, number>>(activityOf(tags.length), params);
       return {
-        sent: row?.sent ?? 0,
-        completedScores: row?.scores ?? [],
-        tagged: row?.tagged ?? 0,
+        sends: row?.sends ?? 0,
+        completions: row?.completions ?? 0,
+        tagged: Object.fromEntries(tags.map((tag, n) => [tag, row?.[`tag${n}`] ?? 0])),
         deadLetters: row?.dead ?? 0,
         inDoubt: row?.in_doubt ?? 0,
       };

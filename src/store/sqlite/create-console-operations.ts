@@ -1,34 +1,46 @@
+import { activityNeedles } from '../console-needles.js';
 import type { DecisionRecord, Store, TenantActivity } from '../types.js';
 import type { SqliteContext } from './sqlite-context.js';
 
 type ConsoleOperations = Pick<Store, 'countActivity' | 'recentDecisions'>;
 
-// Each count by an index: invitations by (tenant, opportunity_id, status), decisions by created_at
-// (a week is a small slice of a year's retention), failed actions by (status, …). Only the week's
-// decisions are opened, and only their actions' tags are read.
-const sent = `SELECT count(*) FROM invitations
-  WHERE tenant = :tenant AND record ->> '$.createdAt' >= :since`;
-const completed = `SELECT record ->> '$.score' FROM invitations
-  WHERE tenant = :tenant AND status = 'completed' AND record ->> '$.updatedAt' >= :since`;
-const tagged = `SELECT count(*) FROM decisions AS d
-  WHERE d.created_at >= :since AND d.tenant = :tenant AND EXISTS (
-    SELECT 1 FROM json_each(d.record, '$.decision.actions') AS a, json_each(a.value, '$.tags') AS t
-    WHERE a.value ->> '$.type' = 'lever.addTags' AND t.value = :tag)`;
+// The week's decisions by (tenant, created_at) (create-schema.ts): a week is a small slice of a
+// year's retention, and the tenant is read from the index, not parsed out of each record. Each decision is a large record (facts, the trace), so it is searched as text, never parsed: see
+// activityNeedles (../console-needles.ts) for what each needle matches.
+const activityOf = (tags: number) => `SELECT
+    coalesce(sum(instr(d.record, :send) > 0), 0) AS sends,
+    coalesce(sum(instr(d.record, :completed) > 0), 0) AS completions
+    ${Array.from({ length: tags }, (_, n) => `, coalesce(sum(instr(d.record, :tag${n}) > 0), 0) AS tag${n}`).join('')}
+  FROM decisions AS d INDEXED BY decisions_by_tenant_created
+  WHERE d.tenant = :tenant AND d.created_at >= :since`;
 const deadLetters = `SELECT count(*) AS failed,
     coalesce(sum(record ->> '$.failureClass' = 'in-doubt'), 0) AS inDoubt
-  FROM actions WHERE status = 'failed' AND tenant = :tenant`;
-const recent = 'SELECT record FROM decisions WHERE tenant = ? ORDER BY created_at DESC, seq DESC LIMIT ?';
+  FROM actions INDEXED BY actions_by_due WHERE status = 'failed' AND tenant = :tenant`;
+// (actions_by_due: by status, the failed few, where the planner would read every action of the tenant.)
+// INDEXED BY: the planner would take (tenant, opportunity_id) and sort every decision of the tenant.
+const newest = `SELECT record FROM decisions INDEXED BY decisions_by_tenant_created WHERE tenant = ?
+  ORDER BY created_at DESC LIMIT ?`;
 
 /** The console's reads: a tenant's week in counts, and its newest decisions. */
 export function createConsoleOperations(context: SqliteContext): ConsoleOperations {
   return {
-    async countActivity(tenant, since, tag) {
-      const scores = context.query(completed).pluck().all({ tenant, since }) as (number | null)[];
+    async countActivity(tenant, since, tags) {
+      const needles = activityNeedles(tags);
+      const params: Record<string, unknown> = {
+        tenant,
+        since,
+        send: needles.send,
+        completed: needles.completed,
+      };
+      needles.tags.forEach((needle, n) => {
+        params[`tag${n}`] = needle;
+      });
+      const row = context.query(activityOf(tags.length)).get(params) as Record<string, number>;
       const dead = context.query(deadLetters).get({ tenant }) as { failed: number; inDoubt: number };
       const activity: TenantActivity = {
-        sent: context.query(sent).pluck().get({ tenant, since }) as number,
-        completedScores: scores.map((score) => (typeof score === 'number' ? score : null)),
-        tagged: context.query(tagged).pluck().get({ tenant, since, tag }) as number,
+        sends: row.sends ?? 0,
+        completions: row.completions ?? 0,
+        tagged: Object.fromEntries(tags.map((tag, n) => [tag, row[`tag${n}`] ?? 0])),
         deadLetters: dead.failed,
         inDoubt: dead.inDoubt,
       };
@@ -36,7 +48,7 @@ export function createConsoleOperations(context: SqliteContext): ConsoleOperatio
     },
 
     async recentDecisions(tenant, limit) {
-      const texts = context.query(recent).pluck().all(tenant, limit) as string[];
+      const texts = context.query(newest).pluck().all(tenant, limit) as string[];
       return texts.map((text) => JSON.parse(text) as DecisionRecord);
     },
   };

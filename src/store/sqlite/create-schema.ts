@@ -15,6 +15,12 @@ ALTER TABLE invitations ADD COLUMN email TEXT GENERATED ALWAYS AS (${normalizedE
 CREATE INDEX invitations_by_email ON invitations (tenant, email, opportunity_id);
 `;
 
+// The console's reads of a tenant's newest decisions and its week (create-console-operations.ts):
+// the tenant from the index, not from each large record's JSON. Added to older files when opened.
+const consoleIndex = `
+CREATE INDEX IF NOT EXISTS decisions_by_tenant_created ON decisions (tenant, created_at);
+`;
+
 // Every record is its JSON in `record`; the columns a query filters or sorts on are generated from
 // it, so they cannot drift from what is returned. `seq` is arrival order.
 const schema = `
@@ -85,6 +91,7 @@ CREATE UNIQUE INDEX invitations_by_id ON invitations (id);
 CREATE INDEX invitations_by_opportunity ON invitations (tenant, opportunity_id, status);
 
 ${emailColumns}
+${consoleIndex}
 CREATE TABLE tombstones (
   tenant TEXT NOT NULL,
   opportunity_id TEXT NOT NULL,
@@ -121,7 +128,7 @@ CREATE TABLE IF NOT EXISTS credentials (
   record TEXT NOT NULL,
   PRIMARY KEY (tenant, kind)
 ) WITHOUT ROWID;
-`;
+${consoleIndex}`;
 
 /** Creates the tables of an empty database, in one transaction. */
 export function createSchema(db: Database.Database): void {

@@ -274,7 +274,8 @@ export function createConsoleRouter(options: ConsoleOptions): Router {
       res,
       req.params.tenant,
       200,
-      done === undefined ? undefined : `Action ${action} ${done}.`,
+      // Who did it: the one signed in, whom the form sent back here (the log keeps it for everyone).
+      done === undefined ? undefined : `Action ${action} ${done} (by ${sessionOf(res).operator}).`,
     );
   });
 

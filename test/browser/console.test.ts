@@ -67,7 +67,7 @@ describe('the console in Chromium', () => {
     await page.getByRole('button', { name: `Retry ${world.ids.deadLetter}` }).click();
     await page.waitForURL(/done=retried/);
     expect(await page.locator('.notice').innerText()).toContain(
-      `Action ${world.ids.deadLetter} was put back`,
+      `Action ${world.ids.deadLetter} was put back to be tried again now (by ana)`,
     );
     expect((await world.server.store.getAction(world.ids.deadLetter))?.attempts).toBeLessThan(5);
     const line = world.server.lines.find(

@@ -192,7 +192,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
       // Shown on the candidate first, then recorded: a crash in between shows it again (the note
       // once, found by its reference), never not at all. The rest of the decision is dropped by runOpportunity, which
       // derives it from this record, so that survives a crash too.
-      await reportFailure(action, failure, context);
+      await reportFailure(action, failure, failureClass, context);
       await finish(record, 'failed', { status: 'failed', lastError: failure.message, failureClass });
       return true;
     }

@@ -1,3 +1,5 @@
+import type { FailureClass } from './failure-class.js';
+
 /**
  * The facts a decision is made on: computed by enrich (from Lever and the store), read by rules.
  * The catalog lists each fact's fields so that the loader can check every `fact:` a rule names.
@@ -59,6 +61,18 @@ export interface Facts {
   scoring: { pass: number | null; fail: number | null };
   statusTags: { sent: string; needsReview: string; pass: string; fail: string; error: string; all: string[] };
   options: Record<string, string | number | boolean>;
+  /**
+   * What failed, on an `actionFailed` event (an action dead-lettered: final, in doubt, or out of
+   * retries); all null on other events. `subject` is what the action was about, as text: the test
+   * of a send, the tags, links or stage.
+   */
+  failure: {
+    actionId: string | null;
+    action: string | null;
+    subject: string | null;
+    reason: string | null;
+    class: FailureClass | null;
+  };
 }
 
 /** Fact name -> its fields (null: free-form, any field). Kept in step with `Facts` by a type test. */
@@ -86,6 +100,7 @@ export const factCatalog: { readonly [K in keyof Facts]: readonly string[] | nul
   scoring: ['pass', 'fail'],
   statusTags: ['sent', 'needsReview', 'pass', 'fail', 'error', 'all'],
   options: null,
+  failure: ['actionId', 'action', 'subject', 'reason', 'class'],
 };
 
 /** The events a decision can be about: Lever's webhooks, plus completions reported by a vendor. */
@@ -98,3 +113,6 @@ export const knownEventTypes = [
   'assessmentCompleted',
   'ping',
 ] as const;
+
+/** The event the executor decides on when an action fails for good (not one of Lever's). */
+export const actionFailedEvent = 'actionFailed';

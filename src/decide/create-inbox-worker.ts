@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { TenantSnapshot } from '../config/types.js';
 import { computeFacts } from '../enrich/compute-facts.js';
 import type { LeverCache } from '../enrich/create-lever-cache.js';
-import { enrichDelivery } from '../enrich/enrich-delivery.js';
+import { enrichDelivery, leverFacts } from '../enrich/enrich-delivery.js';
 import type { Clock } from '../kernel/clock.js';
 import { StagegateError, toStagegateError } from '../kernel/errors.js';
 import { classifyFailure } from '../kernel/failure-class.js';
@@ -122,6 +122,8 @@ export function createInboxWorker(options: InboxWorkerOptions): InboxWorker {
       cache: options.cache,
       store,
       now: started,
+      // A completion reads the candidate from Lever only if a rule needs a fact about them.
+      deferLever: true,
     });
     if ('skip' in enrichment) {
       await store.completeInbox(item.id, { skipped: enrichment.skip });
@@ -129,7 +131,15 @@ export function createInboxWorker(options: InboxWorkerOptions): InboxWorker {
     }
     if ('stale' in enrichment) return enrichment;
     const facts = computeFacts(snapshot, enrichment.input);
-    const decision = await decide(snapshot, { ...facts.event, opportunityId: item.opportunityId }, facts);
+    const { more } = enrichment;
+    const decision = await decide(
+      snapshot,
+      { ...facts.event, opportunityId: item.opportunityId },
+      facts,
+      more === undefined
+        ? undefined
+        : { names: leverFacts, load: async () => computeFacts(snapshot, await more()) },
+    );
     const now = clock.now();
     // The same event decided before, through another inbox item (a backfill run again once the
     // dedupe window had passed, a replay of an old skip): its decision stands, this one is a repeat.

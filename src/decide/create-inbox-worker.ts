@@ -2,8 +2,9 @@ import type { Logger } from 'pino';
 import type { TenantSnapshot } from '../config/types.js';
 import { computeFacts } from '../enrich/compute-facts.js';
 import type { LeverCache } from '../enrich/create-lever-cache.js';
-import { enrichDelivery, leverFacts } from '../enrich/enrich-delivery.js';
+import { enrichDelivery } from '../enrich/enrich-delivery.js';
 import type { Clock } from '../kernel/clock.js';
+import { leverFactNames } from '../kernel/facts.js';
 import { StagegateError, toStagegateError } from '../kernel/errors.js';
 import { classifyFailure } from '../kernel/failure-class.js';
 import type { LeverClient } from '../lever/create-lever-client.js';
@@ -138,7 +139,7 @@ export function createInboxWorker(options: InboxWorkerOptions): InboxWorker {
       facts,
       more === undefined
         ? undefined
-        : { names: leverFacts, load: async () => computeFacts(snapshot, await more()) },
+        : { names: leverFactNames, load: async () => computeFacts(snapshot, await more()) },
     );
     const now = clock.now();
     // The same event decided before, through another inbox item (a backfill run again once the

@@ -16,22 +16,14 @@ export type Enrichment =
       /**
        * Set when the Lever read was deferred (`deferLever`): the input with what Lever says about
        * the candidate, read when called. `input` then has only what the event and the store know
-       * (the candidate's name and e-mail from the invitation), and `deferred` names the facts
-       * that come from Lever.
+       * (the candidate's name and e-mail from the invitation); the facts that come from Lever
+       * are the catalogue's `fromLever` (leverFactNames in src/kernel/facts.ts).
        */
       more?: () => Promise<FactInput>;
     }
   | { skip: string }
   | { stale: string };
 
-/** The facts derived from the opportunity Lever gives: read only when a rule needs one (deferLever). */
-export const leverFacts: readonly string[] = [
-  'stage',
-  'candidate',
-  'selection',
-  'resend',
-  'invitations.forSelectedTest',
-];
 
 interface LeverPayload {
   data?: {

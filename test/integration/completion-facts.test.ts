@@ -68,7 +68,7 @@ describe('a completion reads the candidate from Lever only when a rule needs it'
       // The timeline still finds the completion by e-mail: it comes from the invitation.
       expect(completion.decision.facts.candidate.email).toBe('ada@example.com');
       const out = await explain(server.url, world.root, completion.id);
-      expect(out).toContain('no rule read stage, candidate, selection, resend');
+      expect(out).toContain('no rule read stage, candidate, selection, invitations.forSelectedTest, resend');
       expect(out).toMatch(/replayed with the tenant files here \(config [0-9a-f]{12}\): the same actions/);
     } finally {
       await server.close();

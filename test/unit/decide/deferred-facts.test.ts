@@ -7,7 +7,7 @@ import { envSecretSources } from '../../../src/config/resolve-secrets.js';
 import type { TenantSnapshot } from '../../../src/config/types.js';
 import { decide } from '../../../src/decide/decide.js';
 import { computeFacts, type FactInput } from '../../../src/enrich/compute-facts.js';
-import { leverFacts } from '../../../src/enrich/enrich-delivery.js';
+import { leverFactNames } from '../../../src/kernel/facts.js';
 import { loadShippedTenant, repoRoot, shippedAllowedHosts } from '../../support/load-shipped-tenant.js';
 
 const now = Date.parse('2026-01-01T00:00:00Z');
@@ -73,7 +73,7 @@ async function decideDeferred(tenant: TenantSnapshot, score: number) {
     { ...known.event, opportunityId: 'opp-1' },
     computeFacts(tenant, known),
     {
-      names: leverFacts,
+      names: leverFactNames,
       load: async () => {
         loads += 1;
         return computeFacts(tenant, fromLever);
@@ -96,7 +96,7 @@ describe('decide: facts fetched only when a rule reads them', () => {
       },
       { type: 'lever.addTags', tags: ['Hired Assessments - Pass'] },
     ]);
-    expect(decision.unread).toEqual([...leverFacts]);
+    expect(decision.unread).toEqual([...leverFactNames]);
     // Rules for other events stopped at event.type: no condition on a candidate fact was evaluated.
     const send = decision.trace.find((rule) => rule.rule === 'send-selected-test');
     const leaves = send?.conditions.all ?? [];

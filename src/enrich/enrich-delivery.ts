@@ -24,7 +24,6 @@ export type Enrichment =
   | { skip: string }
   | { stale: string };
 
-
 interface LeverPayload {
   data?: {
     opportunityId?: unknown;

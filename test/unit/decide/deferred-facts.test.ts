@@ -6,6 +6,8 @@ import { loadTenant } from '../../../src/config/load-tenant.js';
 import { envSecretSources } from '../../../src/config/resolve-secrets.js';
 import type { TenantSnapshot } from '../../../src/config/types.js';
 import { decide } from '../../../src/decide/decide.js';
+import { formatTrace } from '../../../src/decide/format-trace.js';
+import type { RuleTrace } from '../../../src/decide/types.js';
 import { computeFacts, type FactInput } from '../../../src/enrich/compute-facts.js';
 import { leverFactNames } from '../../../src/kernel/facts.js';
 import { loadShippedTenant, repoRoot, shippedAllowedHosts } from '../../support/load-shipped-tenant.js';
@@ -101,6 +103,11 @@ describe('decide: facts fetched only when a rule reads them', () => {
     const send = decision.trace.find((rule) => rule.rule === 'send-selected-test');
     const leaves = send?.conditions.all ?? [];
     expect(leaves.find((leaf) => leaf.fact === 'candidate.archived')).not.toHaveProperty('factResult');
+    const lines = formatTrace(send as RuleTrace);
+    expect(lines[1]).toMatch(/^\s+✗ all$/);
+    expect(lines.find((line) => line.includes('candidate.archived'))).toMatch(
+      /· candidate\.archived equal false \(not read\)/,
+    );
   });
 
   it('the same decision as when every fact is read at once, and replayed from what it recorded', async () => {

@@ -46,12 +46,10 @@ export async function decide(
     }
   }
   const engine = acquireEngine(tenant, deferredNames);
-  let outcome: Awaited<ReturnType<typeof engine.run>>;
-  try {
-    outcome = await engine.run(flat);
-  } finally {
-    releaseEngine(tenant, engine, deferredNames);
-  }
+  // A run that failed (a deferred fact could not be fetched) may still have rules evaluating on
+  // the engine: it is not given back to the pool, where another run would share it.
+  const outcome = await engine.run(flat);
+  releaseEngine(tenant, engine, deferredNames);
   const { results, failureResults } = outcome;
   const rules = rulesByName(tenant);
   const byRule = (a: RuleResult, b: RuleResult) =>

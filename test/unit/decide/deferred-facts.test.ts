@@ -163,4 +163,23 @@ describe('decide: facts fetched only when a rule reads them', () => {
     });
     expect(decision.unread).toBeUndefined();
   });
+
+  it('a fetch that fails fails the decision (the inbox worker retries or skips it as for any Lever read)', async () => {
+    const tenant = acmeWith(`  - name: vip-only
+    when:
+      all:
+        - { fact: event.type, operator: equal, value: assessmentCompleted }
+        - { fact: candidate.tags, operator: contains, value: VIP }
+    then: []
+`);
+    const { known } = completion(85);
+    const facts = computeFacts(tenant, known);
+    const event = { ...known.event, opportunityId: 'opp-1' };
+    const gone = new Error('Lever has no opportunity opp-1 (deleted since?)');
+    await expect(
+      decide(tenant, event, facts, { names: leverFactNames, load: () => Promise.reject(gone) }),
+    ).rejects.toBe(gone);
+    // The next decision of the same tenant version is whole.
+    expect((await decideDeferred(tenant, 85)).decision.fired.map((rule) => rule.name)).toContain('mark-pass');
+  });
 });

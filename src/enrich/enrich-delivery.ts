@@ -62,9 +62,8 @@ export async function enrichDelivery(options: {
   if (item.opportunityId === null) return { skip: 'the delivery names no opportunity' };
   const opportunityId: string = item.opportunityId;
 
-  const invitations: InvitationFact[] = (
-    await store.listInvitations({ tenant: item.tenant, opportunityId })
-  ).map((invitation) => ({
+  const stored = await store.listInvitations({ tenant: item.tenant, opportunityId });
+  const invitations: InvitationFact[] = stored.map((invitation) => ({
     id: invitation.id,
     test: invitation.test,
     status: invitation.status,
@@ -129,9 +128,7 @@ export async function enrichDelivery(options: {
       : {};
   if (options.deferLever === true && item.event === 'assessmentCompleted') {
     // Who the invitation went to is in the store; everything else about the candidate is Lever's.
-    const sent = (await store.listInvitations({ tenant: item.tenant, opportunityId })).find(
-      (invitation) => invitation.id === data.invitationId,
-    );
+    const sent = stored.find((invitation) => invitation.id === data.invitationId);
     const input: FactInput = {
       event,
       now,

@@ -67,6 +67,16 @@ describe('executor: a failed action is shown on the candidate by the rules', () 
       await server.idle();
       const [send] = await server.store.listActions({ tenant: 'acme', opportunityId: 'opp-1' });
       expect(send).toMatchObject({ status: 'failed', failureClass: 'final' });
+      expect(send?.result).toMatchObject({
+        failureShown: {
+          decision: expect.stringMatching(/^dec_/),
+          fired: ['show-failure', 'note-failed-send'],
+          actions: [
+            { type: 'lever.addTags', tags: ['Bitte prüfen'] },
+            { type: 'lever.addNote', text: expect.stringMatching(/^Der Test Backend - Python/) },
+          ],
+        },
+      });
       expect(world.lever.getOpportunity('opp-1')?.tags).toEqual(['Bitte prüfen']);
       const notes = world.lever.notes('opp-1').map((note) => note.value);
       expect(notes).toHaveLength(1);

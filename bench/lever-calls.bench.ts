@@ -1,5 +1,7 @@
+import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
-import type { RunningServer } from '../src/main.js';
+import { type RunningServer, startServer } from '../src/main.js';
+import { testStoreEnv } from '../test/support/open-store.js';
 import type { RecordedRequest } from '../test/support/simulated-http.js';
 import { startStagegate } from '../test/support/start-stagegate.js';
 import { startWorld, type World } from '../test/support/start-world.js';
@@ -12,6 +14,7 @@ import type { BenchResult } from './bench-result.js';
  * completes at the vendor (its callback, then the vendor's test_status). Every Lever request in each
  * phase is counted, divided by the candidates: at 10 requests/s per key, that is what bounds a
  * tenant's throughput. The stage-name cache's one listStages per tenant is included (1/candidates).
+ * Then 100 invitations at once in real time, beside the floor the rate limit sets.
  */
 const candidates = 20;
 
@@ -88,8 +91,63 @@ export async function measureLeverCalls(): Promise<{ invitation: Phase; result: 
   }
 }
 
+/** stagegate's own limit per Lever key (create-pipeline.ts): 9.6 requests/s, a burst of 9. */
+const leverRate = 9.6;
+const leverBurst = 9;
+
+/**
+ * Bulk invitations against the rate limit, in real time: `count` candidates moved into the trigger
+ * stage at once, the real sleep and clock, stagegate's token bucket pacing every Lever call. The
+ * floor is the time the bucket needs for the requests made: (requests - burst) / rate.
+ */
+export async function measureBulkInvitations(count: number): Promise<{ seconds: number; floor: number }> {
+  const world: World = await startWorld(['acme']);
+  try {
+    const ids = Array.from(
+      { length: count },
+      (_, i) => world.lever.addOpportunity({ stageId: 'stage-tech', emails: [`bulk-${i}@example.com`] }).id,
+    );
+    const server = await startServer({
+      cwd: world.root,
+      env: {
+        HOST: '127.0.0.1',
+        PORT: '0',
+        LOG_LEVEL: 'silent',
+        ...testStoreEnv(world.root),
+        STAGEGATE_ALLOWED_HOSTS: '127.0.0.1',
+        ...world.env,
+      },
+      logDestination: new Writable({ write: (_chunk, _encoding, callback) => callback() }),
+    });
+    try {
+      const start = world.lever.requests.length;
+      const started = performance.now();
+      await Promise.all(
+        ids.map((id) =>
+          world.lever.deliverWebhook({
+            url: `${server.url}/webhooks/lever/acme`,
+            event: 'candidateStageChange',
+            data: { opportunityId: id, toStageId: 'stage-tech', fromStageId: 'stage-phone' },
+            signatureToken: world.env.ACME__TOKEN ?? '',
+          }),
+        ),
+      );
+      const sent = (id: string) => world.lever.getOpportunity(id)?.tags.includes('Hired Assessments - Sent');
+      while (!ids.every(sent)) await new Promise((resolve) => setTimeout(resolve, 10));
+      const seconds = (performance.now() - started) / 1000;
+      const requests = world.lever.requests.length - start;
+      return { seconds, floor: Math.max(0, requests - leverBurst) / leverRate };
+    } finally {
+      await server.close();
+    }
+  } finally {
+    await world.close();
+  }
+}
+
 export async function benchLeverCalls(): Promise<BenchResult[]> {
   const { invitation, result } = await measureLeverCalls();
+  const bulk = await measureBulkInvitations(100);
   return [
     {
       name: `Lever calls per invitation (${invitation.byCall})`,
@@ -102,6 +160,13 @@ export async function benchLeverCalls(): Promise<BenchResult[]> {
       value: result.perCandidate,
       unit: 'calls',
       target: '<= 4',
+    },
+    { name: '100 invitations at once: time until every Sent tag', value: bulk.seconds, unit: 's' },
+    {
+      name: '100 invitations at once: time / rate-limit floor ((requests - burst) / 9.6 per s)',
+      value: bulk.seconds / bulk.floor,
+      unit: '×',
+      target: '<= 1.1',
     },
   ];
 }

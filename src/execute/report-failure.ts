@@ -52,7 +52,7 @@ export async function reportFailure(
     }
     log.info(
       { decision: decision.id, fired: decision.fired.map((rule) => rule.name) },
-      'failure shown on the candidate',
+      decision.actions.length === 0 ? 'no rule shows the failure' : 'failure shown on the candidate',
     );
     return decision;
   } catch (reportError) {

@@ -5,6 +5,7 @@ import { benchConsole } from './console.bench.js';
 import { benchDecide } from './decide.bench.js';
 import { benchExecutor } from './executor.bench.js';
 import { benchIntake } from './intake.bench.js';
+import { benchLeverCalls } from './lever-calls.bench.js';
 import { benchPostgres } from './postgres.bench.js';
 import { benchStore } from './store.bench.js';
 import { benchTimeline } from './timeline.bench.js';
@@ -18,6 +19,8 @@ const suites: [string, () => Promise<BenchResult[]>][] = [
   ['console', benchConsole],
   ['intake', benchIntake],
   ['executor', benchExecutor],
+  // Lever calls per invitation and per result, through the whole pipeline.
+  ['lever-calls', benchLeverCalls],
   // PostgreSQL beside SQLite, three instances on one Lever key, round trips; skipped without PostgreSQL.
   ['postgres', benchPostgres],
 ];

@@ -303,6 +303,15 @@ export function formatDecision(io: CliIo, decision: Decision, mode: TraceMode = 
     '',
     paint(io, 'bold', 'why'),
     ...decision.reasons.map((reason) => `  ${reason}`),
+    ...(decision.unread === undefined || decision.unread.length === 0
+      ? []
+      : [
+          paint(
+            io,
+            'dim',
+            `  (no rule read ${decision.unread.join(', ')}: not fetched from Lever, placeholders in the facts)`,
+          ),
+        ]),
     '',
     paint(io, 'bold', 'rules'),
     ...rules,

@@ -296,5 +296,49 @@ cases:
       actions:
         - { type: candidate.purge }
       fired: [purge-when-deleted]
+
+  - name: a send that failed for good gets the Error tag and a note saying why
+    event: { type: actionFailed }
+    facts: { failure: { action: assessment.send, subject: "Backend - Python", reason: "the vendor refused it", class: final } }
+    expect:
+      actions:
+        - { type: lever.addTags, tags: ["Assessment - Error"] }
+        - { type: lever.addNote, text: "stagegate could not send the assessment Backend - Python: the vendor refused it" }
+      fired: [show-failure, note-failed-send]
+
+  - name: a failed lever.addTags is shown too
+    event: { type: actionFailed }
+    facts: { failure: { action: lever.addTags, subject: x, reason: "Lever refused it", class: final } }
+    expect: { fired: [show-failure, note-failed-add-tags] }
+
+  - name: a failed lever.removeTags is shown too
+    event: { type: actionFailed }
+    facts: { failure: { action: lever.removeTags, subject: x, reason: "Lever refused it", class: final } }
+    expect: { fired: [show-failure, note-failed-remove-tags] }
+
+  - name: a failed lever.addLinks is shown too
+    event: { type: actionFailed }
+    facts: { failure: { action: lever.addLinks, subject: x, reason: "Lever refused it", class: final } }
+    expect: { fired: [show-failure, note-failed-add-links] }
+
+  - name: a failed lever.addNote is shown too
+    event: { type: actionFailed }
+    facts: { failure: { action: lever.addNote, subject: x, reason: "Lever refused it", class: final } }
+    expect: { fired: [show-failure, note-failed-add-note] }
+
+  - name: a failed lever.moveStage is shown too
+    event: { type: actionFailed }
+    facts: { failure: { action: lever.moveStage, subject: x, reason: "Lever refused it", class: final } }
+    expect: { fired: [show-failure, note-failed-move-stage] }
+
+  - name: a failed lever.archive is shown too
+    event: { type: actionFailed }
+    facts: { failure: { action: lever.archive, subject: x, reason: "Lever refused it", class: final } }
+    expect: { fired: [show-failure, note-failed-archive] }
+
+  - name: a failed invitation.cancel is shown too
+    event: { type: actionFailed }
+    facts: { failure: { action: invitation.cancel, subject: x, reason: "Lever refused it", class: final } }
+    expect: { fired: [show-failure, note-failed-cancel] }
 `;
 }

@@ -5,6 +5,7 @@ import type { LeverCache } from '../enrich/create-lever-cache.js';
 import { enrichDelivery } from '../enrich/enrich-delivery.js';
 import type { Clock } from '../kernel/clock.js';
 import { StagegateError, toStagegateError } from '../kernel/errors.js';
+import { leverFactNames } from '../kernel/facts.js';
 import { classifyFailure } from '../kernel/failure-class.js';
 import type { LeverClient } from '../lever/create-lever-client.js';
 import { credentialRefusal } from '../lever/credential-refusal.js';
@@ -122,6 +123,8 @@ export function createInboxWorker(options: InboxWorkerOptions): InboxWorker {
       cache: options.cache,
       store,
       now: started,
+      // A completion reads the candidate from Lever only if a rule needs a fact about them.
+      deferLever: true,
     });
     if ('skip' in enrichment) {
       await store.completeInbox(item.id, { skipped: enrichment.skip });
@@ -129,7 +132,15 @@ export function createInboxWorker(options: InboxWorkerOptions): InboxWorker {
     }
     if ('stale' in enrichment) return enrichment;
     const facts = computeFacts(snapshot, enrichment.input);
-    const decision = await decide(snapshot, { ...facts.event, opportunityId: item.opportunityId }, facts);
+    const { more } = enrichment;
+    const decision = await decide(
+      snapshot,
+      { ...facts.event, opportunityId: item.opportunityId },
+      facts,
+      more === undefined
+        ? undefined
+        : { names: leverFactNames, load: async () => computeFacts(snapshot, await more()) },
+    );
     const now = clock.now();
     // The same event decided before, through another inbox item (a backfill run again once the
     // dedupe window had passed, a replay of an old skip): its decision stands, this one is a repeat.

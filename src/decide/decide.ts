@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 import type { RuleResult } from 'json-rules-engine';
 import type { CompiledRule, TenantSnapshot } from '../config/types.js';
 import type { Facts } from '../kernel/facts.js';
-import { acquireEngine, releaseEngine } from './engine-pool.js';
+import { acquireEngine, isDeferred, releaseEngine } from './engine-pool.js';
 import { compileTemplate, fillTemplate } from './fill-template.js';
 import { factNamesOf, flattenFacts } from './flatten-facts.js';
 import { normalizeActions } from './normalize-actions.js';
@@ -12,19 +12,56 @@ import type { ConditionTrace, Decision, DecisionEvent, RuleTrace } from './types
  * Runs an event's facts through the tenant's rules. Pure and deterministic: no I/O, no clock; the
  * same tenant version, event and facts give the same decision, id included.
  */
-export async function decide(tenant: TenantSnapshot, event: DecisionEvent, facts: Facts): Promise<Decision> {
-  const engine = acquireEngine(tenant);
-  let outcome: Awaited<ReturnType<typeof engine.run>>;
-  try {
-    outcome = await engine.run(flattenFacts(facts, factNamesOf(tenant.rules)));
-  } finally {
-    releaseEngine(tenant, engine);
+export interface DeferredFacts {
+  /** The facts (names as rules write them: `candidate`, `invitations.forSelectedTest`) `load` gives. */
+  names: readonly string[];
+  /** Every fact, the deferred ones included: called once at most, when a rule reads one. */
+  load(): Promise<Facts>;
+}
+
+/**
+ * With `deferred`, the facts it names are fetched only when a rule's condition reads one (json-rules-
+ * engine dynamic facts, read after the others, cached for the run) or a fired rule's action or
+ * reason names one. The decision records the facts it was made on: all of them when they were
+ * fetched; otherwise `facts` as given, with `unread` naming the deferred facts no rule read (their
+ * values in `facts` are placeholders). Replaying a decision with its recorded facts gives the same.
+ */
+export async function decide(
+  tenant: TenantSnapshot,
+  event: DecisionEvent,
+  given: Facts,
+  deferred?: DeferredFacts,
+): Promise<Decision> {
+  let loaded: Promise<Facts> | undefined;
+  const load = () => {
+    loaded ??= deferred?.load() ?? Promise.resolve(given);
+    return loaded;
+  };
+  const names = factNamesOf(tenant.rules);
+  const flat = flattenFacts(given, names);
+  const deferredNames = deferred?.names;
+  if (deferredNames !== undefined) {
+    for (const name of names) {
+      if (isDeferred(name, deferredNames)) flat[name] = async () => flattenFacts(await load(), [name])[name];
+    }
   }
+  const engine = acquireEngine(tenant, deferredNames);
+  // A run that failed (a deferred fact could not be fetched) may still have rules evaluating on
+  // the engine: it is not given back to the pool, where another run would share it.
+  const outcome = await engine.run(flat);
+  releaseEngine(tenant, engine, deferredNames);
   const { results, failureResults } = outcome;
   const rules = rulesByName(tenant);
   const byRule = (a: RuleResult, b: RuleResult) =>
     (rules.get(a.name)?.rank ?? 0) - (rules.get(b.name)?.rank ?? 0);
   const fired = results.length > 1 ? [...results].sort(byRule) : results;
+  if (
+    deferredNames !== undefined &&
+    loaded === undefined &&
+    fired.some((result) => templatesRead(rules.get(result.name), deferredNames))
+  )
+    void load();
+  const facts = loaded === undefined ? given : await loaded;
 
   const rawActions: Record<string, unknown>[] = [];
   const reasons: string[] = [];
@@ -57,7 +94,23 @@ export async function decide(tenant: TenantSnapshot, event: DecisionEvent, facts
     actions: normalizeActions(rawActions),
     reasons,
     trace,
+    ...(deferredNames !== undefined && loaded === undefined ? { unread: [...deferredNames] } : {}),
   };
+}
+
+const templatePaths = /\$\{([^}]+)\}/g;
+const readsByRule = new WeakMap<object, string[]>();
+
+/** Whether the rule's actions or reason name a deferred fact (`${candidate.name}`). */
+function templatesRead(rule: RankedRule | undefined, deferred: readonly string[]): boolean {
+  if (rule === undefined) return false;
+  let paths = readsByRule.get(rule.then);
+  if (paths === undefined) {
+    const text = JSON.stringify([rule.then, rule.reason]);
+    paths = [...text.matchAll(templatePaths)].map((match) => (match[1] ?? '').trim());
+    readsByRule.set(rule.then, paths);
+  }
+  return paths.some((path) => isDeferred(path, deferred));
 }
 
 /**

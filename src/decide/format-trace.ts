@@ -18,9 +18,9 @@ export function formatTrace(rule: RuleTrace): string[] {
       const fact = node.path ? `${node.fact} ${node.path}` : node.fact;
       const expected =
         'valueResult' in node && typeof node.value === 'object' ? node.valueResult : node.value;
-      lines.push(
-        `${pad}${result} ${fact} ${node.operator} ${show(expected)} (fact was ${show(node.factResult)})  ${node.name}`,
-      );
+      // Not evaluated: its group's result was known first (deferred facts are read last).
+      const read = conditionResult(node) === null ? 'not read' : `fact was ${show(node.factResult)}`;
+      lines.push(`${pad}${result} ${fact} ${node.operator} ${show(expected)} (${read})  ${node.name}`);
     }
   };
   walk(rule.conditions, 2);

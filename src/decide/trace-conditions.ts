@@ -6,9 +6,12 @@ import type { ConditionTrace } from './types.js';
  */
 export function conditionResult(node: ConditionTrace): boolean | null {
   if (node.all || node.any) {
+    // A condition not evaluated (null: the group's result was known without it) decides nothing.
     const results = (node.all ?? node.any ?? []).map(conditionResult);
+    const decisive = node.all === undefined;
+    if (results.includes(decisive)) return decisive;
     if (results.some((result) => result === null)) return null;
-    return node.all ? results.every(Boolean) : results.some(Boolean);
+    return !decisive;
   }
   if (node.not) {
     const inner = conditionResult(node.not);

@@ -47,4 +47,9 @@ export interface Decision {
   /** Why, in words: each fired rule's reason, or why nothing applied. */
   reasons: string[];
   trace: RuleTrace[];
+  /**
+   * The facts that were to be fetched only if a rule read them, and that no rule read (a
+   * completion's candidate facts, from Lever): their values in `facts` are placeholders.
+   */
+  unread?: string[];
 }

@@ -102,5 +102,6 @@ export function computeFacts(tenant: TenantSnapshot, input: FactInput): Facts {
     scoring: { ...settings.scoring },
     statusTags: { ...statusTags, all: allStatusTags },
     options: { ...settings.options },
+    failure: { actionId: null, action: null, subject: null, reason: null, class: null },
   };
 }

@@ -25,13 +25,31 @@ const unreadable: Record<number, string> = { 403: '403: confidential?', 404: '40
 export function createLeverCache(): LeverCache {
   const stages = new Map<string, Map<string, string>>();
   const postings = new Map<string, string>();
+  /** A tenant's stage list being fetched: events arriving together wait for the one fetch. */
+  const fetching = new Map<string, Promise<Map<string, string>>>();
+  const fetchStages = (client: LeverClient, tenant: string) => {
+    let pending = fetching.get(tenant);
+    if (pending === undefined) {
+      pending = client
+        .listStages()
+        .then((list) => {
+          const known = new Map(list.map((stage) => [stage.id, stage.text]));
+          stages.set(tenant, known);
+          return known;
+        })
+        .finally(() => fetching.delete(tenant));
+      fetching.set(tenant, pending);
+    }
+    return pending;
+  };
   return {
     async stageName(client, tenant, stageId) {
       let known = stages.get(tenant);
-      if (!known?.has(stageId)) {
-        known = new Map((await client.listStages()).map((stage) => [stage.id, stage.text]));
-        stages.set(tenant, known);
-      }
+      if (known?.has(stageId)) return known.get(stageId) ?? null;
+      const joined = fetching.has(tenant);
+      known = await fetchStages(client, tenant);
+      // A fetch joined may have started before the stage was made: an unknown id asks once more.
+      if (joined && !known.has(stageId)) known = await fetchStages(client, tenant);
       return known.get(stageId) ?? null;
     },
     async postingTitle(client, tenant, postingId) {

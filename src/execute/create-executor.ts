@@ -193,8 +193,24 @@ export function createExecutor(options: ExecutorOptions): Executor {
       // Shown on the candidate first, then recorded: a crash in between shows it again (the note
       // once, found by its reference), never not at all. The rest of the decision is dropped by runOpportunity, which
       // derives it from this record, so that survives a crash too.
-      await reportFailure(action, failure, context);
-      await finish(record, 'failed', { status: 'failed', lastError: failure.message, failureClass });
+      const shown = await reportFailure(action, failure, failureClass, context);
+      await finish(record, 'failed', {
+        status: 'failed',
+        lastError: failure.message,
+        failureClass,
+        // What the rules answered to actionFailed, and so what the candidate shows of it.
+        ...(shown === undefined
+          ? {}
+          : {
+              result: {
+                failureShown: {
+                  decision: shown.id,
+                  fired: shown.fired.map((rule) => rule.name),
+                  actions: shown.actions,
+                },
+              },
+            }),
+      });
       return true;
     }
   };

@@ -44,7 +44,7 @@ describe('stagegate init, then validate and test (the built CLI)', () => {
     expect(validate.out).toMatch(/0 errors/);
     expect(validate.code).toBe(0);
     const test = await stagegate('test', '--coverage-min', '100');
-    expect(test.out).toMatch(/15 passed, 0 failed/);
+    expect(test.out).toMatch(/23 passed, 0 failed/);
     expect(test.code).toBe(0);
 
     const again = await stagegate('init', 'zeta');

@@ -67,7 +67,7 @@ describe('stagegate test --watch', () => {
   it('runs every fixture first, and stop resolves with the exit code of the last run', async () => {
     const watch = await startWatch();
     const out = watch.io.out();
-    expect(out).toMatch(/coverage acme: 100% of 15 rules/);
+    expect(out).toMatch(/coverage acme: 100% of 24 rules/);
     expect(out).toMatch(/coverage demo: 100%/);
     expect(out).toMatch(/coverage globex: 100%/);
     expect(out).toMatch(green);
@@ -88,7 +88,7 @@ describe('stagegate test --watch', () => {
     await watch.save('tenants/acme.yaml', (text) => text.replace('Acme Corp', 'Acme Corporation'));
     await until(() => expect(afterTenant.out()).toMatch(green));
     expect(afterTenant.out()).toContain(header('tenants/acme.yaml'));
-    expect(afterTenant.out()).toMatch(/coverage acme: 100% of 15 rules/);
+    expect(afterTenant.out()).toMatch(/coverage acme: 100% of 24 rules/);
     expect(afterTenant.out()).not.toMatch(/demo|globex/);
 
     const afterFixture = watch.since();

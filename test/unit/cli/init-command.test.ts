@@ -49,8 +49,8 @@ describe('stagegate init', () => {
     expect(validate.out).toMatch(/2 files checked: 0 errors, 5 warnings/);
     expect(validate.code).toBe(0);
     const test = await cli(['test', 'tenants', '--coverage-min', '100']);
-    expect(test.out).toMatch(/coverage zeta: 100% of 15 rules/);
-    expect(test.out).toMatch(/15 passed, 0 failed/);
+    expect(test.out).toMatch(/coverage zeta: 100% of 24 rules/);
+    expect(test.out).toMatch(/23 passed, 0 failed/);
     expect(test.code).toBe(0);
 
     // The names printed are the ones the tenant reads: with them set, not even a warning is left.

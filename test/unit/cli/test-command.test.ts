@@ -29,7 +29,7 @@ describe('stagegate test', () => {
   it('passes every shipped fixture with 100% rule coverage per tenant', async () => {
     const io = captureIo({ cwd: repoRoot });
     expect(await runCli(['test', '--coverage-min', '100'], io)).toBe(0);
-    expect(io.out()).toMatch(/coverage acme: 100% of 15 rules/);
+    expect(io.out()).toMatch(/coverage acme: 100% of 24 rules/);
     expect(io.out()).toMatch(/coverage globex: 100%/);
     expect(io.out()).toMatch(/coverage demo: 100%/);
     expect(io.out()).toMatch(/\d+ passed, 0 failed/);
@@ -52,7 +52,7 @@ describe('stagegate test', () => {
     expect(out).toMatch(
       /✓ stage\.isTrigger equal true \(fact was true\) {2}rules\/assessment-lifecycle\.yaml:\d+:\d+/,
     );
-    expect(out).toMatch(/coverage acme: \d+% of 15 rules \(never fired: /);
+    expect(out).toMatch(/coverage acme: \d+% of 24 rules \(never fired: /);
   });
 
   it('writes --json and --junit reports, and -t selects cases by name', async () => {
@@ -168,7 +168,7 @@ describe('stagegate test: coverage of every tenant, tenant paths, contains diffs
     zeta(dir);
     const acme = captureIo({ cwd: dir });
     expect(await runCli(['test', 'tenants/acme.yaml'], acme)).toBe(0);
-    expect(acme.out()).toMatch(/coverage acme: 100% of 15 rules/);
+    expect(acme.out()).toMatch(/coverage acme: 100% of 24 rules/);
     const io = captureIo({ cwd: dir });
     expect(await runCli(['test', 'tenants/zeta.yaml'], io)).toBe(1);
     expect(io.out()).toContain('coverage zeta: no test cases (no tenants/zeta.test.yaml)');
@@ -187,14 +187,14 @@ cases:
     event: { type: candidateStageChange, stage: Technical Screen }
     expect: { fired: [send-selected-test] }
 `;
-    writeFileSync(join(dir, 'tenants/acme.test.yaml'), partial(5));
+    writeFileSync(join(dir, 'tenants/acme.test.yaml'), partial(4));
     const io = captureIo({ cwd: dir });
     expect(await runCli(['test', 'tenants/acme.yaml', '--coverage-min', '100'], io)).toBe(0);
-    expect(io.out()).toMatch(/coverage acme: 6% of 15 rules, minimum 5%/);
+    expect(io.out()).toMatch(/coverage acme: 4% of 24 rules, minimum 4%/);
     writeFileSync(join(dir, 'tenants/acme.test.yaml'), partial(50));
     const below = captureIo({ cwd: dir });
     expect(await runCli(['test', 'tenants/acme.yaml'], below)).toBe(1);
-    expect(below.err()).toContain("rule coverage of acme is 6%, below its fixture's coverageMin 50");
+    expect(below.err()).toContain("rule coverage of acme is 4%, below its fixture's coverageMin 50");
   });
 
   it('shows what came out beside what a match: contains case expected, and only the rules for its event type', async () => {
@@ -266,7 +266,7 @@ describe('stagegate explain: the event checked, --brief, --full', () => {
     const normal = await run();
     expect(normal).toContain('✗ no-email (priority 50)');
     expect(normal).not.toContain('mark-pass');
-    expect(normal).toContain('(8 rules for other event types not shown; --full shows them)');
+    expect(normal).toContain('(17 rules for other event types not shown; --full shows them)');
     const brief = await run('--brief');
     expect(brief).toContain('fired: send-selected-test');
     expect(brief).not.toContain('✗ no-email');

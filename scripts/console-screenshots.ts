@@ -1,4 +1,4 @@
-// `npm run screenshots`: the console's pages, each as docs/console/<page>.png for the README. The
+// `npm run screenshots`: the console's pages, each as docs/console/<page>.png for docs/console.md. The
 // world is the browser tests' (test/support/console-world.ts): real decisions by the real rules, a
 // held candidate, a dead letter, an in-doubt send. Run it after a change to the console's pages.
 import { mkdir } from 'node:fs/promises';

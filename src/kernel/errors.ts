@@ -1,6 +1,6 @@
 /**
  * The one error catalog. Every error stagegate raises or answers with carries one of these codes;
- * the README's table of error codes is checked against this object by a test.
+ * the table of error codes in docs/error-codes.md is checked against this object by a test.
  */
 export const errorCatalog = {
   CONFIG_INVALID: {

@@ -6,7 +6,7 @@ type ConsoleOperations = Pick<Store, 'countActivity' | 'recentDecisions'>;
 
 /**
  * The console's reads, by scanning the tenant's partition in memory: lowdb keeps no indexes, so these
- * grow with the tenant's records (the README's Performance section has the figures).
+ * grow with the tenant's records (docs/reliability-and-performance.md, "Console pages", has the figures).
  */
 export function createConsoleOperations(context: StoreContext): ConsoleOperations {
   return {

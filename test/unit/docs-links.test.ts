@@ -16,21 +16,25 @@ function slug(heading: string): string {
     .replace(/ /g, '-');
 }
 
-/** The lines outside fenced code blocks, with their line numbers. */
-function prose(text: string): Array<[number, string]> {
+/** The text with the lines of fenced code blocks blanked, so that line numbers stay. */
+function prose(text: string): string {
   let fence = false;
-  const out: Array<[number, string]> = [];
-  text.split('\n').forEach((line, i) => {
-    if (/^\s*(```|~~~)/.test(line)) fence = !fence;
-    else if (!fence) out.push([i + 1, line]);
-  });
-  return out;
+  return text
+    .split('\n')
+    .map((line) => {
+      if (/^\s*(```|~~~)/.test(line)) {
+        fence = !fence;
+        return '';
+      }
+      return fence ? '' : line;
+    })
+    .join('\n');
 }
 
 function anchorsOf(text: string): Set<string> {
   const seen = new Map<string, number>();
   const anchors = new Set<string>();
-  for (const [, line] of prose(text)) {
+  for (const line of prose(text).split('\n')) {
     const heading = /^#{1,6} (.*)$/.exec(line)?.[1];
     if (heading === undefined) continue;
     const base = slug(heading);
@@ -42,32 +46,37 @@ function anchorsOf(text: string): Set<string> {
 }
 
 // A code span or a link (image links included), scanned left to right so that a link written inside
-// code is not taken for one, and code inside a link's text does not hide it.
+// code is not taken for one, and code inside a link's text does not hide it; a link's text may run
+// over a line break.
 const token = /`[^`]*`|!?\[(?:[^[\]]|\[[^\]]*\])*\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g;
 
-/** `file:line: target (why)` for every relative link in `files` (absolute paths) that leads nowhere. */
-function brokenLinks(root: string, files: string[]): string[] {
+/**
+ * `file:line: target (why)` for every relative link in `files` (absolute paths) that leads nowhere,
+ * and how many relative links there were.
+ */
+function checkLinks(root: string, files: string[]): { broken: string[]; checked: number } {
   const broken: string[] = [];
+  let checked = 0;
   for (const file of files) {
-    const text = readFileSync(file, 'utf8');
-    for (const [n, line] of prose(text)) {
-      for (const match of line.matchAll(token)) {
-        const target = match[1];
-        if (target === undefined || /^[a-z][a-z0-9+.-]*:/i.test(target)) continue;
-        const [path = '', anchor] = target.split('#', 2);
-        const at = `${relative(root, file)}:${n}: ${target}`;
-        const to = path === '' ? file : resolve(dirname(file), decodeURI(path));
-        if (!existsSync(to)) {
-          broken.push(`${at} (no such file)`);
-          continue;
-        }
-        if (anchor === undefined || !to.endsWith('.md')) continue;
-        if (!anchorsOf(readFileSync(to, 'utf8')).has(anchor))
-          broken.push(`${at} (no heading #${anchor} in ${relative(root, to)})`);
+    const text = prose(readFileSync(file, 'utf8'));
+    for (const match of text.matchAll(token)) {
+      const target = match[1];
+      if (target === undefined || /^[a-z][a-z0-9+.-]*:/i.test(target)) continue;
+      checked += 1;
+      const n = text.slice(0, match.index).split('\n').length;
+      const [path = '', anchor] = target.split('#', 2);
+      const at = `${relative(root, file)}:${n}: ${target}`;
+      const to = path === '' ? file : resolve(dirname(file), decodeURI(path));
+      if (!existsSync(to)) {
+        broken.push(`${at} (no such file)`);
+        continue;
       }
+      if (anchor === undefined || !to.endsWith('.md')) continue;
+      if (!anchorsOf(readFileSync(to, 'utf8')).has(anchor))
+        broken.push(`${at} (no heading #${anchor} in ${relative(root, to)})`);
     }
   }
-  return broken;
+  return { broken, checked };
 }
 
 const docsDir = join(repoRoot, 'docs');
@@ -81,7 +90,9 @@ const documents = [
 describe('links in README.md and docs/', () => {
   it('lead to a file that exists, and to a heading that exists', () => {
     expect(documents.length).toBeGreaterThan(5);
-    expect(brokenLinks(repoRoot, documents)).toEqual([]);
+    const { broken, checked } = checkLinks(repoRoot, documents);
+    expect(broken).toEqual([]);
+    expect(checked).toBeGreaterThan(50);
   });
 
   it('the README links every file in docs/', () => {
@@ -107,14 +118,17 @@ describe('links in README.md and docs/', () => {
         '## Try it',
         'Fine: [here](#try-it), [there](docs/a.md#store-and-more-postgresql), [page](docs/a.md),',
         '[web](https://example.com/#x), [`code` in text](#title).',
-        'Broken: [gone](docs/b.md), [no anchor](docs/a.md#store), [no anchor here](#try), ![img](docs/x.png).',
+        'Broken: [gone](docs/b.md), [no anchor](docs/a.md#store), [no anchor here](#try), ![img](docs/x.png),',
+        'and [a link over',
+        'two lines](#nowhere).',
       ].join('\n'),
     );
-    expect(brokenLinks(root, [join(root, 'README.md'), join(root, 'docs/a.md')])).toEqual([
+    expect(checkLinks(root, [join(root, 'README.md'), join(root, 'docs/a.md')]).broken).toEqual([
       'README.md:5: docs/b.md (no such file)',
       'README.md:5: docs/a.md#store (no heading #store in docs/a.md)',
       'README.md:5: #try (no heading #try in README.md)',
       'README.md:5: docs/x.png (no such file)',
+      'README.md:6: #nowhere (no heading #nowhere in README.md)',
     ]);
   });
 });

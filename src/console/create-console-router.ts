@@ -21,6 +21,7 @@ import { type ConsoleSession, createSessionSigner, sessionCookieName } from './c
 import { html } from './html.js';
 import { readPlaygroundRequest, renderPlayground, runPlayground } from './playground.js';
 import { type PageSession, renderPage } from './render-page.js';
+import { createSignInLimiter } from './sign-in-limiter.js';
 import { renderTenant, renderTenants, type WeekCounts, weekCounts } from './tenant-pages.js';
 
 export interface ConsoleOptions {
@@ -45,6 +46,8 @@ export interface ConsoleOptions {
    * busy tenant's week reads every decision of it, a few hundred milliseconds on SQLite.
    */
   weekCountsTtlMs?: number;
+  /** Failed sign-ins an address may make in a window (10 in 5 minutes by default), then 429. */
+  signInLimit?: { maxFailures?: number; windowMs?: number };
 }
 
 // Everything the console loads comes from here; no inline script or style, no frame, no plug-in.
@@ -134,6 +137,7 @@ export function createConsoleRouter(options: ConsoleOptions): Router {
     return { operator: session.operator, csrf: signer.csrfToken(session) };
   };
   const tenantIds = () => registry.list().map((entry) => entry.id);
+  const signIns = createSignInLimiter({ clock, ...options.signInLimit });
   const weekTtlMs = options.weekCountsTtlMs ?? 60_000;
   const weeks = new Map<string, { at: number; version: string | undefined; counts: Promise<WeekCounts> }>();
   const weekOf = (entry: TenantEntry): Promise<WeekCounts> => {
@@ -185,13 +189,37 @@ export function createConsoleRouter(options: ConsoleOptions): Router {
       send(res, 403, loginPage('Sign-in from another site is refused.'));
       return;
     }
+    // The socket's address (no proxy header is trusted): behind a reverse proxy every client shares it.
+    const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    const waitMs = signIns.waitFor(ip);
+    if (waitMs > 0) {
+      // Refused before the token is looked at: a guess made now tells nothing.
+      const seconds = Math.ceil(waitMs / 1000);
+      log.warn({ ip, retryAfterSeconds: seconds }, 'console sign-in refused: too many failed attempts');
+      res.set('Retry-After', String(seconds));
+      send(
+        res,
+        429,
+        loginPage(
+          `Too many failed sign-ins from your address: try again in ${seconds < 60 ? `${seconds} seconds` : `${Math.ceil(seconds / 60)} minutes`}.`,
+        ),
+      );
+      return;
+    }
     const token = (req.body as { token?: unknown } | undefined)?.token;
     const operator = typeof token === 'string' ? operatorOf(token.trim()) : undefined;
     if (operator === undefined) {
-      log.warn({ ip: req.ip }, 'console sign-in refused: not an operator token');
+      const usedUp = signIns.failed(ip);
+      log.warn(
+        { ip, ...(usedUp ? { limited: true } : {}) },
+        usedUp
+          ? 'console sign-in refused: not an operator token; this address is refused for a while'
+          : 'console sign-in refused: not an operator token',
+      );
       send(res, 401, loginPage('That is not an operator token.'));
       return;
     }
+    signIns.succeeded(ip);
     const { value, session } = signer.issue(operator, clock.now());
     log.info({ operator }, 'operator signed in to the console');
     res.set('Set-Cookie', cookie(value, Math.floor((session.expiresAt - clock.now()) / 1000)));

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSessionSigner, sessionKeyOf } from '../../src/console/console-session.js';
+import { createManualClock } from '../../src/kernel/clock.js';
 import { clientWith, signIn } from '../support/console-client.js';
 import {
   type ConsoleWorld,
@@ -181,5 +182,52 @@ describe('the console over HTTP', () => {
       body: JSON.stringify({ tenant: '../etc', yaml: '', event: '' }),
     });
     expect(wrongShape.status).toBe(400);
+  });
+});
+
+describe('the console’s sign-in limit, on a clock the test moves', () => {
+  const clock = createManualClock(Date.now());
+  let world: ConsoleWorld;
+  beforeAll(async () => {
+    world = await startConsoleWorld({}, { clock });
+  });
+  afterAll(async () => {
+    await world?.close();
+  });
+
+  const signInWith = (token: string) =>
+    fetch(`${world.url}/console/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token }),
+    });
+
+  it('answers 429 with Retry-After after 10 failed sign-ins from an address in 5 minutes, then lets it in again', async () => {
+    const guesses = Array.from({ length: 10 }, (_, n) => `guess-${n}-0123456789abcdef0123456789`);
+    const statuses = [];
+    for (const guess of guesses) {
+      statuses.push((await signInWith(guess)).status);
+      clock.advance(1_000);
+    }
+    expect(statuses).toEqual(Array(10).fill(401));
+    const limited = await signInWith('one-more-guess-0123456789abcdef0123');
+    expect(limited.status).toBe(429);
+    // The first failure was 10 s ago: it leaves the 5-minute window in 290 s.
+    expect(limited.headers.get('retry-after')).toBe('290');
+    expect(await limited.text()).toContain(
+      'Too many failed sign-ins from your address: try again in 5 minutes.',
+    );
+    // While refused, even the right token gets no session: a guess made now tells nothing.
+    const right = await signInWith(operatorTokens.ana);
+    expect([right.status, right.headers.get('set-cookie')]).toEqual([429, null]);
+    clock.advance(60_000);
+    expect((await signInWith(operatorTokens.ana)).headers.get('retry-after')).toBe('230');
+    clock.advance(230_000);
+    expect((await signInWith(operatorTokens.ana)).status).toBe(303);
+    const log = world.server.lines.join('\n');
+    expect(log).toContain('console sign-in refused: too many failed attempts');
+    expect(log).toContain('"retryAfterSeconds":290');
+    for (const token of [...guesses, operatorTokens.ana]) expect(log).not.toContain(token);
   });
 });

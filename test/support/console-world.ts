@@ -7,6 +7,7 @@ import type { TenantSnapshot } from '../../src/config/types.js';
 import { decide } from '../../src/decide/decide.js';
 import type { Decision } from '../../src/decide/types.js';
 import { computeFacts, type FactInput } from '../../src/enrich/compute-facts.js';
+import type { Clock } from '../../src/kernel/clock.js';
 import type { RunningServer } from '../../src/main.js';
 import type { ActionRecord, Store } from '../../src/store/types.js';
 import { createWorkspace, sandboxTenant, startStagegate } from './start-stagegate.js';
@@ -44,12 +45,19 @@ export const consoleEnv = {
   EVIL__TOKEN: 'evil-webhook-token',
 };
 
-export async function startConsoleWorld(env: Record<string, string> = {}): Promise<ConsoleWorld> {
-  const root = await createWorkspace({ acme: sandboxTenant('acme', leverUrl), evil: hostileTenant });
-  const server = await startStagegate(root, { ...consoleEnv, ...env });
+export async function startConsoleWorld(
+  env: Record<string, string> = {},
+  options: { clock?: Clock; tenants?: Record<string, string> } = {},
+): Promise<ConsoleWorld> {
+  const root = await createWorkspace({
+    acme: sandboxTenant('acme', leverUrl),
+    evil: hostileTenant,
+    ...options.tenants,
+  });
+  const server = await startStagegate(root, { ...consoleEnv, ...env }, [], options.clock);
   const acme = await snapshotOf(root, 'acme');
   const evil = await snapshotOf(root, 'evil');
-  const now = Date.now();
+  const now = options.clock?.now() ?? Date.now();
   const store = server.store;
   const held = await record(store, acme, {
     opportunityId: 'opp-held',

@@ -6,9 +6,13 @@ import {
   type ConsoleWorld,
   hostileName,
   hostilePrefix,
+  oauthApp,
+  oauthEnv,
+  oauthTenant,
   operatorTokens,
   startConsoleWorld,
 } from '../support/console-world.js';
+import { type LeverSimulator, startLeverSimulator } from '../support/lever-simulator.js';
 
 const operators = Object.entries(operatorTokens).map(([name, token]) => ({ name, token }));
 const signerWithTheServiceKey = () =>
@@ -229,5 +233,88 @@ describe('the console’s sign-in limit, on a clock the test moves', () => {
     expect(log).toContain('console sign-in refused: too many failed attempts');
     expect(log).toContain('"retryAfterSeconds":290');
     for (const token of [...guesses, operatorTokens.ana]) expect(log).not.toContain(token);
+  });
+});
+
+describe('the console’s Connect to Lever button, for a tenant on OAuth', () => {
+  let world: ConsoleWorld;
+  let lever: LeverSimulator;
+  beforeAll(async () => {
+    lever = await startLeverSimulator({ apiKeys: [], oauth: oauthApp, rateLimit: false });
+    world = await startConsoleWorld(oauthEnv(lever), { tenants: { globex: oauthTenant('globex', lever) } });
+  });
+  afterAll(async () => {
+    await world?.close();
+    await lever?.close();
+  });
+
+  it('refuses to start without the CSRF token, and sends the browser to Lever’s consent with a state for that tenant', async () => {
+    const ana = await signIn(world.url, operatorTokens.ana);
+    const page = await (await ana.get('/console/tenants/globex')).text();
+    expect(page).toContain('<strong>Not connected</strong>');
+    expect(page).toContain('action="/console/tenants/globex/connect"');
+    expect(page).toContain('>Connect to Lever</button>');
+    expect(await (await ana.get('/console/tenants/acme')).text()).not.toContain('Lever connection');
+    const path = '/console/tenants/globex/connect';
+    const refusals = [
+      await ana.post(path, {}),
+      await ana.post(path, { _csrf: 'forged' }),
+      await ana.post(path, { _csrf: await ana.csrf() }, { 'sec-fetch-site': 'cross-site' }),
+    ];
+    expect(refusals.map((answer) => answer.status)).toEqual([403, 403, 403]);
+
+    const started = await ana.post(path, { _csrf: await ana.csrf() });
+    expect(started.status).toBe(303);
+    const link = new URL(started.headers.get('location') ?? '');
+    expect(`${link.origin}${link.pathname}`).toBe(lever.authorizeUrl);
+    const state = link.searchParams.get('state') ?? '';
+    expect(state.startsWith('globex.')).toBe(true);
+    // The console's forms may go on to Lever's consent page and our callback, and nowhere else.
+    expect(started.headers.get('content-security-policy')).toContain(
+      `form-action 'self' ${new URL(lever.authorizeUrl).origin} https://stagegate.example;`,
+    );
+    const logged = world.server.lines.filter((line) => line.includes('started connecting tenant globex'));
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toContain('"operator":"ana"');
+    expect(world.server.lines.join('\n')).not.toContain(state);
+
+    // The Super Admin consents; Lever sends the browser back with the code and the state.
+    const consent = await fetch(link, { redirect: 'manual' });
+    expect(consent.status).toBe(302);
+    const back = new URL(consent.headers.get('location') ?? '');
+    expect(back.searchParams.get('state')).toBe(state);
+    const callback = await fetch(`${world.url}${back.pathname}${back.search}`);
+    expect([callback.status, await callback.text()]).toEqual([200, expect.stringContaining('Connected')]);
+    const connected = await (await ana.get('/console/tenants/globex')).text();
+    expect(connected).toContain('<span class="ready">Connected</span> with OAuth since');
+    expect(connected).toContain('>Reconnect to Lever</button>');
+  });
+
+  it('says when Lever refuses the grant, and Reconnect starts a new link', async () => {
+    lever.revokeGrants();
+    lever.dropAccessTokens();
+    // Any call with the grant finds out: here `stagegate check`'s read of the connection.
+    await fetch(`${world.url}/admin/tenants/globex/lever-connection`, {
+      headers: { authorization: `Bearer ${operatorTokens.ben}` },
+    });
+    const ben = await signIn(world.url, operatorTokens.ben);
+    const page = await (await ben.get('/console/tenants/globex')).text();
+    expect(page).toContain('<strong>Needs reconnecting</strong>');
+    expect(page).toMatch(/<button type="submit">Reconnect to Lever<\/button>/);
+    const again = await ben.post('/console/tenants/globex/connect', { _csrf: await ben.csrf() });
+    expect(again.status).toBe(303);
+    expect(again.headers.get('location')).toContain(lever.authorizeUrl);
+    expect(
+      world.server.lines.some((l) => l.includes('"operator":"ben"') && l.includes('started connecting')),
+    ).toBe(true);
+  });
+
+  it('refuses a tenant on an API key with the reason, and an unknown tenant', async () => {
+    const ana = await signIn(world.url, operatorTokens.ana);
+    const csrf = await ana.csrf();
+    const apiKey = await ana.post('/console/tenants/acme/connect', { _csrf: csrf });
+    expect(apiKey.status).toBe(409);
+    expect(await apiKey.text()).toContain('tenant acme is not loaded with lever.auth: oauth');
+    expect((await ana.post('/console/tenants/nobody/connect', { _csrf: csrf })).status).toBe(404);
   });
 });

@@ -10,6 +10,7 @@ import { computeFacts, type FactInput } from '../../src/enrich/compute-facts.js'
 import type { Clock } from '../../src/kernel/clock.js';
 import type { RunningServer } from '../../src/main.js';
 import type { ActionRecord, Store } from '../../src/store/types.js';
+import type { LeverSimulator } from './lever-simulator.js';
 import { createWorkspace, sandboxTenant, startStagegate } from './start-stagegate.js';
 
 // The console's tests share this world: a service whose store holds real decisions (made by the real
@@ -44,6 +45,33 @@ export const consoleEnv = {
   EVIL__LEVER_API_KEY: 'evil-lever-key',
   EVIL__TOKEN: 'evil-webhook-token',
 };
+
+/** The operator's Lever app, for a world with a tenant on OAuth (Lever: the simulator). */
+export const oauthApp = {
+  clientId: 'stagegate-console-app',
+  clientSecret: 'console-client-secret-never-logged',
+  // Registered once; tests follow Lever's redirect to the service's own address.
+  redirectUri: 'https://stagegate.example/oauth/lever/callback',
+};
+
+export function oauthEnv(lever: LeverSimulator): Record<string, string> {
+  return {
+    STAGEGATE_LEVER_CLIENT_ID: oauthApp.clientId,
+    STAGEGATE_LEVER_CLIENT_SECRET: oauthApp.clientSecret,
+    STAGEGATE_LEVER_REDIRECT_URI: oauthApp.redirectUri,
+    STAGEGATE_LEVER_AUTHORIZE_URL: lever.authorizeUrl,
+    STAGEGATE_LEVER_TOKEN_URL: lever.tokenUrl,
+    STAGEGATE_SECRET_KEY: 'c0ffee'.repeat(11).slice(0, 64),
+  };
+}
+
+/** A tenant on OAuth: no API key, no signature token, only the Lever base URL (the simulator). */
+export function oauthTenant(id: string, lever: LeverSimulator): string {
+  return sandboxTenant(id, lever.baseUrl).replace(
+    /lever:\n( {2}[^\n]*\n)+?(?= {2}baseUrl)/,
+    'lever:\n  auth: oauth\n',
+  );
+}
 
 export async function startConsoleWorld(
   env: Record<string, string> = {},

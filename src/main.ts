@@ -234,6 +234,25 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           }
           return packs;
         },
+        ...(connector === undefined || grants === null || config.leverOAuth === null
+          ? {}
+          : {
+              leverConnect: {
+                begin: (tenant: string) => (connector as LeverConnector).begin(tenant),
+                state: async (tenant: string) => {
+                  const grant = await grants.status(tenant);
+                  if (grant === undefined) return { kind: 'not-connected' } as const;
+                  const reason = pipeline.degraded.get(tenant)?.reason ?? '';
+                  return {
+                    kind: 'connected',
+                    connectedAt: grant.connectedAt,
+                    needsReconnecting: reason.startsWith('needs reconnecting') ? reason : null,
+                  } as const;
+                },
+                authorizeUrl: config.leverOAuth.authorizeUrl,
+                redirectUri: config.leverOAuth.redirectUri,
+              },
+            }),
         clock,
         log,
       }),

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { tenantEnvPrefix } from '../config/resolve-secrets.js';
+import { isTenantId, suggestTenantId, tenantIdMaxLength } from '../config/suggest-name.js';
 import { type CliIo, exitCodes, paint } from './io.js';
 import { configDirs } from './load-config-files.js';
 
@@ -10,10 +11,6 @@ export interface InitOptions {
   /** The vendor's partner API root: the tenant then uses greenhouse-partner there, not the sandbox. */
   vendorUrl?: string;
 }
-
-/** The schema's rule for ids (schemas/tenant.schema.json, `tenant`), kept here to word the refusal. */
-const tenantId = /^[a-z0-9]+(-[a-z0-9]+)*$/;
-const maxIdLength = 63;
 
 /**
  * `stagegate init <tenant>`: writes tenants/<tenant>.yaml (commented, with the schema modeline) and
@@ -105,16 +102,11 @@ export function initCommand(io: CliIo, id: string, options: InitOptions): number
 
 /** Why `id` cannot be a tenant id, with a valid one to copy; null when it can. */
 export function checkTenantId(id: string): string | null {
-  if (tenantId.test(id) && id.length <= maxIdLength) return null;
-  const rule = `a tenant id is lower-case letters and digits, in words joined by single dashes, at most ${maxIdLength} characters (e.g. zeta or big-co)`;
-  const suggestion = id
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, maxIdLength)
-    .replace(/-+$/, '');
-  const better =
-    suggestion !== '' && suggestion !== id && tenantId.test(suggestion) ? `; try '${suggestion}'` : '';
+  if (isTenantId(id)) return null;
+  const rule = `a tenant id is lower-case letters and digits, in words joined by single dashes, at most ${tenantIdMaxLength} characters (e.g. zeta or big-co)`;
+  // The same suggestion `stagegate validate` makes for a bad `tenant:` (src/config/suggest-name.ts).
+  const suggestion = suggestTenantId(id);
+  const better = suggestion !== undefined && suggestion !== id ? `; try '${suggestion}'` : '';
   return `'${id}' is not a valid tenant id: ${rule}${better}`;
 }
 

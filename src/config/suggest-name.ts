@@ -30,8 +30,15 @@ function editDistance(a: string, b: string): number {
   return previous[b.length] ?? 0;
 }
 
-/** What a tenant id must look like (schemas/tenant.schema.json says the same). */
+/** What a tenant id must look like (schemas/tenant.schema.json says the same, `tenant`). */
 export const tenantIdPattern = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+/** The schema's `maxLength` of a tenant id: it becomes part of URLs and of secrets' names. */
+export const tenantIdMaxLength = 63;
+
+/** Whether `id` can be a tenant id: the schema's pattern and length. */
+export function isTenantId(id: string): boolean {
+  return id.length <= tenantIdMaxLength && tenantIdPattern.test(id);
+}
 
 /** A valid tenant id close to `name` (Zeta -> zeta, Big_Co -> big-co); undefined when none can be made. */
 export function suggestTenantId(name: string): string | undefined {
@@ -39,9 +46,9 @@ export function suggestTenantId(name: string): string | undefined {
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
-    .slice(0, 63)
+    .slice(0, tenantIdMaxLength)
     .replace(/-+$/, '');
-  return tenantIdPattern.test(id) ? id : undefined;
+  return isTenantId(id) ? id : undefined;
 }
 
 /**

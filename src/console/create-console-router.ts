@@ -14,6 +14,7 @@ import type { Executor } from '../execute/create-executor.js';
 import type { RetryOptions } from '../execute/retry-action.js';
 import type { Clock } from '../kernel/clock.js';
 import { StagegateError, toStagegateError } from '../kernel/errors.js';
+import type { LeverConnector } from '../lever/oauth/create-lever-connector.js';
 import type { Store } from '../store/types.js';
 import { renderCandidateSearch, renderDecision } from './candidate-pages.js';
 import { consoleCss, consoleFavicon, consoleJs } from './console-assets.js';
@@ -21,7 +22,14 @@ import { type ConsoleSession, createSessionSigner, sessionCookieName } from './c
 import { html } from './html.js';
 import { readPlaygroundRequest, renderPlayground, runPlayground } from './playground.js';
 import { type PageSession, renderPage } from './render-page.js';
-import { renderTenant, renderTenants, type WeekCounts, weekCounts } from './tenant-pages.js';
+import { createSignInLimiter } from './sign-in-limiter.js';
+import {
+  type LeverLinkState,
+  renderTenant,
+  renderTenants,
+  type WeekCounts,
+  weekCounts,
+} from './tenant-pages.js';
 
 export interface ConsoleOptions {
   operators: readonly OperatorToken[];
@@ -45,32 +53,53 @@ export interface ConsoleOptions {
    * busy tenant's week reads every decision of it, a few hundred milliseconds on SQLite.
    */
   weekCountsTtlMs?: number;
+  /**
+   * The Lever connect flow of OAuth tenants, as POST /admin/tenants/:tenant/connect runs it; absent
+   * when OAuth is not configured on this service.
+   */
+  leverConnect?: {
+    begin: LeverConnector['begin'];
+    /** What the tenant page says of the tenant's grant (no call to Lever). */
+    state(tenant: string): Promise<LeverLinkState>;
+    /** Lever's consent page (STAGEGATE_LEVER_AUTHORIZE_URL): the connect form is sent on to it. */
+    authorizeUrl: string;
+    /** Where Lever sends the browser back (STAGEGATE_LEVER_REDIRECT_URI): this service's callback. */
+    redirectUri: string;
+  };
+  /** Failed sign-ins an address may make in a window (10 in 5 minutes by default), then 429. */
+  signInLimit?: { maxFailures?: number; windowMs?: number };
 }
 
 // Everything the console loads comes from here; no inline script or style, no frame, no plug-in.
-const contentSecurityPolicy = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self'",
-  "connect-src 'self'",
-  "form-action 'self'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+// form-action also covers every redirect after a form is sent: the connect form's 303 goes to Lever's
+// consent page, which may send the browser straight back to our callback (a consent given before),
+// so with OAuth configured those two origins are allowed, and no other.
+const contentSecurityPolicy = (formTargets: readonly string[]) =>
+  [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self'",
+    "connect-src 'self'",
+    ["form-action 'self'", ...formTargets].join(' '),
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
 
-const securityHeaders: RequestHandler = (_req, res, next) => {
-  res.set({
-    'Content-Security-Policy': contentSecurityPolicy,
-    'X-Content-Type-Options': 'nosniff',
-    // Not no-referrer: under it Chromium sends `Origin: null` with the console's own forms, which
-    // the cross-site check must refuse. same-origin tells other sites nothing.
-    'Referrer-Policy': 'same-origin',
-    'X-Frame-Options': 'DENY',
-    'Cache-Control': 'no-store',
-  });
-  next();
-};
+const securityHeaders =
+  (policy: string): RequestHandler =>
+  (_req, res, next) => {
+    res.set({
+      'Content-Security-Policy': policy,
+      'X-Content-Type-Options': 'nosniff',
+      // Not no-referrer: under it Chromium sends `Origin: null` with the console's own forms, which
+      // the cross-site check must refuse. same-origin tells other sites nothing.
+      'Referrer-Policy': 'same-origin',
+      'X-Frame-Options': 'DENY',
+      'Cache-Control': 'no-store',
+    });
+    next();
+  };
 
 function readCookie(req: Request, name: string): string | undefined {
   for (const part of (req.get('cookie') ?? '').split(';')) {
@@ -112,7 +141,16 @@ tags: []
  */
 export function createConsoleRouter(options: ConsoleOptions): Router {
   const router = express.Router();
-  router.use(securityHeaders);
+  const connect = options.leverConnect;
+  router.use(
+    securityHeaders(
+      contentSecurityPolicy(
+        connect === undefined
+          ? []
+          : [...new Set([connect.authorizeUrl, connect.redirectUri].map((url) => new URL(url).origin))],
+      ),
+    ),
+  );
   if (options.operators.length === 0) {
     router.use((_req, res) => {
       res.status(404).type('text/plain').send('The console is off: no operator token is configured.');
@@ -134,6 +172,7 @@ export function createConsoleRouter(options: ConsoleOptions): Router {
     return { operator: session.operator, csrf: signer.csrfToken(session) };
   };
   const tenantIds = () => registry.list().map((entry) => entry.id);
+  const signIns = createSignInLimiter({ clock, ...options.signInLimit });
   const weekTtlMs = options.weekCountsTtlMs ?? 60_000;
   const weeks = new Map<string, { at: number; version: string | undefined; counts: Promise<WeekCounts> }>();
   const weekOf = (entry: TenantEntry): Promise<WeekCounts> => {
@@ -185,13 +224,37 @@ export function createConsoleRouter(options: ConsoleOptions): Router {
       send(res, 403, loginPage('Sign-in from another site is refused.'));
       return;
     }
+    // The socket's address (no proxy header is trusted): behind a reverse proxy every client shares it.
+    const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    const waitMs = signIns.waitFor(ip);
+    if (waitMs > 0) {
+      // Refused before the token is looked at: a guess made now tells nothing.
+      const seconds = Math.ceil(waitMs / 1000);
+      log.warn({ ip, retryAfterSeconds: seconds }, 'console sign-in refused: too many failed attempts');
+      res.set('Retry-After', String(seconds));
+      send(
+        res,
+        429,
+        loginPage(
+          `Too many failed sign-ins from your address: try again in ${seconds < 60 ? `${seconds} seconds` : `${Math.ceil(seconds / 60)} minutes`}.`,
+        ),
+      );
+      return;
+    }
     const token = (req.body as { token?: unknown } | undefined)?.token;
     const operator = typeof token === 'string' ? operatorOf(token.trim()) : undefined;
     if (operator === undefined) {
-      log.warn({ ip: req.ip }, 'console sign-in refused: not an operator token');
+      const usedUp = signIns.failed(ip);
+      log.warn(
+        { ip, ...(usedUp ? { limited: true } : {}) },
+        usedUp
+          ? 'console sign-in refused: not an operator token; this address is refused for a while'
+          : 'console sign-in refused: not an operator token',
+      );
       send(res, 401, loginPage('That is not an operator token.'));
       return;
     }
+    signIns.succeeded(ip);
     const { value, session } = signer.issue(operator, clock.now());
     log.info({ operator }, 'operator signed in to the console');
     res.set('Set-Cookie', cookie(value, Math.floor((session.expiresAt - clock.now()) / 1000)));
@@ -242,7 +305,8 @@ export function createConsoleRouter(options: ConsoleOptions): Router {
   const tenantPage = async (res: Response, id: string, status: number, notice?: string, problem?: string) => {
     const entry = registry.get(id);
     if (entry === undefined) throw new StagegateError('NOT_FOUND', `No tenant ${id} is loaded.`);
-    const [week, decisions, failed] = await Promise.all([
+    const oauth = entry.snapshot?.settings.lever.auth === 'oauth';
+    const [week, decisions, failed, lever] = await Promise.all([
       weekOf(entry),
       store.recentDecisions(id, options.recentDecisions ?? 20),
       // By status alone, then the tenant here: failed actions are few, and on SQLite the index on
@@ -250,6 +314,7 @@ export function createConsoleRouter(options: ConsoleOptions): Router {
       store
         .listActions({ status: 'failed' })
         .then((failed) => failed.filter((record) => record.tenant === id)),
+      !oauth ? undefined : connect === undefined ? ({ kind: 'not-configured' } as const) : connect.state(id),
     ]);
     const body = renderTenant({
       entry,
@@ -258,6 +323,7 @@ export function createConsoleRouter(options: ConsoleOptions): Router {
       decisions,
       deadLetters: failed.sort((a, b) => a.createdAt - b.createdAt || a.index - b.index),
       session: pageSession(res),
+      lever,
     });
     const title = entry.snapshot?.settings.displayName ?? id;
     send(res, status, { title: `Tenant ${title}`, session: pageSession(res), body, notice, problem });
@@ -277,6 +343,36 @@ export function createConsoleRouter(options: ConsoleOptions): Router {
       // Who did it: the one signed in, whom the form sent back here (the log keeps it for everyone).
       done === undefined ? undefined : `Action ${action} ${done} (by ${sessionOf(res).operator}).`,
     );
+  });
+
+  // The tenant page's Connect button: the same one-time link as `stagegate connect`, the browser sent on to it.
+  router.post('/tenants/:tenant/connect', form, checkCsrf, async (req, res) => {
+    const { operator } = sessionOf(res);
+    const tenant = String(req.params.tenant);
+    if (registry.get(tenant) === undefined)
+      throw new StagegateError('NOT_FOUND', `No tenant ${tenant} is loaded.`);
+    if (connect === undefined) {
+      throw new StagegateError(
+        'NOT_FOUND',
+        'OAuth is not configured here: the operator sets STAGEGATE_LEVER_CLIENT_ID, _CLIENT_SECRET, _REDIRECT_URI and STAGEGATE_SECRET_KEY',
+      );
+    }
+    let started: { link: string; expiresAt: number };
+    try {
+      started = await connect.begin(tenant);
+    } catch (error) {
+      const failure = toStagegateError(error);
+      if (failure.status >= 500) throw failure;
+      log.warn({ operator, tenant, code: failure.code }, failure.message);
+      await tenantPage(res, tenant, failure.status, undefined, failure.message);
+      return;
+    }
+    // The link itself is not logged: until it is used or replaced, it starts a grant.
+    log.info(
+      { operator, tenant, expiresAt: started.expiresAt },
+      `operator ${operator} started connecting tenant ${tenant} to Lever in the console`,
+    );
+    res.redirect(303, started.link);
   });
 
   const actOn = async (req: Request, res: Response, retryOptions: RetryOptions, done: string) => {

@@ -151,6 +151,33 @@ function deadLetterRow(
 <td>${buttons}</td></tr>`;
 }
 
+/**
+ * An OAuth tenant's link with Lever, as the tenant page shows it (read from the store and this
+ * process's memory, no call to Lever; `stagegate check` asks Lever itself).
+ */
+export type LeverLinkState =
+  | { kind: 'not-configured' }
+  | { kind: 'not-connected' }
+  /** `needsReconnecting`: why Lever refuses the grant now (invalid_grant seen by this instance), else null. */
+  | { kind: 'connected'; connectedAt: number; needsReconnecting: string | null };
+
+function leverLinkSection(tenant: string, state: LeverLinkState, session: PageSession): Html {
+  if (state.kind === 'not-configured') {
+    return html`<p class="muted">This tenant connects to Lever with OAuth, which is not configured on this service: the operator sets STAGEGATE_LEVER_CLIENT_ID, _CLIENT_SECRET, _REDIRECT_URI and STAGEGATE_SECRET_KEY.</p>`;
+  }
+  const label = state.kind === 'not-connected' ? 'Connect to Lever' : 'Reconnect to Lever';
+  const primary = state.kind === 'not-connected' || state.needsReconnecting !== null;
+  const button = html`<form method="post" action="/console/tenants/${encodeURIComponent(tenant)}/connect" class="inline">${csrfField(session)}<button type="submit"${primary ? '' : html` class="secondary"`}>${label}</button></form>`;
+  const how = html`<p class="muted">The button opens Lever's consent page in this browser with a one-time link (what <code>stagegate connect --tenant ${tenant}</code> prints): the tenant's Lever Super Admin signs in there and allows stagegate, and Lever sends the browser back here.</p>`;
+  if (state.kind === 'not-connected') {
+    return html`<p><strong>Not connected</strong>: stagegate has no grant from this tenant's Lever yet; its deliveries wait until it has one. ${button}</p>${how}`;
+  }
+  const since = html`since ${formatTime(state.connectedAt)}`;
+  return state.needsReconnecting === null
+    ? html`<p><span class="ready">Connected</span> with OAuth ${since}. ${button}</p>${how}`
+    : html`<p class="problem"><strong>Needs reconnecting</strong> (connected ${since}): ${state.needsReconnecting}. Its deliveries wait in the inbox until it is connected again. ${button}</p>${how}`;
+}
+
 /** The earlier failed action of the same decision that this one was dropped with, if any (see retryAction). */
 function causeOf(record: ActionRecord, failed: readonly ActionRecord[]): ActionRecord | undefined {
   return failed.find((other) => other.decisionId === record.decisionId && other.index < record.index);
@@ -163,6 +190,8 @@ export function renderTenant(options: {
   decisions: DecisionRecord[];
   deadLetters: ActionRecord[];
   session: PageSession;
+  /** Only for a tenant with `lever.auth: oauth`. */
+  lever?: LeverLinkState | undefined;
 }): Html {
   const { entry, week, session } = options;
   const back = `/console/tenants/${encodeURIComponent(entry.id)}`;
@@ -172,6 +201,7 @@ export function renderTenant(options: {
   return html`<p>${statusBadge(entry.status)} · config <code>${entry.snapshot?.version ?? '-'}</code> · file <code>${entry.file}</code>
  · <a href="/console/playground?tenant=${encodeURIComponent(entry.id)}">try its rules in the playground</a></p>
 ${entry.lastError === null ? '' : html`<p class="problem">Last error: <code>${entry.lastError}</code></p>`}
+${options.lever === undefined ? '' : html`<h2>Lever connection</h2>${leverLinkSection(entry.id, options.lever, session)}`}
 ${searchForm(options.tenants, entry.id, '')}
 <h2>Set-up</h2><div class="card">${setup}</div>
 <h2>This week</h2>

@@ -1,20 +1,33 @@
 // biome-ignore-all lint/performance/useDomNodeTextContent: Playwright's Locator.innerText (the text a person sees), not the DOM property
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ConsoleWorld, operatorTokens, startConsoleWorld } from '../support/console-world.js';
+import {
+  type ConsoleWorld,
+  oauthApp,
+  oauthEnv,
+  oauthTenant,
+  operatorTokens,
+  startConsoleWorld,
+} from '../support/console-world.js';
 import { launchChromium } from '../support/launch-chromium.js';
+import { type LeverSimulator, startLeverSimulator } from '../support/lever-simulator.js';
 
 // The console in a real browser (Debian's Chromium, driven by playwright-core): the flows an account
 // manager or support person goes through, by label and by keyboard where a person would.
 describe('the console in Chromium', () => {
   let world: ConsoleWorld;
+  let lever: LeverSimulator;
   let browser: Awaited<ReturnType<typeof launchChromium>>;
   let context: BrowserContext;
   let page: Page;
   const errors: string[] = [];
 
   beforeAll(async () => {
-    [world, browser] = await Promise.all([startConsoleWorld(), launchChromium()]);
+    lever = await startLeverSimulator({ apiKeys: [], oauth: oauthApp, rateLimit: false });
+    [world, browser] = await Promise.all([
+      startConsoleWorld(oauthEnv(lever), { tenants: { globex: oauthTenant('globex', lever) } }),
+      launchChromium(),
+    ]);
     context = browser.context;
     page = context.pages()[0] ?? (await context.newPage());
     // A CSP violation or a script error fails the suite: the page must work as served.
@@ -26,6 +39,7 @@ describe('the console in Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await world?.close();
+    await lever?.close();
     expect(errors).toEqual([]);
   });
 
@@ -36,7 +50,7 @@ describe('the console in Chromium', () => {
     await page.keyboard.press('Enter');
     await page.waitForURL(`${world.url}/console`);
     expect(await page.locator('header').innerText()).toContain('Signed in as ana');
-    expect(await page.locator('table tbody tr').count()).toBe(2);
+    expect(await page.locator('table tbody tr').count()).toBe(3);
   });
 
   it('finds a held candidate by e-mail and says why no test was sent', async () => {
@@ -98,5 +112,27 @@ describe('the console in Chromium', () => {
       return area.value.slice(area.selectionStart, area.selectionEnd);
     });
     expect(selected).toBe('triggerz: []');
+  });
+
+  it('connects a tenant on OAuth in two clicks: Connect, then Lever’s consent, and back to Connected', async () => {
+    // Lever sends the browser to the registered redirect URI (a public name): here, the service itself.
+    await page.route(`${new URL(oauthApp.redirectUri).origin}/**`, (route) => {
+      const back = new URL(route.request().url());
+      return route.fulfill({
+        status: 302,
+        headers: { location: `${world.url}${back.pathname}${back.search}` },
+      });
+    });
+    await page.goto(`${world.url}/console/tenants/globex`);
+    expect(await page.locator('main').innerText()).toContain('Not connected');
+    const consent = page.waitForRequest((request) => request.url().startsWith(lever.authorizeUrl));
+    await page.getByRole('button', { name: 'Connect to Lever' }).click();
+    // The simulated Super Admin consents at once (a 302 with the code): the browser was at the consent page.
+    expect(new URL((await consent).url()).searchParams.get('state')).toMatch(/^globex\./);
+    await page.waitForURL(/\/oauth\/lever\/callback\?/);
+    expect(await page.locator('body').innerText()).toContain('Connected');
+    await page.goto(`${world.url}/console/tenants/globex`);
+    expect(await page.locator('main').innerText()).toContain('Connected with OAuth since');
+    expect(await page.getByRole('button', { name: 'Reconnect to Lever' }).count()).toBe(1);
   });
 });

@@ -1,13 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSessionSigner, sessionKeyOf } from '../../src/console/console-session.js';
+import { createManualClock } from '../../src/kernel/clock.js';
 import { clientWith, signIn } from '../support/console-client.js';
 import {
   type ConsoleWorld,
   hostileName,
   hostilePrefix,
+  oauthApp,
+  oauthEnv,
+  oauthTenant,
   operatorTokens,
   startConsoleWorld,
 } from '../support/console-world.js';
+import { type LeverSimulator, startLeverSimulator } from '../support/lever-simulator.js';
 
 const operators = Object.entries(operatorTokens).map(([name, token]) => ({ name, token }));
 const signerWithTheServiceKey = () =>
@@ -181,5 +186,135 @@ describe('the console over HTTP', () => {
       body: JSON.stringify({ tenant: '../etc', yaml: '', event: '' }),
     });
     expect(wrongShape.status).toBe(400);
+  });
+});
+
+describe('the console’s sign-in limit, on a clock the test moves', () => {
+  const clock = createManualClock(Date.now());
+  let world: ConsoleWorld;
+  beforeAll(async () => {
+    world = await startConsoleWorld({}, { clock });
+  });
+  afterAll(async () => {
+    await world?.close();
+  });
+
+  const signInWith = (token: string) =>
+    fetch(`${world.url}/console/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token }),
+    });
+
+  it('answers 429 with Retry-After after 10 failed sign-ins from an address in 5 minutes, then lets it in again', async () => {
+    const guesses = Array.from({ length: 10 }, (_, n) => `guess-${n}-0123456789abcdef0123456789`);
+    const statuses = [];
+    for (const guess of guesses) {
+      statuses.push((await signInWith(guess)).status);
+      clock.advance(1_000);
+    }
+    expect(statuses).toEqual(Array(10).fill(401));
+    const limited = await signInWith('one-more-guess-0123456789abcdef0123');
+    expect(limited.status).toBe(429);
+    // The first failure was 10 s ago: it leaves the 5-minute window in 290 s.
+    expect(limited.headers.get('retry-after')).toBe('290');
+    expect(await limited.text()).toContain(
+      'Too many failed sign-ins from your address: try again in 5 minutes.',
+    );
+    // While refused, even the right token gets no session: a guess made now tells nothing.
+    const right = await signInWith(operatorTokens.ana);
+    expect([right.status, right.headers.get('set-cookie')]).toEqual([429, null]);
+    clock.advance(60_000);
+    expect((await signInWith(operatorTokens.ana)).headers.get('retry-after')).toBe('230');
+    clock.advance(230_000);
+    expect((await signInWith(operatorTokens.ana)).status).toBe(303);
+    const log = world.server.lines.join('\n');
+    expect(log).toContain('console sign-in refused: too many failed attempts');
+    expect(log).toContain('"retryAfterSeconds":290');
+    for (const token of [...guesses, operatorTokens.ana]) expect(log).not.toContain(token);
+  });
+});
+
+describe('the console’s Connect to Lever button, for a tenant on OAuth', () => {
+  let world: ConsoleWorld;
+  let lever: LeverSimulator;
+  beforeAll(async () => {
+    lever = await startLeverSimulator({ apiKeys: [], oauth: oauthApp, rateLimit: false });
+    world = await startConsoleWorld(oauthEnv(lever), { tenants: { globex: oauthTenant('globex', lever) } });
+  });
+  afterAll(async () => {
+    await world?.close();
+    await lever?.close();
+  });
+
+  it('refuses to start without the CSRF token, and sends the browser to Lever’s consent with a state for that tenant', async () => {
+    const ana = await signIn(world.url, operatorTokens.ana);
+    const page = await (await ana.get('/console/tenants/globex')).text();
+    expect(page).toContain('<strong>Not connected</strong>');
+    expect(page).toContain('action="/console/tenants/globex/connect"');
+    expect(page).toContain('>Connect to Lever</button>');
+    expect(await (await ana.get('/console/tenants/acme')).text()).not.toContain('Lever connection');
+    const path = '/console/tenants/globex/connect';
+    const refusals = [
+      await ana.post(path, {}),
+      await ana.post(path, { _csrf: 'forged' }),
+      await ana.post(path, { _csrf: await ana.csrf() }, { 'sec-fetch-site': 'cross-site' }),
+    ];
+    expect(refusals.map((answer) => answer.status)).toEqual([403, 403, 403]);
+
+    const started = await ana.post(path, { _csrf: await ana.csrf() });
+    expect(started.status).toBe(303);
+    const link = new URL(started.headers.get('location') ?? '');
+    expect(`${link.origin}${link.pathname}`).toBe(lever.authorizeUrl);
+    const state = link.searchParams.get('state') ?? '';
+    expect(state.startsWith('globex.')).toBe(true);
+    // The console's forms may go on to Lever's consent page and our callback, and nowhere else.
+    expect(started.headers.get('content-security-policy')).toContain(
+      `form-action 'self' ${new URL(lever.authorizeUrl).origin} https://stagegate.example;`,
+    );
+    const logged = world.server.lines.filter((line) => line.includes('started connecting tenant globex'));
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toContain('"operator":"ana"');
+    expect(world.server.lines.join('\n')).not.toContain(state);
+
+    // The Super Admin consents; Lever sends the browser back with the code and the state.
+    const consent = await fetch(link, { redirect: 'manual' });
+    expect(consent.status).toBe(302);
+    const back = new URL(consent.headers.get('location') ?? '');
+    expect(back.searchParams.get('state')).toBe(state);
+    const callback = await fetch(`${world.url}${back.pathname}${back.search}`);
+    expect([callback.status, await callback.text()]).toEqual([200, expect.stringContaining('Connected')]);
+    const connected = await (await ana.get('/console/tenants/globex')).text();
+    expect(connected).toContain('<span class="ready">Connected</span> with OAuth since');
+    expect(connected).toContain('>Reconnect to Lever</button>');
+  });
+
+  it('says when Lever refuses the grant, and Reconnect starts a new link', async () => {
+    lever.revokeGrants();
+    lever.dropAccessTokens();
+    // Any call with the grant finds out: here `stagegate check`'s read of the connection.
+    await fetch(`${world.url}/admin/tenants/globex/lever-connection`, {
+      headers: { authorization: `Bearer ${operatorTokens.ben}` },
+    });
+    const ben = await signIn(world.url, operatorTokens.ben);
+    const page = await (await ben.get('/console/tenants/globex')).text();
+    expect(page).toContain('<strong>Needs reconnecting</strong>');
+    expect(page).toMatch(/<button type="submit">Reconnect to Lever<\/button>/);
+    const again = await ben.post('/console/tenants/globex/connect', { _csrf: await ben.csrf() });
+    expect(again.status).toBe(303);
+    expect(again.headers.get('location')).toContain(lever.authorizeUrl);
+    expect(
+      world.server.lines.some((l) => l.includes('"operator":"ben"') && l.includes('started connecting')),
+    ).toBe(true);
+  });
+
+  it('refuses a tenant on an API key with the reason, and an unknown tenant', async () => {
+    const ana = await signIn(world.url, operatorTokens.ana);
+    const csrf = await ana.csrf();
+    const apiKey = await ana.post('/console/tenants/acme/connect', { _csrf: csrf });
+    expect(apiKey.status).toBe(409);
+    expect(await apiKey.text()).toContain('tenant acme is not loaded with lever.auth: oauth');
+    expect((await ana.post('/console/tenants/nobody/connect', { _csrf: csrf })).status).toBe(404);
   });
 });

@@ -7,8 +7,10 @@ import type { TenantSnapshot } from '../../src/config/types.js';
 import { decide } from '../../src/decide/decide.js';
 import type { Decision } from '../../src/decide/types.js';
 import { computeFacts, type FactInput } from '../../src/enrich/compute-facts.js';
+import type { Clock } from '../../src/kernel/clock.js';
 import type { RunningServer } from '../../src/main.js';
 import type { ActionRecord, Store } from '../../src/store/types.js';
+import type { LeverSimulator } from './lever-simulator.js';
 import { createWorkspace, sandboxTenant, startStagegate } from './start-stagegate.js';
 
 // The console's tests share this world: a service whose store holds real decisions (made by the real
@@ -44,12 +46,46 @@ export const consoleEnv = {
   EVIL__TOKEN: 'evil-webhook-token',
 };
 
-export async function startConsoleWorld(env: Record<string, string> = {}): Promise<ConsoleWorld> {
-  const root = await createWorkspace({ acme: sandboxTenant('acme', leverUrl), evil: hostileTenant });
-  const server = await startStagegate(root, { ...consoleEnv, ...env });
+/** The operator's Lever app, for a world with a tenant on OAuth (Lever: the simulator). */
+export const oauthApp = {
+  clientId: 'stagegate-console-app',
+  clientSecret: 'console-client-secret-never-logged',
+  // Registered once; tests follow Lever's redirect to the service's own address.
+  redirectUri: 'https://stagegate.example/oauth/lever/callback',
+};
+
+export function oauthEnv(lever: LeverSimulator): Record<string, string> {
+  return {
+    STAGEGATE_LEVER_CLIENT_ID: oauthApp.clientId,
+    STAGEGATE_LEVER_CLIENT_SECRET: oauthApp.clientSecret,
+    STAGEGATE_LEVER_REDIRECT_URI: oauthApp.redirectUri,
+    STAGEGATE_LEVER_AUTHORIZE_URL: lever.authorizeUrl,
+    STAGEGATE_LEVER_TOKEN_URL: lever.tokenUrl,
+    STAGEGATE_SECRET_KEY: 'c0ffee'.repeat(11).slice(0, 64),
+  };
+}
+
+/** A tenant on OAuth: no API key, no signature token, only the Lever base URL (the simulator). */
+export function oauthTenant(id: string, lever: LeverSimulator): string {
+  return sandboxTenant(id, lever.baseUrl).replace(
+    /lever:\n( {2}[^\n]*\n)+?(?= {2}baseUrl)/,
+    'lever:\n  auth: oauth\n',
+  );
+}
+
+export async function startConsoleWorld(
+  env: Record<string, string> = {},
+  options: { clock?: Clock; tenants?: Record<string, string> } = {},
+): Promise<ConsoleWorld> {
+  const root = await createWorkspace({
+    acme: sandboxTenant('acme', leverUrl),
+    evil: hostileTenant,
+    ...options.tenants,
+  });
+  const server = await startStagegate(root, { ...consoleEnv, ...env }, [], options.clock);
   const acme = await snapshotOf(root, 'acme');
   const evil = await snapshotOf(root, 'evil');
-  const now = Date.now();
+  const now = options.clock?.now() ?? Date.now();
   const store = server.store;
   const held = await record(store, acme, {
     opportunityId: 'opp-held',

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/main.js';
+import { tenantIdMaxLength, tenantIdPattern } from '../../../src/config/suggest-name.js';
 import { captureIo } from '../../support/capture-io.js';
 
 // What an account manager does on day one, in a temp dir: init, then validate and test the result.
@@ -97,6 +98,19 @@ describe('stagegate init', () => {
     expect(tooLong.code).toBe(2);
     expect(tooLong.err).toContain(`try '${'a'.repeat(63)}'`);
     expect(existsSync(join(dir, 'tenants'))).toBe(false);
+  });
+
+  it('checks the id by the one rule validate uses, the schema’s', async () => {
+    const schema = JSON.parse(readFileSync(resolve(rulesDir, '../schemas/tenant.schema.json'), 'utf8')) as {
+      properties: { tenant: { pattern: string; maxLength: number } };
+    };
+    expect(tenantIdPattern.source).toBe(schema.properties.tenant.pattern);
+    expect(tenantIdMaxLength).toBe(schema.properties.tenant.maxLength);
+    // What init suggests, validate accepts as the tenant's id (and the other way round).
+    const refused = await cli(['init', 'Big_Co']);
+    const suggested = /try '([^']+)'/.exec(refused.err)?.[1] ?? '';
+    expect(await cli(['init', suggested])).toMatchObject({ code: 0 });
+    expect(await cli(['validate', join(dir, 'tenants', `${suggested}.yaml`)])).toMatchObject({ code: 0 });
   });
 
   it('refuses a vendor URL that is not https', async () => {

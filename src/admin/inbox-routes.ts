@@ -1,10 +1,10 @@
 import express, { type Router } from 'express';
 import type { Logger } from 'pino';
 import type { TenantRegistry } from '../config/tenant-registry.js';
-import type { InboxWorker } from '../decide/create-inbox-worker.js';
 import type { Clock } from '../kernel/clock.js';
 import { StagegateError, toStagegateError } from '../kernel/errors.js';
 import { isRecord } from '../kernel/json.js';
+import type { InboxWorker } from '../run/create-inbox-worker.js';
 import type { InboxItem, InboxStatus, Store } from '../store/types.js';
 import { readQuery } from './read-query.js';
 

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { InboxWorker } from '../decide/create-inbox-worker.js';
 import type { Executor } from '../execute/create-executor.js';
+import type { InboxWorker } from '../run/create-inbox-worker.js';
 import type { Singletons } from '../store/singletons.js';
 import type { PruneReport } from '../store/types.js';
 

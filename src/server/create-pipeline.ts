@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { TenantRegistry } from '../config/tenant-registry.js';
 import type { TenantSnapshot } from '../config/types.js';
-import { createInboxWorker, type InboxWorker } from '../decide/create-inbox-worker.js';
 import { createLeverCache } from '../enrich/create-lever-cache.js';
 import { checkInvitation } from '../execute/check-invitation.js';
 import { createExecutor, type Executor } from '../execute/create-executor.js';
@@ -24,6 +23,7 @@ import type { OAuthGrants } from '../lever/oauth/create-oauth-grants.js';
 import { createGreenhousePartnerProvider } from '../providers/greenhouse-partner/create-greenhouse-partner-provider.js';
 import { createSandboxProvider, type SandboxProvider } from '../providers/sandbox/create-sandbox-provider.js';
 import type { AssessmentProvider } from '../providers/types.js';
+import { createInboxWorker, type InboxWorker } from '../run/create-inbox-worker.js';
 import { localSingletons, type Singletons } from '../store/singletons.js';
 import type { InboxItem, InvitationRecord, PruneReport, Store } from '../store/types.js';
 import { createPipelineSchedule, type PipelineSchedule } from './create-pipeline-schedule.js';

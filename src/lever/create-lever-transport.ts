@@ -6,9 +6,8 @@ import { classifyFacts } from '../kernel/failure-class.js';
 import { fetchWithTimeout } from '../kernel/fetch-with-timeout.js';
 import { basicAuthorization } from '../kernel/http-auth.js';
 import { isRecord, parseJson } from '../kernel/json.js';
-import { computeRetryDelay } from './compute-retry-delay.js';
 import type { BucketRegistry } from './create-bucket-registry.js';
-import { parseRetryAfter } from './parse-retry-after.js';
+import { computeRetryDelay, parseRetryAfter } from './retry-timing.js';
 import type { LeverEnvelope } from './types.js';
 
 export interface LeverRequest {

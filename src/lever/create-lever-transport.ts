@@ -6,7 +6,7 @@ import { classifyFacts } from '../kernel/failure-class.js';
 import { fetchWithTimeout } from '../kernel/fetch-with-timeout.js';
 import { basicAuthorization } from '../kernel/http-auth.js';
 import { isRecord, parseJson } from '../kernel/json.js';
-import type { BucketRegistry } from './create-bucket-registry.js';
+import type { BucketRegistry } from './rate-limit.js';
 import { computeRetryDelay, parseRetryAfter } from './retry-timing.js';
 import type { LeverEnvelope } from './types.js';
 

@@ -11,7 +11,6 @@ import type { IntakeMetrics } from '../intake/create-metrics.js';
 import type { Action } from '../kernel/actions.js';
 import type { Clock } from '../kernel/clock.js';
 import { StagegateError } from '../kernel/errors.js';
-import { createBucketRegistry, type SharedRateBudgets } from '../lever/create-bucket-registry.js';
 import {
   createDegradedTenants,
   credentialObserver,
@@ -20,6 +19,7 @@ import {
 import { createLeverClient, type LeverClient } from '../lever/create-lever-client.js';
 import type { LeverAuth } from '../lever/create-lever-transport.js';
 import type { OAuthGrants } from '../lever/oauth/create-oauth-grants.js';
+import { createBucketRegistry, type SharedRateBudgets } from '../lever/rate-limit.js';
 import { createGreenhousePartnerProvider } from '../providers/greenhouse-partner/create-greenhouse-partner-provider.js';
 import { createSandboxProvider, type SandboxProvider } from '../providers/sandbox/create-sandbox-provider.js';
 import type { AssessmentProvider } from '../providers/types.js';

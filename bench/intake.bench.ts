@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import express from 'express';
-import { signLeverWebhook } from '../src/lever/sign-webhook.js';
+import { signLeverWebhook } from '../src/lever/webhook-signature.js';
 import { type RunningServer, startServer } from '../src/main.js';
 import { type LeverSimulator, startLeverSimulator } from '../test/support/lever-simulator.js';
 import { createWorkspace, sandboxTenant } from '../test/support/start-stagegate.js';

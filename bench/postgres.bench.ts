@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { tenantEnvPrefix } from '../src/config/resolve-secrets.js';
 import { systemClock } from '../src/kernel/clock.js';
-import { signLeverWebhook } from '../src/lever/sign-webhook.js';
+import { signLeverWebhook } from '../src/lever/webhook-signature.js';
 import { type RunningServer, startServer } from '../src/main.js';
 import { createPostgresStore } from '../src/store/postgres/create-postgres-store.js';
 import { describeDatabase } from '../src/store/postgres/describe-database.js';

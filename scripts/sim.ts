@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
 import type { SimCandidate, SimCompleted, SimEnv, SimInvitation, SimMoved } from '../src/cli/sim-command.js';
+import { isRecord } from '../src/kernel/json.js';
 import { type LeverSimulator, startLeverSimulator } from '../test/support/lever-simulator.js';
 import { startVendorSimulator, type VendorSimulator } from '../test/support/vendor-simulator.js';
 
@@ -351,9 +352,7 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   const text = Buffer.concat(chunks).toString('utf8');
   try {
     const parsed: unknown = text === '' ? {} : JSON.parse(text);
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
-      return parsed as Record<string, unknown>;
-    }
+    if (isRecord(parsed)) return parsed;
   } catch {
     // answered below
   }

@@ -12,8 +12,6 @@ import { createTenantRegistry, isTenantFile } from './config/tenant-registry.js'
 import { watchConfig } from './config/watch-config.js';
 import { sessionKeyOf } from './console/console-session.js';
 import { createConsoleRouter } from './console/create-console-router.js';
-import { createBackfill } from './decide/create-backfill.js';
-import { createLiveExplain } from './decide/create-live-explain.js';
 import { allowedClockSkewMs } from './intake/authenticate-delivery.js';
 import { createApp } from './intake/create-app.js';
 import { createMetrics } from './intake/create-metrics.js';
@@ -22,6 +20,8 @@ import { type Clock, systemClock } from './kernel/clock.js';
 import { StagegateError } from './kernel/errors.js';
 import { createLeverConnector, type LeverConnector } from './lever/oauth/create-lever-connector.js';
 import { createOAuthGrants } from './lever/oauth/create-oauth-grants.js';
+import { createBackfill } from './run/create-backfill.js';
+import { createLiveExplain } from './run/create-live-explain.js';
 import { callbackBase, checkPublicUrl } from './server/check-public-url.js';
 import { createFsConfigFiles } from './server/create-fs-config-files.js';
 import { createLogger } from './server/create-logger.js';

@@ -1,7 +1,7 @@
 import express, { type Router } from 'express';
-import type { BackfillReport } from '../decide/backfill-stage.js';
-import type { Backfill, BackfillRequest } from '../decide/create-backfill.js';
 import { StagegateError } from '../kernel/errors.js';
+import type { BackfillReport } from '../run/backfill-stage.js';
+import type { Backfill, BackfillRequest } from '../run/create-backfill.js';
 
 const usage =
   'the body must be {"tenant": string, "stage"?: string, "dryRun"?: boolean, "explain"?: boolean}';

@@ -1,11 +1,11 @@
 import express, { type Router } from 'express';
+import { StagegateError } from '../kernel/errors.js';
 import {
   isLiveExplainEvent,
   type LiveExplain,
   type LiveExplainRequest,
   liveExplainEvents,
-} from '../decide/create-live-explain.js';
-import { StagegateError } from '../kernel/errors.js';
+} from '../run/create-live-explain.js';
 import type { Store } from '../store/types.js';
 import { buildCandidateTimeline, type CandidateTimeline } from './candidate-timeline.js';
 import { readQuery } from './read-query.js';

@@ -1,12 +1,12 @@
 import express, { type Router } from 'express';
 import type { Logger } from 'pino';
 import type { TenantRegistry } from '../config/tenant-registry.js';
-import type { Backfill } from '../decide/create-backfill.js';
-import type { LiveExplain } from '../decide/create-live-explain.js';
 import type { Executor } from '../execute/create-executor.js';
 import { StagegateError } from '../kernel/errors.js';
 import type { DegradedTenants } from '../lever/create-degraded-tenants.js';
 import type { LeverConnector } from '../lever/oauth/create-lever-connector.js';
+import type { Backfill } from '../run/create-backfill.js';
+import type { LiveExplain } from '../run/create-live-explain.js';
 import type { Store } from '../store/types.js';
 import { addActionRoutes } from './action-routes.js';
 import { answerAdminError } from './answer-admin-error.js';

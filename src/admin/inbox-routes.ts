@@ -1,9 +1,10 @@
 import express, { type Router } from 'express';
 import type { Logger } from 'pino';
 import type { TenantRegistry } from '../config/tenant-registry.js';
-import type { InboxWorker } from '../decide/create-inbox-worker.js';
 import type { Clock } from '../kernel/clock.js';
 import { StagegateError, toStagegateError } from '../kernel/errors.js';
+import { isRecord } from '../kernel/json.js';
+import type { InboxWorker } from '../run/create-inbox-worker.js';
 import type { InboxItem, InboxStatus, Store } from '../store/types.js';
 import { readQuery } from './read-query.js';
 
@@ -154,10 +155,7 @@ export function readSince(text: string, now: number | undefined): number {
 
 function readReplaySkipped(body: unknown, now: number): { tenant: string; since: number } {
   const usage = 'the body must be {"tenant": string, "since": "<ISO time or duration such as 24h>"}';
-  const fields = (typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {}) as Record<
-    string,
-    unknown
-  >;
+  const fields = isRecord(body) ? body : {};
   const unknown = Object.keys(fields).filter((key) => key !== 'tenant' && key !== 'since');
   const { tenant, since } = fields;
   if (typeof tenant !== 'string' || tenant === '' || typeof since !== 'string' || unknown.length > 0) {

@@ -6,15 +6,11 @@ import { loadTenant } from '../config/load-tenant.js';
 import { createErrorReporter, readYaml, type YamlFile } from '../config/read-yaml.js';
 import { suggestName } from '../config/suggest-name.js';
 import type { TenantSnapshot } from '../config/types.js';
-import {
-  isLiveExplainEvent,
-  type LiveExplanation,
-  liveExplainEvents,
-} from '../decide/create-live-explain.js';
 import { decide } from '../decide/decide.js';
 import { concernsEvent, formatTrace } from '../decide/format-trace.js';
 import type { Decision } from '../decide/types.js';
 import { knownEventTypes } from '../kernel/facts.js';
+import { isLiveExplainEvent, type LiveExplanation, liveExplainEvents } from '../run/create-live-explain.js';
 import type { DecisionRecord } from '../store/types.js';
 import { callAdmin } from './admin/call-admin.js';
 import { type CliIo, exitCodes, paint } from './io.js';

@@ -1,3 +1,4 @@
+import { isRecord } from '../kernel/json.js';
 import type { Diagnostic } from './diagnostic.js';
 import { createErrorReporter, type YamlFile, type YamlPath } from './read-yaml.js';
 import { suggestEnvName } from './resolve-secrets.js';
@@ -92,7 +93,5 @@ function mask(value: unknown): string {
 }
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
+  return isRecord(value) ? value : undefined;
 }

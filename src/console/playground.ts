@@ -8,6 +8,7 @@ import { readYaml } from '../config/read-yaml.js';
 import type { SecretSources } from '../config/resolve-secrets.js';
 import { decide } from '../decide/decide.js';
 import { StagegateError } from '../kernel/errors.js';
+import { isRecord } from '../kernel/json.js';
 import { renderDecisionBody } from './candidate-pages.js';
 import { type Html, html } from './html.js';
 
@@ -68,7 +69,7 @@ export async function runPlayground(
   const eventYaml = readYaml('event.yaml', request.event);
   const eventProblems: Diagnostic[] = [...eventYaml.diagnostics];
   const data = eventYaml.data as Record<string, unknown> | null | undefined;
-  const isMapping = typeof data === 'object' && data !== null && !Array.isArray(data);
+  const isMapping = isRecord(data);
   if (eventYaml.data !== undefined && (!isMapping || typeof data.type !== 'string')) {
     eventProblems.push({
       file: 'event.yaml',

@@ -1,6 +1,6 @@
 import { StagegateError } from '../kernel/errors.js';
 import type { Secret } from '../kernel/secret.js';
-import { verifyLeverSignature } from '../lever/verify-webhook-signature.js';
+import { verifyLeverSignature } from '../lever/webhook-signature.js';
 
 /** Lever's clock may run a little ahead of ours; further ahead than this is refused. */
 export const allowedClockSkewMs = 5 * 60 * 1000;

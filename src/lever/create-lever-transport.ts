@@ -4,9 +4,10 @@ import type { Clock } from '../kernel/clock.js';
 import { type ErrorCode, StagegateError } from '../kernel/errors.js';
 import { classifyFacts } from '../kernel/failure-class.js';
 import { fetchWithTimeout } from '../kernel/fetch-with-timeout.js';
-import { computeRetryDelay } from './compute-retry-delay.js';
-import type { BucketRegistry } from './create-bucket-registry.js';
-import { parseRetryAfter } from './parse-retry-after.js';
+import { basicAuthorization } from '../kernel/http-auth.js';
+import { isRecord, parseJson } from '../kernel/json.js';
+import type { BucketRegistry } from './rate-limit.js';
+import { computeRetryDelay, parseRetryAfter } from './retry-timing.js';
 import type { LeverEnvelope } from './types.js';
 
 export interface LeverRequest {
@@ -55,7 +56,7 @@ export interface LeverAuth {
 /** Basic auth with the API key as user name and an empty password. */
 export function apiKeyAuth(apiKey: string): LeverAuth {
   const credential = {
-    authorization: `Basic ${Buffer.from(`${apiKey}:`, 'utf8').toString('base64')}`,
+    authorization: basicAuthorization(apiKey),
     bucketKey: apiKeyBucket(apiKey),
   };
   return { credential: async () => credential };
@@ -253,18 +254,6 @@ function encodeQuery(query: Readonly<LeverQuery>): string {
     for (const one of typeof value === 'string' ? [value] : value) params.append(name, one);
   }
   return params.toString();
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isEnvelope(value: unknown): value is LeverEnvelope<unknown> {

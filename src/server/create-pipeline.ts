@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { TenantRegistry } from '../config/tenant-registry.js';
 import type { TenantSnapshot } from '../config/types.js';
-import { createInboxWorker, type InboxWorker } from '../decide/create-inbox-worker.js';
 import { createLeverCache } from '../enrich/create-lever-cache.js';
 import { checkInvitation } from '../execute/check-invitation.js';
 import { createExecutor, type Executor } from '../execute/create-executor.js';
@@ -12,7 +11,6 @@ import type { IntakeMetrics } from '../intake/create-metrics.js';
 import type { Action } from '../kernel/actions.js';
 import type { Clock } from '../kernel/clock.js';
 import { StagegateError } from '../kernel/errors.js';
-import { createBucketRegistry, type SharedRateBudgets } from '../lever/create-bucket-registry.js';
 import {
   createDegradedTenants,
   credentialObserver,
@@ -21,11 +19,14 @@ import {
 import { createLeverClient, type LeverClient } from '../lever/create-lever-client.js';
 import type { LeverAuth } from '../lever/create-lever-transport.js';
 import type { OAuthGrants } from '../lever/oauth/create-oauth-grants.js';
+import { createBucketRegistry, type SharedRateBudgets } from '../lever/rate-limit.js';
 import { createGreenhousePartnerProvider } from '../providers/greenhouse-partner/create-greenhouse-partner-provider.js';
 import { createSandboxProvider, type SandboxProvider } from '../providers/sandbox/create-sandbox-provider.js';
 import type { AssessmentProvider } from '../providers/types.js';
+import { createInboxWorker, type InboxWorker } from '../run/create-inbox-worker.js';
 import { localSingletons, type Singletons } from '../store/singletons.js';
 import type { InboxItem, InvitationRecord, PruneReport, Store } from '../store/types.js';
+import { createPipelineSchedule, type PipelineSchedule } from './create-pipeline-schedule.js';
 
 export interface Pipeline {
   worker: InboxWorker;
@@ -44,22 +45,15 @@ export interface Pipeline {
   idle(): Promise<void>;
   /** Retention: drops finished records past their age (the store's retention), logs and counts them. */
   prune(): Promise<PruneReport>;
-  /**
-   * Prunes once, then starts the executor's, the poller's and retention's timers. A failed prune is
-   * logged, never thrown: the service runs on and the next one tries again.
-   */
-  start(options: {
-    executorIntervalMs: number;
-    pollIntervalMs: number;
-    pruneIntervalMs: number;
-  }): Promise<void>;
-  stop(): Promise<void>;
+  /** Starts the background loops (create-pipeline-schedule.ts). */
+  start: PipelineSchedule['start'];
+  stop: PipelineSchedule['stop'];
 }
 
 /**
  * Wires the steps after intake: one Lever client per tenant version (one token bucket per API key,
  * shared by enrichment and the executor), one provider per tenant, the inbox worker, the executor,
- * and the poller.
+ * and the poller. Their timers and loops are create-pipeline-schedule.ts's.
  */
 export function createPipeline(options: {
   store: Store;
@@ -208,7 +202,7 @@ export function createPipeline(options: {
     ...(options.deliveryRetryForMs === undefined ? {} : { retryForMs: options.deliveryRetryForMs }),
     onDecision: (decision, elapsedMs) => {
       metrics.decisionSeconds.observe({ tenant: decision.tenant }, elapsedMs / 1000);
-      void drain();
+      void schedule.drain();
     },
     onOutcome: (item, outcome) => metrics.inboxOutcomes.inc({ tenant: item.tenant, outcome }),
   });
@@ -243,41 +237,15 @@ export function createPipeline(options: {
     );
     return report;
   };
-  const singletons = options.singletons ?? localSingletons;
-  let pruning: Promise<unknown> | null = null;
-  // One prune at a time: a call while one runs (a timer tick, the start) waits for that one.
-  const runRetention = () => {
-    pruning ??= singletons
-      .run('retention', prune)
-      .catch((error: unknown) =>
-        log.error({ err: error }, 'retention: prune failed; the next run tries again'),
-      )
-      .finally(() => {
-        pruning = null;
-      });
-    return pruning;
-  };
-
-  const timers: NodeJS.Timeout[] = [];
+  const schedule = createPipelineSchedule({
+    executor,
+    worker,
+    poller,
+    prune,
+    singletons: options.singletons ?? localSingletons,
+    log,
+  });
   const checks = new Set<Promise<void>>();
-  let stopped = false;
-  let draining: Promise<void> | null = null;
-  // After a decision, runs the executor again at once while it finds work, so throughput is
-  // bounded by Lever's and the vendors' allowances, not by the timer. The timer's ticks are not
-  // joined to it: when an opportunity waits on a slow call, they start everyone else's actions
-  // (and retries that come due) without waiting for it.
-  const drain = () => {
-    draining ??= (async () => {
-      try {
-        while (!stopped && (await executor.tick()) > 0) {}
-      } catch (error) {
-        log.error({ err: error }, 'executor failed');
-      } finally {
-        draining = null;
-      }
-    })();
-    return draining;
-  };
   return {
     worker,
     executor,
@@ -320,30 +288,8 @@ export function createPipeline(options: {
       }
     },
     prune,
-    async start({ executorIntervalMs, pollIntervalMs, pruneIntervalMs }) {
-      await runRetention();
-      const every = (ms: number, run: () => Promise<unknown>) => {
-        const timer = setInterval(() => {
-          run().catch((error: unknown) => log.error({ err: error }, 'background task failed'));
-        }, ms);
-        timer.unref();
-        timers.push(timer);
-      };
-      every(executorIntervalMs, () => (stopped ? Promise.resolve(0) : executor.tick()));
-      // Deliveries no one decides (their instance died, or another held their opportunity), and
-      // on PostgreSQL the renewal of this instance's claims on opportunities' deliveries.
-      every(executorIntervalMs, () => worker.sweep());
-      every(pollIntervalMs, () => singletons.run('poller', () => poller.poll()));
-      every(pruneIntervalMs, runRetention);
-    },
-    async stop() {
-      stopped = true;
-      for (const timer of timers.splice(0)) clearInterval(timer);
-      await worker.stop();
-      await pruning;
-      await draining;
-      await executor.settled();
-    },
+    start: schedule.start,
+    stop: schedule.stop,
   };
 }
 

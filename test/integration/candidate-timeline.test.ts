@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CandidateTimeline } from '../../src/admin/candidate-timeline.js';
 import { runCli } from '../../src/cli/main.js';
-import type { LiveExplanation } from '../../src/decide/create-live-explain.js';
+import type { LiveExplanation } from '../../src/run/create-live-explain.js';
 import type { Store } from '../../src/store/types.js';
 import { post } from '../reliability/world.js';
 import { captureIo } from '../support/capture-io.js';

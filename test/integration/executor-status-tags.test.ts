@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../src/kernel/clock.js';
+import { basicAuthorization } from '../../src/kernel/http-auth.js';
 import type { ActionRecord } from '../../src/store/types.js';
 import { errorTag, post, prefix, sentTag, tenantEnv } from '../reliability/world.js';
 import { startStagegate } from '../support/start-stagegate.js';
@@ -67,7 +68,7 @@ describe('executor: a candidate ends with exactly one status tag', () => {
       const added = await fetch(`${world.lever.baseUrl}/opportunities/opp-1/addTags`, {
         method: 'POST',
         headers: {
-          authorization: `Basic ${Buffer.from(`${apiKey}:`).toString('base64')}`,
+          authorization: basicAuthorization(apiKey),
           'content-type': 'application/json',
         },
         body: JSON.stringify({ tags: [`${prefix} - Needs Review`] }),

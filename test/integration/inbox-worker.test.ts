@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Decision } from '../../src/decide/types.js';
 import { createManualClock } from '../../src/kernel/clock.js';
+import { basicAuthorization } from '../../src/kernel/http-auth.js';
 import { startServer } from '../../src/main.js';
 import { type LeverSimulator, startLeverSimulator } from '../support/lever-simulator.js';
 import { openStore, testStoreEnv } from '../support/open-store.js';
@@ -123,7 +124,7 @@ describe('the inbox worker: delivery -> facts from Lever -> decision -> outbox',
           const response = await fetch(`${lever.baseUrl}/opportunities/${opportunity.id}/stage`, {
             method: 'PUT',
             headers: {
-              authorization: `Basic ${Buffer.from(`${apiKey}:`).toString('base64')}`,
+              authorization: basicAuthorization(apiKey),
               'content-type': 'application/json',
             },
             body: JSON.stringify({ stage: 'stage-tech' }),

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signLeverWebhook } from '../../src/lever/sign-webhook.js';
+import { signLeverWebhook } from '../../src/lever/webhook-signature.js';
 import { type RunningServer, startServer } from '../../src/main.js';
 
 const stageToken = 'stage-token-s3cr3t-value';

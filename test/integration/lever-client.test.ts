@@ -4,10 +4,10 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../src/kernel/clock.js';
 import { StagegateError } from '../../src/kernel/errors.js';
-import { createBucketRegistry } from '../../src/lever/create-bucket-registry.js';
 import { createDegradedTenants, credentialObserver } from '../../src/lever/create-degraded-tenants.js';
 import { createLeverClient, type LeverClientOptions } from '../../src/lever/create-lever-client.js';
-import { verifyLeverSignature } from '../../src/lever/verify-webhook-signature.js';
+import { createBucketRegistry } from '../../src/lever/rate-limit.js';
+import { verifyLeverSignature } from '../../src/lever/webhook-signature.js';
 import { type LeverSimulator, startLeverSimulator } from '../support/lever-simulator.js';
 
 const API_KEY = 'lever-key-7f3a9c';

@@ -7,7 +7,6 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../src/kernel/clock.js';
 import { Secret } from '../../src/kernel/secret.js';
-import { createBucketRegistry } from '../../src/lever/create-bucket-registry.js';
 import {
   apiKeyBucket,
   createLeverTransport,
@@ -16,6 +15,7 @@ import {
 import { createOAuthGrants, type OAuthGrants } from '../../src/lever/oauth/create-oauth-grants.js';
 import { authorizeLink, type LeverOAuthApp, leverScopes } from '../../src/lever/oauth/oauth-app.js';
 import { requestToken } from '../../src/lever/oauth/request-token.js';
+import { createBucketRegistry } from '../../src/lever/rate-limit.js';
 import { createCredentialVault } from '../../src/store/create-credential-vault.js';
 import { createPostgresStore, type PostgresStore } from '../../src/store/postgres/create-postgres-store.js';
 import { parseSecretKey } from '../../src/store/seal-credential.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { signLeverWebhook } from '../../src/lever/sign-webhook.js';
+import { signLeverWebhook } from '../../src/lever/webhook-signature.js';
 import { shippedAllowedHosts } from '../support/load-shipped-tenant.js';
 
 // The README's quick start, as an operator runs it: the built service, the shipped tenants and

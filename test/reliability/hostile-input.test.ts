@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callbackToken } from '../../src/intake/callback-token.js';
-import { signLeverWebhook } from '../../src/lever/sign-webhook.js';
+import { signLeverWebhook } from '../../src/lever/webhook-signature.js';
 import { startStagegate } from '../support/start-stagegate.js';
 import { emailOf, post, startWorld, type World } from './world.js';
 

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { tenantEnvPrefix } from '../../src/config/resolve-secrets.js';
-import { signLeverWebhook } from '../../src/lever/sign-webhook.js';
+import { signLeverWebhook } from '../../src/lever/webhook-signature.js';
 import { captureIo } from '../support/capture-io.js';
 import { repoRoot } from '../support/load-shipped-tenant.js';
 import { createWorkspace, sandboxTenant, startStagegate } from '../support/start-stagegate.js';

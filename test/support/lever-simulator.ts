@@ -14,7 +14,6 @@
  * (lever-simulator-oauth.ts), and delivers to the webhooks made there signed with the tokens it issued.
  */
 import { randomBytes } from 'node:crypto';
-import { signLeverWebhook } from '../../src/lever/sign-webhook.js';
 import type {
   Application,
   Archived,
@@ -23,6 +22,7 @@ import type {
   Posting,
   Stage,
 } from '../../src/lever/types.js';
+import { signLeverWebhook } from '../../src/lever/webhook-signature.js';
 import {
   createOAuthSimulator,
   type SimulatedOAuthApp,

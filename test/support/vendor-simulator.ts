@@ -8,6 +8,8 @@
  * an empty password (else 401), the documented fields only, each required one present. Assumptions
  * where the protocol is silent are marked.
  */
+
+import { isRecord } from '../../src/kernel/json.js';
 import {
   type Answer,
   type Received,
@@ -270,8 +272,4 @@ function emptyPassword(header: string | undefined): boolean {
   if (match?.[1] === undefined) return false;
   const decoded = Buffer.from(match[1], 'base64').toString('utf8');
   return decoded.endsWith(':') && decoded.indexOf(':') === decoded.length - 1;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

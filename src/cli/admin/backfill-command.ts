@@ -1,4 +1,4 @@
-import type { BackfillReport } from '../../decide/backfill-stage.js';
+import type { BackfillReport } from '../../run/backfill-stage.js';
 import { type CliIo, exitCodes, paint } from '../io.js';
 import { type AdminTarget, callAdmin } from './call-admin.js';
 import { clip, formatTable } from './format-table.js';

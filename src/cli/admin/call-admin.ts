@@ -1,3 +1,4 @@
+import { parseJson } from '../../kernel/json.js';
 import { type CliIo, exitCodes } from '../io.js';
 
 export const defaultServiceUrl = 'http://127.0.0.1:8080';
@@ -92,14 +93,6 @@ function hint(status: number, error: string, message: string): string {
     return ' (is the admin API on? the service needs an admin token configured)';
   }
   return '';
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
 }
 
 function describeFetchError(error: unknown): string {

@@ -3,6 +3,7 @@ import type { Diagnostic } from '../../config/diagnostic.js';
 import { createErrorReporter, type YamlFile, type YamlPath } from '../../config/read-yaml.js';
 import type { FactInput } from '../../enrich/compute-facts.js';
 import { factCatalog, type InvitationFact, type InvitationStatus } from '../../kernel/facts.js';
+import { isRecord } from '../../kernel/json.js';
 
 type Kind = 'text' | 'text?' | 'number' | 'number?' | 'boolean' | 'texts';
 type Fields<T> = { readonly [K in keyof T]-?: Kind };
@@ -213,8 +214,4 @@ function isInvitationList(value: unknown): value is GivenInvitation[] {
           (typeof item.sentAt === 'string' && !Number.isNaN(Date.parse(item.sentAt)))),
     )
   );
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

@@ -1,4 +1,5 @@
 import { StagegateError } from '../../kernel/errors.js';
+import { parseJsonObject } from '../../kernel/json.js';
 import { Secret } from '../../kernel/secret.js';
 import type { LeverOAuthApp } from './oauth-app.js';
 
@@ -54,7 +55,7 @@ export async function requestToken(
       },
     );
   }
-  const parsed = parseJson(text);
+  const parsed = parseJsonObject(text);
   if (status < 200 || status > 299) {
     const oauthError = typeof parsed?.error === 'string' ? parsed.error : undefined;
     const needsReconnecting = oauthError === 'invalid_grant';
@@ -96,15 +97,4 @@ export async function requestToken(
     expiresInMs: expiresIn * 1000,
     scopes: typeof parsed?.scope === 'string' ? parsed.scope.split(' ').filter(Boolean) : [],
   };
-}
-
-function parseJson(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -1,5 +1,5 @@
+import { isRecord } from '../../kernel/json.js';
 import type { ProviderTest } from '../types.js';
-import { isRecord } from './is-record.js';
 import type { Checked } from './types.js';
 
 /** `[{partner_test_id, partner_test_name}]`, both non-empty strings. */

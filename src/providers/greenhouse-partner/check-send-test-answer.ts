@@ -1,4 +1,4 @@
-import { isRecord } from './is-record.js';
+import { isRecord } from '../../kernel/json.js';
 import type { Checked } from './types.js';
 
 /** `{partner_interview_id}`, a non-empty string: without it the invitation cannot be followed. */

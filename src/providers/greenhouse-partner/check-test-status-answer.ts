@@ -1,5 +1,5 @@
+import { isRecord } from '../../kernel/json.js';
 import type { ProviderStatus } from '../types.js';
-import { isRecord } from './is-record.js';
 import type { Checked } from './types.js';
 
 /**

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import { classifyFacts, type NoAnswerReason } from '../../kernel/failure-class.js';
 import { fetchWithTimeout, type TimedAnswer } from '../../kernel/fetch-with-timeout.js';
+import { basicAuthorization } from '../../kernel/http-auth.js';
+import { parseJson } from '../../kernel/json.js';
 import { createProviderError } from '../create-provider-error.js';
 import { readVendorErrors } from './read-vendor-errors.js';
 
@@ -52,7 +54,7 @@ export function createPartnerTransport(options: PartnerTransportOptions): SendPa
   if (!/^https?:\/\/[^/]/i.test(baseUrl)) {
     throw new RangeError(`baseUrl must be an http(s) URL, got ${JSON.stringify(options.baseUrl)}`);
   }
-  const authorization = `Basic ${Buffer.from(`${options.apiKey}:`, 'utf8').toString('base64')}`;
+  const authorization = basicAuthorization(options.apiKey);
 
   return async function sendPartnerRequest(request: PartnerRequest): Promise<PartnerAnswer> {
     const { method, path } = request;
@@ -131,13 +133,4 @@ function defaultText(status: number): string {
   if (status === 404) return 'not found';
   if (status === 429) return 'too many requests';
   return 'no reason given';
-}
-
-function parseJson(text: string): unknown {
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

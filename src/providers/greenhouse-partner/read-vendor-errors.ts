@@ -1,4 +1,4 @@
-import { isRecord } from './is-record.js';
+import { isRecord } from '../../kernel/json.js';
 
 const MAX_TEXT = 200;
 

@@ -20,7 +20,7 @@ export interface RateBudgets {
 }
 
 /**
- * The token bucket of src/lever/create-token-bucket.ts as one row per key, refilled and taken from
+ * The token bucket of src/lever/rate-limit.ts as one row per key, refilled and taken from
  * in a single statement (the row lock of `ON CONFLICT DO UPDATE` orders concurrent takers), so three
  * instances on one key together get the bucket's rate, not three times it. A caller that finds the
  * bucket empty takes a token on credit (`tokens` goes negative) and waits until it would have been

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { isRecord } from '../../../src/kernel/json.js';
 import { repoRoot } from '../../support/load-shipped-tenant.js';
 
 // Editors that follow the schemas (yaml-language-server) show a key's description and examples as
@@ -11,8 +12,7 @@ const schemaFiles = readdirSync(join(repoRoot, 'schemas'))
 
 type Schema = Record<string, unknown>;
 
-const isSchema = (value: unknown): value is Schema =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
+const isSchema: (value: unknown) => value is Schema = isRecord;
 
 /**
  * Every property (an entry of a `properties` map) anywhere in `schema`, by its JSON pointer. The

@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import type { TenantSnapshot } from '../config/types.js';
+import { decide } from '../decide/decide.js';
+import type { Decision } from '../decide/types.js';
 import { computeFacts } from '../enrich/compute-facts.js';
 import type { LeverCache } from '../enrich/create-lever-cache.js';
 import { enrichDelivery } from '../enrich/enrich-delivery.js';
@@ -11,8 +13,6 @@ import type { LeverClient } from '../lever/create-lever-client.js';
 import { credentialRefusal } from '../lever/credential-refusal.js';
 import { inboxKeyOf } from '../store/local-claims.js';
 import type { ActionRecord, InboxItem, Store } from '../store/types.js';
-import { decide } from './decide.js';
-import type { Decision } from './types.js';
 
 export interface InboxWorker {
   /** Hands an accepted delivery to the worker; it runs after earlier events of the same opportunity. */

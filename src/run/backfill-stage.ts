@@ -1,5 +1,6 @@
 import { suggestName } from '../config/suggest-name.js';
 import type { TenantSnapshot } from '../config/types.js';
+import { decide } from '../decide/decide.js';
 import { computeFacts } from '../enrich/compute-facts.js';
 import { createLeverCache } from '../enrich/create-lever-cache.js';
 import { enrichDelivery } from '../enrich/enrich-delivery.js';
@@ -8,7 +9,6 @@ import { StagegateError } from '../kernel/errors.js';
 import type { LeverClient } from '../lever/create-lever-client.js';
 import type { Opportunity, Stage } from '../lever/types.js';
 import type { DeliveryInput, InboxItem, Store } from '../store/types.js';
-import { decide } from './decide.js';
 
 /**
  * queued: accepted into the inbox now; duplicate: an earlier backfill already queued it, and the

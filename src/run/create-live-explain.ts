@@ -1,4 +1,6 @@
 import type { TenantSnapshot } from '../config/types.js';
+import { decide } from '../decide/decide.js';
+import type { Decision } from '../decide/types.js';
 import { computeFacts } from '../enrich/compute-facts.js';
 import { createLeverCache } from '../enrich/create-lever-cache.js';
 import { enrichDelivery } from '../enrich/enrich-delivery.js';
@@ -6,8 +8,6 @@ import type { Clock } from '../kernel/clock.js';
 import { StagegateError } from '../kernel/errors.js';
 import type { LeverClient } from '../lever/create-lever-client.js';
 import type { InboxItem, Store } from '../store/types.js';
-import { decide } from './decide.js';
-import type { Decision } from './types.js';
 
 /**
  * The Lever events a live explain can stand for. A vendor's completion needs the vendor's report,

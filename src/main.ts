@@ -206,7 +206,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           clock,
         }),
         replay: { worker: pipeline.worker, clock },
-        degraded: pipeline.degraded,
+        degraded: { get: pipeline.degradedShown },
         ...(connector === undefined ? {} : { connector }),
         log,
       }),
@@ -242,7 +242,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
                 state: async (tenant: string) => {
                   const grant = await grants.status(tenant);
                   if (grant === undefined) return { kind: 'not-connected' } as const;
-                  const reason = pipeline.degraded.get(tenant)?.reason ?? '';
+                  const reason = (await pipeline.degradedShown(tenant))?.reason ?? '';
                   return {
                     kind: 'connected',
                     connectedAt: grant.connectedAt,
@@ -263,7 +263,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       metrics,
       replayWindowMs: config.replayWindowMs,
       tenantsLoaded: () => tenantsLoaded,
-      degraded: (tenant) => pipeline.degraded.get(tenant),
+      degraded: pipeline.degradedShown,
       ...(config.operators.length === 0
         ? {}
         : {

@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import type { TenantRegistry } from '../config/tenant-registry.js';
 import type { Executor } from '../execute/create-executor.js';
 import { StagegateError } from '../kernel/errors.js';
-import type { DegradedTenants } from '../lever/create-degraded-tenants.js';
 import type { LeverConnector } from '../lever/oauth/create-lever-connector.js';
 import type { Backfill } from '../run/create-backfill.js';
 import type { LiveExplain } from '../run/create-live-explain.js';
@@ -18,7 +17,7 @@ import { addDecisionRoutes } from './decision-routes.js';
 import { addInboxRoutes, type InboxReplay } from './inbox-routes.js';
 import { type OperatorToken, singleTokenName } from './operator-tokens.js';
 import { addSandboxRoutes, type CompleteSandbox } from './sandbox-routes.js';
-import { addStatusRoutes } from './status-routes.js';
+import { addStatusRoutes, type ShownDegraded } from './status-routes.js';
 
 export interface AdminRouterOptions {
   /** The admin bearer token (STAGEGATE_ADMIN_TOKEN, named `admin`); without any token the admin API is off. */
@@ -37,7 +36,7 @@ export interface AdminRouterOptions {
   /** Replays skipped deliveries (POST /inbox/.../replay); absent: those routes 404. */
   replay?: InboxReplay;
   /** Tenants whose Lever key Lever refuses now, for GET /status. */
-  degraded?: Pick<DegradedTenants, 'get'>;
+  degraded?: ShownDegraded;
   /** The OAuth connect flow (POST /tenants/:tenant/connect, /disconnect); absent: those 404. */
   connector?: Pick<LeverConnector, 'begin' | 'disconnect' | 'inspect'>;
   log?: Logger;

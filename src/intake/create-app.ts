@@ -33,7 +33,7 @@ export interface CreateAppOptions {
   /** False until the first load of every tenant finished; /readyz answers 503 meanwhile. */
   tenantsLoaded?: () => boolean;
   /** Tenants whose Lever key Lever refuses now; shown per tenant in /readyz. */
-  degraded?: (tenant: string) => TenantDegraded | null;
+  degraded?: (tenant: string) => TenantDegraded | null | Promise<TenantDegraded | null>;
   onAccepted?: (item: InboxItem) => void;
   /** Vendor callbacks: the secret their URL tokens are made with, and what to do with a checked one. */
   callbacks?: { secret: string; onCallback(invitation: InvitationRecord): void };

@@ -45,7 +45,7 @@ export async function describeReadiness(
     registry: TenantRegistry;
     store: Store;
     tenantsLoaded: () => boolean;
-    degraded?: (tenant: string) => TenantDegraded | null;
+    degraded?: (tenant: string) => TenantDegraded | null | Promise<TenantDegraded | null>;
   },
   { detail }: { detail: boolean },
 ): Promise<Readiness> {
@@ -76,16 +76,18 @@ export async function describeReadiness(
     ...(detail && storeError !== undefined ? { storeError } : {}),
     ...(detail
       ? {
-          detail: entries.map((entry) => ({
-            id: entry.id,
-            status: entry.status,
-            version: entry.snapshot?.version ?? null,
-            lastError: entry.lastError,
-            missing: entry.diagnostics
-              .filter((d) => d.code === 'missing-secret' || d.code === 'public-url')
-              .map((d) => d.message),
-            degraded: options.degraded?.(entry.id) ?? null,
-          })),
+          detail: await Promise.all(
+            entries.map(async (entry) => ({
+              id: entry.id,
+              status: entry.status,
+              version: entry.snapshot?.version ?? null,
+              lastError: entry.lastError,
+              missing: entry.diagnostics
+                .filter((d) => d.code === 'missing-secret' || d.code === 'public-url')
+                .map((d) => d.message),
+              degraded: (await options.degraded?.(entry.id)) ?? null,
+            })),
+          ),
         }
       : {}),
   };

@@ -16,8 +16,12 @@ export interface TenantDegraded {
  */
 export interface DegradedTenants {
   get(tenant: string): TenantDegraded | null;
-  /** Marks the tenant degraded; logged when it becomes so, not on every refused call. */
-  refused(tenant: string, reason: string): void;
+  /**
+   * Marks the tenant degraded; logged when it becomes so, not on every refused call. `recorded`: an
+   * OAuth grant another instance (or an earlier call) already recorded as refused in the store, with
+   * its own `since`; logged at info only, since the instance that recorded it logged the error.
+   */
+  refused(tenant: string, reason: string, recorded?: { since: number }): void;
   /** A call with the tenant's key succeeded: no longer degraded (logged when it changes). */
   accepted(tenant: string): void;
 }
@@ -27,13 +31,20 @@ export function createDegradedTenants(options: { clock: Clock; log: Logger }): D
   const degraded = new Map<string, TenantDegraded>();
   return {
     get: (tenant) => degraded.get(tenant) ?? null,
-    refused(tenant, reason) {
+    refused(tenant, reason, recorded) {
       const current = degraded.get(tenant);
       if (current !== undefined) {
         current.reason = reason;
         return;
       }
-      degraded.set(tenant, { reason, since: clock.now() });
+      degraded.set(tenant, { reason, since: recorded?.since ?? clock.now() });
+      if (recorded !== undefined) {
+        log.info(
+          { tenant, since: recorded.since },
+          `tenant ${tenant} needs reconnecting (recorded in its stored grant); its deliveries wait in the inbox`,
+        );
+        return;
+      }
       log.error(
         { tenant, reason },
         `tenant ${tenant} is degraded: ${reason.startsWith('needs reconnecting') ? 'its Lever connection needs reconnecting (stagegate connect)' : 'Lever refuses its API key (revoked or rotated?)'}; its deliveries wait in the inbox until Lever accepts it again`,
@@ -57,16 +68,46 @@ export function createDegradedTenants(options: { clock: Clock; log: Logger }): D
  * clears it. 429s, 5xx and unreachable say nothing about the key. The worker and the executor share
  * the client, and paged lists (backfill) go through the transport too, so every call counts.
  */
-export function credentialObserver(tenant: string, degraded: DegradedTenants): (error: unknown) => void {
+export function credentialObserver(
+  tenant: string,
+  degraded: DegradedTenants,
+  /**
+   * An OAuth tenant's grant refused by Lever as this instance saw it (invalid_grant, or a 401 with
+   * its access token): recorded in the stored grant, so every instance shows it (markRefused).
+   */
+  recordRefusal?: (reason: string) => void,
+): (error: unknown) => void {
   return (error) => {
     if (error === null) {
       degraded.accepted(tenant);
       return;
     }
     const refusal = credentialRefusal(error);
-    if (refusal !== undefined) degraded.refused(tenant, refusal);
-    else if (keyWorked(error)) degraded.accepted(tenant);
+    if (refusal === undefined) {
+      if (keyWorked(error)) degraded.accepted(tenant);
+      return;
+    }
+    const recorded = recordedRefusal(error);
+    degraded.refused(tenant, recorded?.reason ?? refusal, recorded);
+    if (recorded === undefined && recordRefusal !== undefined && refusesGrant(error)) recordRefusal(refusal);
   };
+}
+
+/** The refusal an OAuth grant carries in the store (create-oauth-grants), when the error is that. */
+function recordedRefusal(error: unknown): TenantDegraded | undefined {
+  if (!(error instanceof StagegateError)) return undefined;
+  const recorded = error.details.recordedRefusal;
+  if (typeof recorded !== 'object' || recorded === null) return undefined;
+  const { reason, since } = recorded as Record<string, unknown>;
+  return typeof reason === 'string' && typeof since === 'number' ? { reason, since } : undefined;
+}
+
+/** Lever refused the grant itself: not a missing grant or app, nor a 403 on one read. */
+function refusesGrant(error: unknown): boolean {
+  if (!(error instanceof StagegateError)) return false;
+  const { reason, status, needsReconnecting } = error.details;
+  if (reason === 'not-connected' || reason === 'no-oauth-app') return false;
+  return needsReconnecting === true || status === 401;
 }
 
 /** Lever looked at the request with the key and answered about the request (a 404, a 400, ...). */

@@ -15,6 +15,7 @@ import {
   createDegradedTenants,
   credentialObserver,
   type DegradedTenants,
+  type TenantDegraded,
 } from '../lever/create-degraded-tenants.js';
 import { createLeverClient, type LeverClient } from '../lever/create-lever-client.js';
 import type { LeverAuth } from '../lever/create-lever-transport.js';
@@ -35,6 +36,12 @@ export interface Pipeline {
   executor: Executor;
   /** The tenants whose Lever key Lever refuses now (for /readyz and the admin status). */
   degraded: DegradedTenants;
+  /**
+   * Whether the tenant is degraded, as /readyz, the admin status and the console show it: for an
+   * OAuth tenant with a grant, what its stored grant says (shared by every instance on the store,
+   * cleared by a reconnect); otherwise this process's memory (API keys are per instance).
+   */
+  degradedShown(tenant: string): Promise<TenantDegraded | null>;
   /** A delivery is durable: decide it, then carry out its actions. */
   accepted(item: InboxItem): void;
   /** A vendor called back about an invitation: check it now. */
@@ -127,7 +134,26 @@ export function createPipeline(options: {
         buckets,
         ...timeout,
         log: log.child({ tenant: tenant.id, component: 'lever' }),
-        onOutcome: credentialObserver(tenant.id, degraded),
+        onOutcome: credentialObserver(
+          tenant.id,
+          degraded,
+          oauth && options.grants
+            ? (reason) => {
+                const grants = options.grants as OAuthGrants;
+                grants
+                  .markRefused(
+                    tenant.id,
+                    reason.startsWith('needs reconnecting') ? reason : `needs reconnecting: ${reason}`,
+                  )
+                  .catch((error: unknown) =>
+                    log.warn(
+                      { err: error, tenant: tenant.id },
+                      'lever oauth: could not record the refused grant; other instances find it at their next call',
+                    ),
+                  );
+              }
+            : undefined,
+        ),
       });
       clients.set(tenant, client);
     }
@@ -250,6 +276,14 @@ export function createPipeline(options: {
     worker,
     executor,
     degraded,
+    async degradedShown(id) {
+      const oauth = tenantOf(id)?.settings.lever.auth === 'oauth';
+      const grant = oauth && options.grants ? await options.grants.status(id) : undefined;
+      const local = degraded.get(id);
+      if (grant === undefined) return local;
+      // What this process saw before the grant was made (a reconnect elsewhere) is about the old one.
+      return grant.refused ?? (local !== null && local.since >= grant.connectedAt ? local : null);
+    },
     lever,
     accepted,
     callback(invitation) {

@@ -21,7 +21,7 @@ export async function statusCommand(io: CliIo, options: AdminTarget & { json?: b
   const degraded = tenants.flatMap((t) =>
     t.degraded
       ? [
-          `  ${paint(io, 'red', t.id)}: degraded since ${new Date(t.degraded.since).toISOString()}: ${clip(t.degraded.reason, 100)}\n    its deliveries wait in the inbox until Lever accepts its API key again (put the new key in, the tenant reloads)\n`,
+          `  ${paint(io, 'red', t.id)}: ${t.degraded.reason.startsWith('needs reconnecting') ? 'needs reconnecting' : 'degraded'} since ${new Date(t.degraded.since).toISOString()}: ${clip(t.degraded.reason, 100)}\n    ${t.degraded.reason.startsWith('needs reconnecting') ? `its deliveries wait in the inbox until it is connected again (stagegate connect --tenant ${t.id})` : 'its deliveries wait in the inbox until Lever accepts its API key again (put the new key in, the tenant reloads)'}\n`,
         ]
       : [],
   );

@@ -18,6 +18,18 @@ interface StoredGrant {
   connectedAt: number;
   /** The instance refreshing it now, until when: the others wait for its tokens instead of racing it. */
   refreshing?: RefreshLease;
+  /**
+   * Lever refused this grant (invalid_grant at a refresh, or a 401 with its access token), recorded
+   * by whichever instance saw it, so every instance sharing the store shows the tenant as needing
+   * reconnecting and leaves Lever alone. Only a new grant (a reconnect) clears it.
+   */
+  refused?: GrantRefusal;
+}
+
+/** Why Lever refuses a tenant's grant, and since when (the instance clock that saw it). */
+export interface GrantRefusal {
+  reason: string;
+  since: number;
 }
 
 interface RefreshLease {
@@ -33,6 +45,8 @@ export interface GrantStatus {
   expiresAt: number;
   scopes: string[];
   connectedAt: number;
+  /** Lever refuses the grant (recorded in the store by any instance): the tenant needs reconnecting. */
+  refused: GrantRefusal | null;
 }
 
 export interface OAuthGrants {
@@ -41,6 +55,11 @@ export interface OAuthGrants {
   /** Keeps what the code exchange gave, as a new grant. */
   save(tenant: string, answer: TokenAnswer): Promise<GrantStatus>;
   status(tenant: string): Promise<GrantStatus | undefined>;
+  /**
+   * Records in the stored grant that Lever refuses it (compare-and-swap; a grant already marked, or
+   * none, is left as it is). True when this call recorded it.
+   */
+  markRefused(tenant: string, reason: string): Promise<boolean>;
   forget(tenant: string): Promise<boolean>;
 }
 
@@ -92,11 +111,33 @@ export function createOAuthGrants(options: {
       },
     );
 
+  /** A grant marked refused: the error every instance throws instead of calling Lever with it. */
+  const refusedGrant = (tenant: string, refusal: GrantRefusal) =>
+    new StagegateError(
+      'LEVER_API',
+      `Lever refuses the grant of tenant ${tenant} (recorded ${new Date(refusal.since).toISOString()}): ${refusal.reason.replace(/^needs reconnecting: /, '')}; a Super Admin connects it again (stagegate connect --tenant ${tenant})`,
+      {
+        details: {
+          status: 401,
+          needsReconnecting: true,
+          reason: 'grant-refused',
+          recordedRefusal: { reason: refusal.reason, since: refusal.since },
+        },
+      },
+    );
+
   const read = async (tenant: string) => {
     const grant = await vault.read<StoredGrant>(tenant, grantKind);
     if (grant === undefined) throw notConnected(tenant);
+    if (grant.refused !== undefined) throw refusedGrant(tenant, grant.refused);
     return grant;
   };
+
+  /** The refusal as recorded: the refresh's invalid_grant says why in its message. */
+  const refusalOf = (error: unknown): GrantRefusal | undefined =>
+    error instanceof StagegateError && error.details.needsReconnecting === true
+      ? { reason: `needs reconnecting: ${error.message}`, since: clock.now() }
+      : undefined;
 
   const withoutLease = ({ refreshing: _lease, ...grant }: StoredGrant): StoredGrant => grant;
 
@@ -108,6 +149,7 @@ export function createOAuthGrants(options: {
       const found = await vault.readVersioned<StoredGrant>(tenant, grantKind);
       if (found === undefined) throw notConnected(tenant);
       const current = found.value;
+      if (current.refused !== undefined) throw refusedGrant(tenant, current.refused);
       // Another refresh (here or on another instance) finished since `stale` was read: its tokens.
       if (current.accessToken !== stale.accessToken) return withoutLease(current);
       const lease = current.refreshing;
@@ -142,9 +184,12 @@ export function createOAuthGrants(options: {
         request,
       );
     } catch (error) {
-      // The lease is given back at once, so another instance need not wait it out to try (or to
-      // find the grant refused as well).
-      await vault.writeIf(tenant, grantKind, base, version).catch(() => false);
+      // The lease is given back at once, so another instance need not wait it out to try. A grant
+      // Lever refused is marked so in the same write: every instance then shows the tenant as
+      // needing reconnecting, and none asks Lever again with the refused refresh token.
+      const refused = refusalOf(error);
+      const back: StoredGrant = refused === undefined ? base : { ...base, refused };
+      await vault.writeIf(tenant, grantKind, back, version).catch(() => false);
       throw error;
     }
     const next: StoredGrant = {
@@ -198,6 +243,7 @@ export function createOAuthGrants(options: {
     expiresAt: grant.expiresAt,
     scopes: grant.scopes,
     connectedAt: grant.connectedAt,
+    refused: grant.refused ?? null,
   });
 
   return {
@@ -242,6 +288,15 @@ export function createOAuthGrants(options: {
     async status(tenant) {
       const grant = await vault.read<StoredGrant>(tenant, grantKind);
       return grant === undefined ? undefined : statusOf(grant);
+    },
+    async markRefused(tenant, reason) {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const found = await vault.readVersioned<StoredGrant>(tenant, grantKind);
+        if (found === undefined || found.value.refused !== undefined) return false;
+        const marked: StoredGrant = { ...found.value, refused: { reason, since: clock.now() } };
+        if ((await vault.writeIf(tenant, grantKind, marked, found.version)) !== false) return true;
+      }
+      return false;
     },
     forget: (tenant) => vault.forget(tenant, grantKind),
   };

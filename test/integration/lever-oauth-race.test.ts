@@ -4,19 +4,26 @@
 // find the grant refused and mark the tenant as needing reconnecting. The grant's compare-and-swap
 // lease makes one of them refresh and the other use its tokens. Then two real services on one
 // database: connected through one, serving the tenant's deliveries on both, each using the other's
-// refreshed tokens.
+// refreshed tokens. Last, a grant Lever refuses as one instance sees it: the other shows the tenant
+// as needing reconnecting from the store, without calling Lever, and a reconnect clears it on both.
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.js';
 import { createManualClock } from '../../src/kernel/clock.js';
 import { Secret } from '../../src/kernel/secret.js';
 import { createOAuthGrants, type OAuthGrants } from '../../src/lever/oauth/create-oauth-grants.js';
 import { authorizeLink, type LeverOAuthApp, leverScopes } from '../../src/lever/oauth/oauth-app.js';
 import { requestToken } from '../../src/lever/oauth/request-token.js';
+import { type RunningServer, startServer } from '../../src/main.js';
 import { createCredentialVault } from '../../src/store/create-credential-vault.js';
 import { createPostgresStore } from '../../src/store/postgres/create-postgres-store.js';
 import { parseSecretKey } from '../../src/store/seal-credential.js';
 import type { Store } from '../../src/store/types.js';
+import { captureIo } from '../support/capture-io.js';
+import { signIn } from '../support/console-client.js';
 import { type LeverSimulator, startLeverSimulator } from '../support/lever-simulator.js';
 import { postgresRequired, usePostgresDatabase } from '../support/postgres-test-database.js';
 import { databaseUrlForDir } from '../support/schema-for-dir.js';
@@ -291,6 +298,190 @@ if (database === undefined) {
           expect(server.lines.filter((line) => line.includes('needs reconnecting'))).toEqual([]);
         }
       } finally {
+        await one.close();
+        await two.close();
+      }
+    });
+  });
+
+  describe('a grant Lever refuses, seen by one of two services on one database', () => {
+    const adminToken = 'admin-token-for-the-refused-grant-test-0123456789';
+    /** While set, the services' retries wait on it (a backoff that has not run out yet). */
+    let hold: Promise<void> | null = null;
+
+    async function service(root: string, env: Record<string, string>) {
+      const lines: string[] = [];
+      const server = await startServer({
+        cwd: root,
+        env: {
+          HOST: '127.0.0.1',
+          PORT: '0',
+          LOG_LEVEL: 'debug',
+          STAGEGATE_ALLOWED_HOSTS: '127.0.0.1',
+          ...env,
+        },
+        clock,
+        logDestination: new Writable({
+          write(chunk: Buffer, _encoding, callback) {
+            lines.push(...chunk.toString().split('\n').filter(Boolean));
+            callback();
+          },
+        }),
+        sleep: async (ms) => {
+          await hold;
+          clock.advance(ms);
+        },
+      });
+      return Object.assign(server, { lines });
+    }
+
+    const readiness = async (url: string) => {
+      const answer = await fetch(`${url}/readyz`, { headers: { authorization: `Bearer ${adminToken}` } });
+      const body = (await answer.json()) as {
+        detail: { id: string; degraded: { reason: string; since: number } | null }[];
+      };
+      return body.detail.find((tenant) => tenant.id === 'acme');
+    };
+    const status = async (server: RunningServer) => {
+      const io = captureIo({
+        cwd: tmpdir(),
+        env: {
+          STAGEGATE_URL: server.url,
+          STAGEGATE_ADMIN_TOKEN: adminToken,
+          STAGEGATE_ALLOWED_HOSTS: '127.0.0.1',
+        },
+      });
+      expect(await runCli(['status'], io)).toBe(0);
+      return io.out();
+    };
+    const consolePage = async (server: RunningServer) =>
+      (await (await signIn(server.url, adminToken)).get('/console/tenants/acme')).text();
+    const connectThrough = async (server: RunningServer) => {
+      const asked = await fetch(`${server.url}/admin/tenants/acme/connect`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminToken}` },
+      });
+      const { link } = (await asked.json()) as { link: string };
+      const consent = await fetch(link, { redirect: 'manual' });
+      const back = new URL(consent.headers.get('location') ?? '');
+      expect((await fetch(`${server.url}${back.pathname}${back.search}`)).status).toBe(200);
+    };
+    /**
+     * Lets the services' timers and the store's commits run until `done` holds: each look waits for
+     * one round trip to the database (no real-time sleep), a bounded number of times.
+     */
+    const until = async (store: Store, done: () => Promise<boolean>) => {
+      for (let i = 0; i < 2000 && !(await done()); i++) {
+        await store.pendingInbox('acme');
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect(await done()).toBe(true);
+    };
+
+    it('the other shows needs reconnecting without calling Lever, keeps deliveries waiting, and a reconnect clears it on both', async () => {
+      hold = null;
+      let release: () => void = () => {};
+      const root = await createWorkspace({
+        acme: sandboxTenant('acme', lever.baseUrl).replace(
+          /lever:\n( {2}[^\n]*\n)+?(?= {2}baseUrl)/,
+          'lever:\n  auth: oauth\n',
+        ),
+      });
+      lever.addStage({ id: 'stage-phone', text: 'Phone Screen' });
+      lever.addStage({ id: 'stage-tech', text: 'Technical Screen' });
+      const env = {
+        STAGEGATE_STORE: 'postgres',
+        DATABASE_URL: databaseUrlForDir(database?.url ?? '', join(root, 'data')),
+        STAGEGATE_ADMIN_TOKEN: adminToken,
+        STAGEGATE_LEVER_CLIENT_ID: registered.clientId,
+        STAGEGATE_LEVER_CLIENT_SECRET: registered.clientSecret,
+        STAGEGATE_LEVER_REDIRECT_URI: registered.redirectUri,
+        STAGEGATE_LEVER_AUTHORIZE_URL: lever.authorizeUrl,
+        STAGEGATE_LEVER_TOKEN_URL: lever.tokenUrl,
+        STAGEGATE_SECRET_KEY: '22'.repeat(32),
+      };
+      const one = await service(root, env);
+      const two = await service(root, env);
+      try {
+        await connectThrough(one);
+        const deliver = async (server: RunningServer, name: string) => {
+          const token =
+            lever.webhooks().find((w) => w.event === 'candidateStageChange')?.signatureToken ?? '';
+          const candidate = lever.addOpportunity({ name, stageId: 'stage-tech' });
+          const answer = await lever.deliverWebhook({
+            url: `${server.url}/webhooks/lever/acme`,
+            event: 'candidateStageChange',
+            data: { opportunityId: candidate.id, toStageId: 'stage-tech', fromStageId: 'stage-phone' },
+            signatureToken: token,
+            triggeredAt: clock.now(),
+          });
+          expect(answer.status).toBe(202);
+          return candidate.id;
+        };
+        const ada = await deliver(two, 'Ada');
+        await two.idle();
+        expect(lever.getOpportunity(ada)?.tags).toEqual(['Hired Assessments - Sent']);
+        for (const server of [one, two]) expect((await readiness(server.url))?.degraded).toBeNull();
+
+        // The Super Admin revokes the grant in Lever; the first instance's next call finds out.
+        lever.revokeGrants();
+        hold = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        const grace = await deliver(one, 'Grace');
+        await until(one.store, async () => (await readiness(one.url))?.degraded != null);
+        expect(refreshes()).toHaveLength(1); // refused: invalid_grant
+
+        // The second instance shows it from the store, without a call to Lever.
+        const seenByLever = lever.requests.length;
+        const shown = await readiness(two.url);
+        expect(shown?.degraded?.reason).toMatch(/^needs reconnecting: .*invalid_grant/);
+        expect(shown?.degraded?.since).toBe((await readiness(one.url))?.degraded?.since);
+        const printed = await status(two);
+        expect(printed).toMatch(/acme\s+ready, degraded/);
+        expect(printed).toContain('acme: needs reconnecting since');
+        expect(printed).toContain('stagegate connect --tenant acme');
+        expect(await consolePage(two)).toContain('<strong>Needs reconnecting</strong>');
+        expect(lever.requests.length).toBe(seenByLever);
+
+        // A delivery landing on the second waits in the inbox too, and it does not ask Lever.
+        const linus = await deliver(two, 'Linus');
+        await until(two.store, async () =>
+          two.lines.some((line) => line.includes('recorded in its stored grant')),
+        ).catch((e) => {
+          console.log(two.lines.slice(-15).join('\n'));
+          throw e;
+        });
+        expect(lever.requests.length).toBe(seenByLever);
+        expect((await two.store.pendingInbox('acme')).map((item) => item.event)).toEqual([
+          'candidateStageChange',
+          'candidateStageChange',
+        ]);
+        // Logged as an error once, by the instance that saw Lever refuse it.
+        const errors = [...one.lines, ...two.lines].filter(
+          (line) => line.includes('"level":50') && line.includes('needs reconnecting'),
+        );
+        expect(errors).toHaveLength(1);
+        expect(one.lines).toContain(errors[0]);
+
+        // Connected again through the second: both show it connected at once.
+        await connectThrough(two);
+        for (const server of [one, two]) {
+          expect((await readiness(server.url))?.degraded).toBeNull();
+          expect(await status(server)).not.toContain('needs reconnecting');
+          expect(await consolePage(server)).not.toContain('Needs reconnecting');
+        }
+        hold = null;
+        release();
+        await until(one.store, async () => {
+          await Promise.all([one.idle(), two.idle()]);
+          return (await one.store.pendingInbox('acme')).length === 0;
+        });
+        for (const id of [grace, linus])
+          expect(lever.getOpportunity(id)?.tags).toEqual(['Hired Assessments - Sent']);
+      } finally {
+        hold = null;
+        release();
         await one.close();
         await two.close();
       }

@@ -237,6 +237,58 @@ if (database === undefined) {
     });
   });
 
+  describe('a refused grant recorded in the store', () => {
+    it('invalid_grant at one instance’s refresh marks the grant; the other fails without asking Lever; a new grant clears it', async () => {
+      const a = await instance('a');
+      const b = await instance('b');
+      await connect(a.grants, 'acme');
+      lever.revokeGrants();
+      clock.advance(58 * minute);
+      await expect(a.grants.authFor('acme').credential()).rejects.toMatchObject({
+        details: { needsReconnecting: true, oauthError: 'invalid_grant' },
+      });
+      const marked = (await b.grants.status('acme'))?.refused;
+      expect(marked?.reason).toMatch(/^needs reconnecting: .*invalid_grant/);
+      expect(marked?.since).toBe(clock.now());
+
+      clock.advance(minute);
+      await expect(b.grants.authFor('acme').credential()).rejects.toMatchObject({
+        details: { needsReconnecting: true, reason: 'grant-refused', recordedRefusal: marked },
+      });
+      await expect(b.grants.authFor('acme').renew?.()).rejects.toMatchObject({
+        details: { reason: 'grant-refused' },
+      });
+      expect(b.tokenRequests).toBe(0);
+      expect(refreshes()).toHaveLength(1);
+      // Marked once: a second mark (another instance's 401) keeps the first reason and time.
+      expect(await b.grants.markRefused('acme', 'needs reconnecting: a 401')).toBe(false);
+      expect((await a.grants.status('acme'))?.refused).toEqual(marked);
+
+      await connect(b.grants, 'acme');
+      expect((await a.grants.status('acme'))?.refused).toBeNull();
+      expect((await a.grants.authFor('acme').credential()).authorization).toMatch(/^Bearer /);
+    });
+
+    it('markRefused (a 401 with the access token) marks a grant that was fine, once', async () => {
+      const a = await instance('a');
+      const b = await instance('b');
+      await connect(a.grants, 'acme');
+      expect(await a.grants.markRefused('acme', 'needs reconnecting: Lever refused the API key (401)')).toBe(
+        true,
+      );
+      expect((await b.grants.status('acme'))?.refused).toEqual({
+        reason: 'needs reconnecting: Lever refused the API key (401)',
+        since: clock.now(),
+      });
+      await expect(b.grants.authFor('acme').credential()).rejects.toMatchObject({
+        details: { reason: 'grant-refused' },
+      });
+      // No grant: nothing to mark.
+      expect(await a.grants.markRefused('globex', 'needs reconnecting: x')).toBe(false);
+      expect(lever.requests.filter((r) => r.path === '/oauth/token')).toHaveLength(1); // the connect
+    });
+  });
+
   describe('two stagegate services on one database, one OAuth tenant', () => {
     const adminToken = 'admin-token-for-the-instances-test-0123456789';
 

@@ -35,6 +35,7 @@ export function createDegradedTenants(options: { clock: Clock; log: Logger }): D
       const current = degraded.get(tenant);
       if (current !== undefined) {
         current.reason = reason;
+        if (recorded !== undefined) current.since = recorded.since;
         return;
       }
       degraded.set(tenant, { reason, since: recorded?.since ?? clock.now() });

@@ -282,7 +282,7 @@ export function createPipeline(options: {
       const local = degraded.get(id);
       if (grant === undefined) return local;
       // What this process saw before the grant was made (a reconnect elsewhere) is about the old one.
-      return grant.refused ?? (local !== null && local.since >= grant.connectedAt ? local : null);
+      return grant.refused ?? (local !== null && local.since > grant.connectedAt ? local : null);
     },
     lever,
     accepted,

@@ -1,0 +1,48 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { createManualClock } from '../../../src/kernel/clock.js';
+import { StagegateError } from '../../../src/kernel/errors.js';
+import { createDegradedTenants, credentialObserver } from '../../../src/lever/create-degraded-tenants.js';
+
+const lever = (message: string, details: Record<string, unknown>) =>
+  new StagegateError('LEVER_API', message, { details });
+
+function observed() {
+  const clock = createManualClock(Date.UTC(2026, 4, 4, 9, 0, 0));
+  const degraded = createDegradedTenants({ clock, log: pino({ level: 'silent' }) });
+  const recorded: string[] = [];
+  const observe = credentialObserver('acme', degraded, (reason) => recorded.push(reason));
+  return { clock, degraded, recorded, observe };
+}
+
+describe('credentialObserver of an OAuth tenant: what it records in the stored grant', () => {
+  it('records invalid_grant and a 401 with the access token', () => {
+    const { degraded, recorded, observe } = observed();
+    observe(lever('refused the grant (invalid_grant)', { status: 400, needsReconnecting: true }));
+    observe(lever('Unauthorized', { status: 401, method: 'GET', path: '/opportunities/o1' }));
+    expect(recorded).toEqual([
+      'needs reconnecting: refused the grant (invalid_grant)',
+      'Lever refused the API key (401): Unauthorized',
+    ]);
+    expect(degraded.get('acme')?.reason).toMatch(/^Lever refused the API key \(401\)/);
+  });
+
+  it('does not record a missing grant, a missing app, a 403 on one read, or a refusal already recorded', () => {
+    const { degraded, recorded, observe } = observed();
+    observe(lever('not connected', { status: 401, needsReconnecting: true, reason: 'not-connected' }));
+    observe(lever('no app', { status: 401, needsReconnecting: true, reason: 'no-oauth-app' }));
+    observe(lever('Forbidden', { status: 403, method: 'GET', path: '/opportunities/o1' }));
+    const since = Date.UTC(2026, 4, 4, 8, 0, 0);
+    observe(
+      lever('refused (recorded)', {
+        status: 401,
+        needsReconnecting: true,
+        reason: 'grant-refused',
+        recordedRefusal: { reason: 'needs reconnecting: invalid_grant', since },
+      }),
+    );
+    expect(recorded).toEqual([]);
+    // The recorded refusal is shown with its own reason and time, not this instance's.
+    expect(degraded.get('acme')).toMatchObject({ since });
+  });
+});

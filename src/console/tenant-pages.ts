@@ -152,13 +152,13 @@ function deadLetterRow(
 }
 
 /**
- * An OAuth tenant's link with Lever, as the tenant page shows it (read from the store and this
- * process's memory, no call to Lever; `stagegate check` asks Lever itself).
+ * An OAuth tenant's link with Lever, as the tenant page shows it (read from the store, where any
+ * instance records a grant Lever refused; no call to Lever; `stagegate check` asks Lever itself).
  */
 export type LeverLinkState =
   | { kind: 'not-configured' }
   | { kind: 'not-connected' }
-  /** `needsReconnecting`: why Lever refuses the grant now (invalid_grant seen by this instance), else null. */
+  /** `needsReconnecting`: why Lever refuses the grant now (recorded in the stored grant by whichever instance saw it), else null. */
   | { kind: 'connected'; connectedAt: number; needsReconnecting: string | null };
 
 function leverLinkSection(tenant: string, state: LeverLinkState, session: PageSession): Html {

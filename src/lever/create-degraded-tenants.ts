@@ -11,7 +11,9 @@ export interface TenantDegraded {
 
 /**
  * Which tenants' Lever keys Lever refuses now (see credentialRefusal). In memory, per process: a
- * restart forgets it, and the first call of the new process finds it again. A degraded tenant stays
+ * restart forgets it, and the first call of the new process finds it again. For an OAuth tenant the
+ * shared truth is the `refused` mark of its stored grant (create-oauth-grants), which is what is
+ * shown (Pipeline.degradedShown); this map only adds the log line and the states with no grant. A degraded tenant stays
  * ready: its webhooks are still accepted and wait in the inbox until the key works again.
  */
 export interface DegradedTenants {

@@ -16,7 +16,7 @@ function entryRow(entry: TimelineEntry): Html {
       return html`<tr><td>${formatTime(entry.at)}</td><td>decision</td><td>${
         entry.fired === undefined
           ? html`<span class="muted">purged</span>`
-          : html`<strong>${(entry.reasons ?? []).join('; ')}</strong><br><span class="muted">rules fired: ${entry.fired.length === 0 ? 'none' : entry.fired.join(', ')}; actions: ${(entry.actions ?? []).length === 0 ? 'none' : (entry.actions ?? []).join(', ')}; config ${entry.configVersion ?? '-'}</span>`
+          : html`<strong>${(entry.reasons ?? []).join('; ')}</strong><br><span class="muted">rules fired: ${entry.fired.length === 0 ? 'none' : entry.fired.join(', ')}; actions: ${(entry.actions ?? []).length === 0 ? 'none' : (entry.actions ?? []).join(', ')}; config ${entry.configVersion ?? '-'}</span>${entry.failureOf === undefined ? '' : html`<br><span class="muted">shows the failure of action ${entry.failureOf.action}</span>`}`
       }</td><td>${decisionLink(entry.id)}</td></tr>`;
     case 'action':
       return html`<tr><td>${formatTime(entry.at)}</td><td>action</td><td>${entry.type ?? 'action'}: <span class="${entry.status}">${entry.status}</span>, ${entry.attempts} attempt${entry.attempts === 1 ? '' : 's'}${entry.lastError ? html`; last error: ${entry.lastError}` : ''}${entry.failureClass ? html` (${entry.failureClass})` : ''}${entry.nextAttemptAt === undefined ? '' : html`; next try ${formatTime(entry.nextAttemptAt)}`}</td>
@@ -129,7 +129,8 @@ export function renderDecision(record: DecisionRecord): Html {
   const head = html`<p>Tenant <a href="/console/tenants/${encodeURIComponent(record.tenant)}">${record.tenant}</a> · ${formatTime(record.createdAt)}
 ${record.opportunityId === null ? '' : html` · opportunity <a href="/console/candidates?tenant=${encodeURIComponent(record.tenant)}&amp;q=${encodeURIComponent(record.opportunityId)}">${record.opportunityId}</a>`}
 ${decision?.event ? html` · event ${decision.event.type} <code>${decision.event.id}</code>` : ''}
-${decision?.configVersion ? html` · config <code>${decision.configVersion}</code>` : ''}</p>`;
+${decision?.configVersion ? html` · config <code>${decision.configVersion}</code>` : ''}</p>
+${decision?.failureOf ? html`<p>Shows the failure of action <code>${decision.failureOf.action}</code> of decision ${decisionLink(decision.failureOf.decision)}.</p>` : ''}`;
   if (!decision || !Array.isArray(decision.reasons) || !Array.isArray(decision.trace)) {
     return html`${head}<p class="muted">The candidate's data was purged: only the fact that a decision was made is kept.</p>`;
   }

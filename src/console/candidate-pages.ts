@@ -114,8 +114,19 @@ export function renderTrace(trace: readonly RuleTrace[]): Html {
   )}</ul>`;
 }
 
+/**
+ * The facts fetched only when a rule reads them (a completion's candidate, from Lever) that no rule
+ * read: the decision holds placeholders for them, not what Lever would have said.
+ */
+function unreadFacts(decision: Decision): Html {
+  const unread = Array.isArray(decision.unread) ? decision.unread.map(String) : [];
+  if (unread.length === 0) return html``;
+  return html`<p class="muted unread" id="unread">Not read by any rule: ${unread.join(', ')} (not fetched; their values here are placeholders).</p>`;
+}
+
 export function renderDecisionBody(decision: Decision): Html {
   return html`<h2>Why</h2><ul class="why">${decision.reasons.map((reason) => html`<li>${reason}</li>`)}</ul>
+${unreadFacts(decision)}
 <h2>Actions</h2>${
     decision.actions.length === 0
       ? html`<p class="muted">None.</p>`

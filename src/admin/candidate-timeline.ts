@@ -33,6 +33,8 @@ export interface DecisionEntry {
   fired?: string[];
   reasons?: string[];
   actions?: string[];
+  /** A failure decision (event actionFailed): the failed action it shows, and that action's decision. */
+  failureOf?: { action: string; decision: string };
 }
 
 /** An action of the outbox as it stands now: `at` is its last change. */
@@ -124,6 +126,7 @@ function decisionEntry(record: DecisionRecord): DecisionEntry {
     fired: decision.fired.map((rule) => rule.name),
     reasons: Array.isArray(decision.reasons) ? decision.reasons.map(String) : [],
     actions: Array.isArray(decision.actions) ? decision.actions.map((action) => String(action.type)) : [],
+    ...(decision.failureOf === undefined ? {} : { failureOf: decision.failureOf }),
   };
 }
 

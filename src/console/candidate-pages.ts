@@ -16,7 +16,7 @@ function entryRow(entry: TimelineEntry): Html {
       return html`<tr><td>${formatTime(entry.at)}</td><td>decision</td><td>${
         entry.fired === undefined
           ? html`<span class="muted">purged</span>`
-          : html`<strong>${(entry.reasons ?? []).join('; ')}</strong><br><span class="muted">rules fired: ${entry.fired.length === 0 ? 'none' : entry.fired.join(', ')}; actions: ${(entry.actions ?? []).length === 0 ? 'none' : (entry.actions ?? []).join(', ')}; config ${entry.configVersion ?? '-'}</span>`
+          : html`<strong>${(entry.reasons ?? []).join('; ')}</strong><br><span class="muted">rules fired: ${entry.fired.length === 0 ? 'none' : entry.fired.join(', ')}; actions: ${(entry.actions ?? []).length === 0 ? 'none' : (entry.actions ?? []).join(', ')}; config ${entry.configVersion ?? '-'}</span>${entry.failureOf === undefined ? '' : html`<br><span class="muted">shows the failure of action ${entry.failureOf.action}</span>`}`
       }</td><td>${decisionLink(entry.id)}</td></tr>`;
     case 'action':
       return html`<tr><td>${formatTime(entry.at)}</td><td>action</td><td>${entry.type ?? 'action'}: <span class="${entry.status}">${entry.status}</span>, ${entry.attempts} attempt${entry.attempts === 1 ? '' : 's'}${entry.lastError ? html`; last error: ${entry.lastError}` : ''}${entry.failureClass ? html` (${entry.failureClass})` : ''}${entry.nextAttemptAt === undefined ? '' : html`; next try ${formatTime(entry.nextAttemptAt)}`}</td>
@@ -114,8 +114,19 @@ export function renderTrace(trace: readonly RuleTrace[]): Html {
   )}</ul>`;
 }
 
+/**
+ * The facts fetched only when a rule reads them (a completion's candidate, from Lever) that no rule
+ * read: the decision holds placeholders for them, not what Lever would have said.
+ */
+function unreadFacts(decision: Decision): Html {
+  const unread = Array.isArray(decision.unread) ? decision.unread.map(String) : [];
+  if (unread.length === 0) return html``;
+  return html`<p class="muted unread" id="unread">Not read by any rule: ${unread.join(', ')} (not fetched; their values here are placeholders).</p>`;
+}
+
 export function renderDecisionBody(decision: Decision): Html {
   return html`<h2>Why</h2><ul class="why">${decision.reasons.map((reason) => html`<li>${reason}</li>`)}</ul>
+${unreadFacts(decision)}
 <h2>Actions</h2>${
     decision.actions.length === 0
       ? html`<p class="muted">None.</p>`
@@ -129,7 +140,8 @@ export function renderDecision(record: DecisionRecord): Html {
   const head = html`<p>Tenant <a href="/console/tenants/${encodeURIComponent(record.tenant)}">${record.tenant}</a> · ${formatTime(record.createdAt)}
 ${record.opportunityId === null ? '' : html` · opportunity <a href="/console/candidates?tenant=${encodeURIComponent(record.tenant)}&amp;q=${encodeURIComponent(record.opportunityId)}">${record.opportunityId}</a>`}
 ${decision?.event ? html` · event ${decision.event.type} <code>${decision.event.id}</code>` : ''}
-${decision?.configVersion ? html` · config <code>${decision.configVersion}</code>` : ''}</p>`;
+${decision?.configVersion ? html` · config <code>${decision.configVersion}</code>` : ''}</p>
+${decision?.failureOf ? html`<p>Shows the failure of action <code>${decision.failureOf.action}</code> of decision ${decisionLink(decision.failureOf.decision)}.</p>` : ''}`;
   if (!decision || !Array.isArray(decision.reasons) || !Array.isArray(decision.trace)) {
     return html`${head}<p class="muted">The candidate's data was purged: only the fact that a decision was made is kept.</p>`;
   }

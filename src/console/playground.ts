@@ -1,3 +1,4 @@
+import express, { type Router } from 'express';
 import { buildFactInput, factsForCase } from '../cli/rule-test/build-fact-input.js';
 import { checkGivenFacts } from '../cli/rule-test/given-facts.js';
 import type { FixtureCase } from '../cli/rule-test/types.js';
@@ -10,6 +11,7 @@ import { decide } from '../decide/decide.js';
 import { StagegateError } from '../kernel/errors.js';
 import { isRecord } from '../kernel/json.js';
 import { renderDecisionBody } from './candidate-pages.js';
+import type { ConsoleKit } from './console-kit.js';
 import { type Html, html } from './html.js';
 
 /** What the playground posts: a tenant's YAML as edited in the browser, and an event to decide. */
@@ -164,4 +166,39 @@ export function renderPlayground(options: {
 <button type="submit">Decide</button></div>
 <div id="playground-output" aria-live="polite"><p class="muted">Needs JavaScript to decide as you type.</p></div>
 </div></form>`;
+}
+
+const defaultEvent = (stage: string) =>
+  `# A move as Lever would report it; add tags, posting, invitations, email: null …
+type: candidateStageChange
+stage: ${JSON.stringify(stage)}
+email: ada@example.com
+tags: []
+`;
+
+/** The rule playground: the page (a tenant's file as on disk, an event) and its decide call (JSON, CSRF). */
+export function addPlaygroundRoutes(router: Router, kit: ConsoleKit): void {
+  const { registry, clock } = kit.options;
+
+  router.get('/playground', async (req, res) => {
+    const tenants = kit.tenantIds();
+    const wanted = typeof req.query.tenant === 'string' ? req.query.tenant : tenants[0];
+    const entry = wanted === undefined ? undefined : registry.get(wanted);
+    if (entry === undefined) throw new StagegateError('NOT_FOUND', `No tenant ${wanted ?? ''} is loaded.`);
+    const yaml = (await kit.options.readTenantFile(entry)) ?? '';
+    const stage = entry.snapshot?.settings.triggers[0]?.stage ?? 'Technical Screen';
+    const body = renderPlayground({
+      tenants,
+      tenant: entry.id,
+      yaml,
+      event: defaultEvent(stage),
+      csrf: kit.pageSession(res).csrf,
+    });
+    kit.send(res, 200, { title: 'Rule playground', session: kit.pageSession(res), body, scripts: true });
+  });
+  router.post('/playground/decide', express.json({ limit: '600kb' }), kit.checkCsrf, async (req, res) => {
+    const request = readPlaygroundRequest(req.body);
+    const packs = await kit.options.readPacks();
+    res.json(await runPlayground(request, { findPack: (name) => packs.get(name), now: clock.now() }));
+  });
 }

@@ -52,4 +52,9 @@ export interface Decision {
    * completion's candidate facts, from Lever): their values in `facts` are placeholders.
    */
   unread?: string[];
+  /**
+   * On the executor's decision of an `actionFailed` event: the action whose failure it shows, and
+   * the decision that action came from.
+   */
+  failureOf?: { action: string; decision: string };
 }

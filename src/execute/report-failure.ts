@@ -11,8 +11,8 @@ import type { ActionContext } from './types.js';
 /**
  * Shows a permanent failure where recruiters look, the way the tenant's rules say: the executor
  * decides an `actionFailed` event (the failed action's decision's facts, plus `failure`: the
- * action, what it was about, the reason and the class) and carries out what the rules answer,
- * at once. The standard pack adds the Error status tag (which replaces the status tags the
+ * action, what it was about, the reason and the class), stores that decision (Store.recordDecision,
+ * with `failureOf`) and carries out what the rules answer, at once, outside the outbox. The standard pack adds the Error status tag (which replaces the status tags the
  * candidate has now, as any added status tag does) and a note saying what failed and why.
  *
  * Best effort: if Lever itself is what fails, the failure is still in the outbox,
@@ -31,7 +31,20 @@ export async function reportFailure(
   const opportunityId = record.opportunityId;
   try {
     const facts = failureFacts(action, error, failureClass, context);
-    const decision = await decide(tenant, { ...facts.event, opportunityId: record.opportunityId }, facts);
+    const decided = await decide(tenant, { ...facts.event, opportunityId: record.opportunityId }, facts);
+    const decision: Decision = { ...decided, failureOf: { action: record.id, decision: record.decisionId } };
+    // Stored like any decision before it is carried out, so `explain --decision`, the candidate
+    // timeline and the console show it (a second failure report of the action finds it stored).
+    const email = context.decision.facts.candidate.email;
+    await context.store.recordDecision({
+      id: decision.id,
+      tenant: tenant.id,
+      opportunityId,
+      inboxId: null,
+      createdAt: context.now,
+      decision,
+      ...(email === null ? {} : { email }),
+    });
     let notes = 0;
     for (const shown of decision.actions) {
       if (shown.type === 'assessment.send' || shown.type === 'candidate.purge') {

@@ -209,6 +209,13 @@ export interface Store {
    */
   claimInbox(limit: number, of?: Pick<InboxItem, 'tenant' | 'opportunityId' | 'id'>): Promise<InboxItem[]>;
 
+  /**
+   * Stores a decision taken outside the inbox (the executor's decision of an `actionFailed` event),
+   * with no actions of the outbox, in one commit. Its id is made from the event, so a second call
+   * (a crash between it and the failed action's update, then the action failed again) is a no-op:
+   * it answers the record stored first.
+   */
+  recordDecision(record: DecisionRecord): Promise<DecisionRecord>;
   getDecision(id: string): Promise<DecisionRecord | undefined>;
   listDecisions(filter?: { tenant?: string; opportunityId?: string }): Promise<DecisionRecord[]>;
 

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import type { Decision } from '../../src/decide/types.js';
 import { captureIo } from '../support/capture-io.js';
+import { signIn } from '../support/console-client.js';
 import { partnerTenant, startStagegate } from '../support/start-stagegate.js';
 import { startWorld, type World } from '../support/start-world.js';
 
@@ -43,6 +44,12 @@ async function sendThenComplete(w: World, score: number) {
   return { server, candidate, calls, completion };
 }
 
+/** The console's page of the decision, as an operator (the admin token) sees it. */
+async function consolePage(url: string, id: string): Promise<string> {
+  const operator = await signIn(url, adminToken);
+  return (await operator.get(`/console/decisions/${encodeURIComponent(id)}`)).text();
+}
+
 async function explain(url: string, root: string, id: string): Promise<string> {
   const io = captureIo({ cwd: root, env: { STAGEGATE_URL: url, STAGEGATE_ADMIN_TOKEN: adminToken } });
   expect(await runCli(['explain', '--decision', id], io)).toBe(0);
@@ -70,6 +77,10 @@ describe('a completion reads the candidate from Lever only when a rule needs it'
       const out = await explain(server.url, world.root, completion.id);
       expect(out).toContain('no rule read stage, candidate, selection, invitations.forSelectedTest, resend');
       expect(out).toMatch(/replayed with the tenant files here \(config [0-9a-f]{12}\): the same actions/);
+      const page = await consolePage(server.url, completion.id);
+      expect(page).toContain(
+        'Not read by any rule: stage, candidate, selection, invitations.forSelectedTest, resend (not fetched; their values here are placeholders).',
+      );
     } finally {
       await server.close();
     }
@@ -97,6 +108,7 @@ describe('a completion reads the candidate from Lever only when a rule needs it'
       expect(completion.decision.fired.map((rule) => rule.name)).toContain('vip-result');
       const out = await explain(server.url, world.root, completion.id);
       expect(out).toContain('candidate.tags contains "VIP" (fact was ["VIP","Hired Assessments - Sent"])');
+      expect(await consolePage(server.url, completion.id)).not.toContain('Not read by any rule');
       expect(out).toMatch(/: the same actions/);
     } finally {
       await server.close();

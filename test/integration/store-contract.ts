@@ -182,6 +182,57 @@ export function describeStoreContract(backend: StoreBackend): void {
       });
     });
 
+    describe('a decision recorded outside the inbox (a failure decision)', () => {
+      const failureDecision = (failedActionId: string): DecisionRecord => ({
+        id: `dec_failure_${failedActionId}`,
+        tenant: 'acme',
+        opportunityId: 'opp-1',
+        inboxId: null,
+        createdAt: clock.now(),
+        decision: { event: { type: 'actionFailed', id: failedActionId }, facts: { candidate: { email } } },
+        email,
+      });
+
+      it('is stored durably, once: a second call answers the first record and writes nothing', async () => {
+        const store = await openStore();
+        const { item } = await store.acceptDelivery(delivery());
+        const decision = decisionFor(item);
+        await store.completeInbox(item.id, { decision, actions: actionsFor(decision, 1) });
+        const failure = failureDecision(`${decision.id}:0`);
+
+        expect(await store.recordDecision(failure)).toEqual(failure);
+        const mark = await backend.writeMark(bed.dir);
+        expect(await store.recordDecision({ ...failure, createdAt: failure.createdAt + 1 })).toEqual(failure);
+        expect(await backend.writeMark(bed.dir)).toEqual(mark);
+
+        expect((await readDisk()).decisions).toEqual([decision, failure]);
+        expect(await store.getDecision(failure.id)).toEqual(failure);
+        expect((await store.findCandidate('acme', 'opp-1'))?.decisions.map((record) => record.id)).toEqual([
+          decision.id,
+          failure.id,
+        ]);
+        expect(await store.findOpportunitiesByEmail('acme', email)).toEqual(['opp-1']);
+        await store.close();
+        expect(await (await openStore()).getDecision(failure.id)).toEqual(failure);
+      });
+
+      it('is purged with the candidate and pruned past the retention, as any decision', async () => {
+        const store = await openStore();
+        const first = failureDecision('dec_x:0');
+        await store.recordDecision(first);
+        await store.purgeCandidate('acme', 'opp-1', clock.now());
+        expect((await store.getDecision(first.id))?.decision).toEqual({ purged: true });
+        expect(await readAll(bed.dir)).not.toContain(email);
+
+        const second = failureDecision('dec_y:0');
+        await store.recordDecision(second);
+        clock.advance(31 * day);
+        const report = await store.prune(clock.now());
+        expect(report.decisions).toEqual([first.id, second.id]);
+        expect(await store.getDecision(second.id)).toBeUndefined();
+      });
+    });
+
     describe('completing an inbox item', () => {
       it('writes the item, its decision and its actions together', async () => {
         const store = await openStore();

@@ -79,7 +79,9 @@ function describeEntry(io: CliIo, entry: TimelineEntry): string {
       const config = entry.configVersion === undefined ? '' : `  (config ${entry.configVersion})`;
       const why = (entry.reasons ?? []).join('; ');
       const fired = entry.fired.length === 0 ? 'no rule fired' : `fired ${entry.fired.join(', ')}`;
-      return `decision ${entry.id} ${fired}: ${why}${config}`;
+      const failure =
+        entry.failureOf === undefined ? '' : `  (shows the failure of action ${entry.failureOf.action})`;
+      return `decision ${entry.id} ${fired}: ${why}${config}${failure}`;
     }
     case 'action':
       return `action ${entry.type ?? '(purged)'}  ${describeAction(io, entry)}`;

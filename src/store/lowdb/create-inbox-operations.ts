@@ -16,6 +16,7 @@ type InboxOperations = Pick<
   | 'listInbox'
   | 'replayInbox'
   | 'claimInbox'
+  | 'recordDecision'
 >;
 
 export function createInboxOperations(context: StoreContext): InboxOperations {
@@ -94,6 +95,21 @@ export function createInboxOperations(context: StoreContext): InboxOperations {
       replayInboxItem(item, now);
       await partition.commit.commit();
       return copyJson(item);
+    },
+
+    async recordDecision(record) {
+      const partition = context.partitionFor(record.tenant);
+      const stored = index.decisions.get(record.id);
+      if (stored !== undefined) {
+        // Perhaps by a call whose write is still on its way.
+        await partition.commit.settle();
+        return copyJson(stored);
+      }
+      const decision = copyJson(record);
+      partition.db.data.decisions.push(decision);
+      index.decisions.set(decision.id, decision);
+      await partition.commit.commit();
+      return copyJson(decision);
     },
 
     async completeInbox(id, outcome) {

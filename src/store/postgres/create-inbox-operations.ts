@@ -4,7 +4,7 @@ import { checkTenant } from '../check-tenant.js';
 import { copyJson } from '../copy-json.js';
 import { createInboxItem } from '../create-inbox-item.js';
 import { replayInboxItem } from '../replay-inbox-item.js';
-import type { InboxItem, Store } from '../types.js';
+import type { DecisionRecord, InboxItem, Store } from '../types.js';
 import { claimInbox } from './claim-inbox.js';
 import {
   findRecord,
@@ -24,6 +24,7 @@ type InboxOperations = Pick<
   | 'listInbox'
   | 'replayInbox'
   | 'claimInbox'
+  | 'recordDecision'
 >;
 
 // The token's row is taken, or retaken once its window has passed, in one statement: of two
@@ -118,6 +119,17 @@ export function createInboxOperations(context: PostgresContext): InboxOperations
         replayInboxItem(item, now);
         await replaceRecord(sql, 'inbox', item);
         return item;
+      });
+    },
+
+    async recordDecision(record) {
+      checkTenant(record.tenant);
+      return context.write(async (sql) => {
+        const stored = await readRecord<DecisionRecord>(sql, 'decisions', record.id);
+        if (stored !== undefined) return stored;
+        const decision = copyJson(record);
+        await insertRecord(sql, 'decisions', decision);
+        return decision;
       });
     },
 

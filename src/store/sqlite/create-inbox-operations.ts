@@ -4,7 +4,7 @@ import { checkTenant } from '../check-tenant.js';
 import { copyJson } from '../copy-json.js';
 import { createInboxItem } from '../create-inbox-item.js';
 import { replayInboxItem } from '../replay-inbox-item.js';
-import type { InboxItem, Store } from '../types.js';
+import type { DecisionRecord, InboxItem, Store } from '../types.js';
 import {
   findRecord,
   insertRecord,
@@ -23,6 +23,7 @@ type InboxOperations = Pick<
   | 'listInbox'
   | 'replayInbox'
   | 'claimInbox'
+  | 'recordDecision'
 >;
 
 export function createInboxOperations(context: SqliteContext): InboxOperations {
@@ -123,6 +124,17 @@ export function createInboxOperations(context: SqliteContext): InboxOperations {
         replayInboxItem(item, now);
         replaceRecord(context, 'inbox', item);
         return item;
+      });
+    },
+
+    async recordDecision(record) {
+      checkTenant(record.tenant);
+      return context.write(() => {
+        const stored = readRecord<DecisionRecord>(context, 'decisions', record.id);
+        if (stored !== undefined) return stored;
+        const decision = copyJson(record);
+        insertRecord(context, 'decisions', decision);
+        return decision;
       });
     },
 

@@ -6,7 +6,9 @@ import type { Sql } from './postgres-context.js';
  * Queues changes and runs what is queued in one transaction, so a burst of writes costs one commit,
  * not one each, and changes commit in the order they were asked for. Each change of several runs
  * under a savepoint, and a change alone is rolled back with its transaction: one that fails
- * (NOT_FOUND, INTERNAL, a constraint) is undone alone. Its promise resolves
+ * (NOT_FOUND, INTERNAL, a constraint) is undone alone. Consecutive changes of one `together` kind
+ * run as one call (one savepoint for the run, none if it is the whole batch); an answer of it that
+ * is an error must have changed nothing. Its promise resolves
  * only once the transaction is committed. A lost connection or a failed COMMIT fails the whole batch.
  */
 export interface BatchCommit {

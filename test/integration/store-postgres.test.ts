@@ -152,6 +152,29 @@ if (database === undefined) {
       expect(await b.pendingInbox()).toEqual([...inbox, retries[1]?.item]);
     });
 
+    it('refuses one delivery of those written together alone: the others are stored', async () => {
+      const store = await openStore();
+      // PostgreSQL cannot read a NUL out of JSON: the statement for all fails, then each runs alone.
+      const answers = await Promise.allSettled([
+        store.acceptDelivery(delivery({ token: 'ok-1' })),
+        store.acceptDelivery(delivery({ token: 'nul', payload: { data: { note: 'a\u0000b' } } })),
+        store.acceptDelivery(delivery({ token: 'ok-2' })),
+        store.acceptDelivery(delivery({ token: 'ok-1' })),
+      ]);
+      expect(answers.map((answer) => answer.status)).toEqual([
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+        'fulfilled',
+      ]);
+      expect(answers[1]).toMatchObject({ reason: { code: 'STORE_FAILED' } });
+      expect(
+        answers.map((answer) => (answer.status === 'fulfilled' ? answer.value.duplicate : null)),
+      ).toEqual([false, null, false, true]);
+      expect((await postgres.readDisk(bed.dir)).dedupeTokens).toEqual(['ok-1', 'ok-2']);
+      expect((await store.pendingInbox()).map((item) => item.id)).toHaveLength(2);
+    });
+
     it('takes a token whose window has passed again, also when written together', async () => {
       const store = await openStore();
       const old = await store.acceptDelivery(delivery({ token: 'late' }));

@@ -41,12 +41,14 @@ const acceptItem = `WITH claimed AS (${claimToken})
 
 // Several deliveries of one batch in one statement: the tokens taken (or retaken) from one unnest,
 // then the items whose token was taken, in the order asked for (their seq is arrival order). The
-// batch holds each token once (a repeat within it is answered as a duplicate of the first).
+// batch holds each token once (a repeat within it is answered as a duplicate of the first). Tokens
+// are taken in key order, so two instances' batches sharing tokens wait for each other, never deadlock.
 const acceptItems = `WITH input AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::double precision[], $4::text[], $5::json[])
       WITH ORDINALITY AS t(tenant, token, at, inbox_id, record, n)
   ), claimed AS (
-    INSERT INTO dedupe (tenant, token, at, inbox_id) SELECT tenant, token, at, inbox_id FROM input ORDER BY n
+    INSERT INTO dedupe (tenant, token, at, inbox_id)
+    SELECT tenant, token, at, inbox_id FROM input ORDER BY tenant, token
     ON CONFLICT (tenant, token) DO UPDATE SET at = EXCLUDED.at, inbox_id = EXCLUDED.inbox_id
     WHERE dedupe.at <= EXCLUDED.at - $6
     RETURNING inbox_id

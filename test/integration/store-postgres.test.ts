@@ -6,7 +6,7 @@ import { migrations } from '../../src/store/postgres/migrations.js';
 import type { Store } from '../../src/store/types.js';
 import { postgresRequired, schemaForDir, usePostgresDatabase } from '../support/postgres-test-database.js';
 import { describeStoreContract, type OnDisk, type StoreBackend } from './store-contract.js';
-import { actionsFor, clock, decisionFor, delivery, useStoreTestbed } from './store-testbed.js';
+import { actionsFor, clock, day, decisionFor, delivery, useStoreTestbed } from './store-testbed.js';
 
 const database = await usePostgresDatabase('store-postgres.test.ts');
 const tables = [
@@ -115,6 +115,78 @@ if (database === undefined) {
       expect(retried).toEqual({ duplicate: true, item: retry.item });
       expect((await postgres.readDisk(bed.dir)).inbox).toHaveLength(2);
       expect(await a.pendingInbox()).toEqual(await b.pendingInbox());
+    });
+
+    it('answers deliveries written together as one by one would: new, repeated in the batch, already stored', async () => {
+      const [a, b] = [await openStore(), await openStore()];
+      const stored = await a.acceptDelivery(delivery({ token: 'stored' }));
+      // Asked for in one turn: one batch, whose deliveries are written in one statement.
+      const answers = await Promise.all([
+        a.acceptDelivery(delivery({ token: 'new-1', opportunityId: 'opp-1' })),
+        a.acceptDelivery(delivery({ token: 'stored' })),
+        a.acceptDelivery(delivery({ token: 'new-2', opportunityId: 'opp-2' })),
+        a.acceptDelivery(delivery({ token: 'new-1', opportunityId: 'opp-1' })),
+        a.acceptDelivery(delivery({ tenant: 'globex', token: 'new-1', opportunityId: 'opp-3' })),
+        a.acceptDelivery(delivery({ token: 'stored' })),
+      ]);
+      expect(answers.map((answer) => answer.duplicate)).toEqual([false, true, false, true, false, true]);
+      expect(answers[1]?.item).toEqual(stored.item);
+      expect(answers[5]?.item).toEqual(stored.item);
+      expect(answers[3]?.item).toEqual(answers[0]?.item);
+      // Each answer is a copy of its own.
+      expect(answers[3]?.item).not.toBe(answers[0]?.item);
+      const inbox = (await postgres.readDisk(bed.dir)).inbox;
+      // The new ones stored once each, in the order asked for.
+      expect(inbox.map((item) => item.id)).toEqual(
+        [stored, answers[0], answers[2], answers[4]].map((answer) => answer?.item.id),
+      );
+      // A retry of any of them on the other instance is a duplicate of what was stored.
+      const retries = await Promise.all([
+        b.acceptDelivery(delivery({ token: 'new-2', opportunityId: 'opp-2' })),
+        b.acceptDelivery(delivery({ token: 'new-3', opportunityId: 'opp-4' })),
+        b.acceptDelivery(delivery({ tenant: 'globex', token: 'new-1', opportunityId: 'opp-3' })),
+      ]);
+      expect(retries.map((answer) => answer.duplicate)).toEqual([true, false, true]);
+      expect(retries[0]?.item).toEqual(answers[2]?.item);
+      expect(retries[2]?.item).toEqual(answers[4]?.item);
+      expect(await b.pendingInbox()).toEqual([...inbox, retries[1]?.item]);
+    });
+
+    it('refuses one delivery of those written together alone: the others are stored', async () => {
+      const store = await openStore();
+      // PostgreSQL cannot read a NUL out of JSON: the statement for all fails, then each runs alone.
+      const answers = await Promise.allSettled([
+        store.acceptDelivery(delivery({ token: 'ok-1' })),
+        store.acceptDelivery(delivery({ token: 'nul', payload: { data: { note: 'a\u0000b' } } })),
+        store.acceptDelivery(delivery({ token: 'ok-2' })),
+        store.acceptDelivery(delivery({ token: 'ok-1' })),
+      ]);
+      expect(answers.map((answer) => answer.status)).toEqual([
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+        'fulfilled',
+      ]);
+      expect(answers[1]).toMatchObject({ reason: { code: 'STORE_FAILED' } });
+      expect(
+        answers.map((answer) => (answer.status === 'fulfilled' ? answer.value.duplicate : null)),
+      ).toEqual([false, null, false, true]);
+      expect((await postgres.readDisk(bed.dir)).dedupeTokens).toEqual(['ok-1', 'ok-2']);
+      expect((await store.pendingInbox()).map((item) => item.id)).toHaveLength(2);
+    });
+
+    it('takes a token whose window has passed again, also when written together', async () => {
+      const store = await openStore();
+      const old = await store.acceptDelivery(delivery({ token: 'late' }));
+      clock.advance(8 * day);
+      const answers = await Promise.all([
+        store.acceptDelivery(delivery({ token: 'late' })),
+        store.acceptDelivery(delivery({ token: 'fresh' })),
+        store.acceptDelivery(delivery({ token: 'late' })),
+      ]);
+      expect(answers.map((answer) => answer.duplicate)).toEqual([false, false, true]);
+      expect(answers[0]?.item.id).not.toBe(old.item.id);
+      expect(answers[2]?.item).toEqual(answers[0]?.item);
     });
 
     it('swaps a credential once when two instances expect the same value at once', async () => {

@@ -4,8 +4,9 @@ import { checkTenant } from '../check-tenant.js';
 import { copyJson } from '../copy-json.js';
 import { createInboxItem } from '../create-inbox-item.js';
 import { replayInboxItem } from '../replay-inbox-item.js';
-import type { DecisionRecord, InboxItem, Store } from '../types.js';
+import type { AcceptedDelivery, DecisionRecord, InboxItem, Store } from '../types.js';
 import { claimInbox } from './claim-inbox.js';
+import type { Outcome, Together } from './create-batch-commit.js';
 import {
   findRecord,
   insertRecord,
@@ -13,6 +14,7 @@ import {
   readRecord,
   readRecords,
   replaceRecord,
+  type Sql,
 } from './postgres-context.js';
 
 type InboxOperations = Pick<
@@ -38,8 +40,91 @@ const claimToken = `INSERT INTO dedupe (tenant, token, at, inbox_id) VALUES ($1,
 const acceptItem = `WITH claimed AS (${claimToken})
   INSERT INTO inbox (record) SELECT $6::json FROM claimed RETURNING id`;
 
+// Several deliveries of one batch in one statement: the tokens taken (or retaken) from one unnest,
+// then the items whose token was taken, in the order asked for (their seq is arrival order). The
+// batch holds each token once (a repeat within it is answered as a duplicate of the first). Tokens
+// are taken in key order, so two instances' batches sharing tokens wait for each other, never deadlock.
+const acceptItems = `WITH input AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::double precision[], $4::text[], $5::json[])
+      WITH ORDINALITY AS t(tenant, token, at, inbox_id, record, n)
+  ), claimed AS (
+    INSERT INTO dedupe (tenant, token, at, inbox_id)
+    SELECT tenant, token, at, inbox_id FROM input ORDER BY tenant, token
+    ON CONFLICT (tenant, token) DO UPDATE SET at = EXCLUDED.at, inbox_id = EXCLUDED.inbox_id
+    WHERE dedupe.at <= EXCLUDED.at - $6
+    RETURNING inbox_id
+  )
+  INSERT INTO inbox (record) SELECT input.record FROM input JOIN claimed USING (inbox_id) ORDER BY input.n
+  RETURNING id`;
+
+interface Delivery {
+  tenant: string;
+  token: string;
+  now: number;
+  item: InboxItem;
+}
+
+const deliveryKey = (tenant: string, token: string) => `${tenant}\u001f${token}`;
+
 export function createInboxOperations(context: PostgresContext): InboxOperations {
   const { clock, retention } = context;
+
+  /** The deliveries of one batch, answered as one by one would answer them, in two statements at most. */
+  async function acceptAll(sql: Sql, inputs: unknown[]): Promise<Outcome[]> {
+    const deliveries = inputs as Delivery[];
+    // A token asked for twice in the batch: the first is written, the others answer as the first did.
+    const first = new Map<string, number>();
+    const written: Delivery[] = [];
+    deliveries.forEach((delivery, n) => {
+      const key = deliveryKey(delivery.tenant, delivery.token);
+      if (first.has(key)) return;
+      first.set(key, n);
+      written.push(delivery);
+    });
+    const taken = await sql.rows<{ id: string }>(acceptItems, [
+      written.map((d) => d.tenant),
+      written.map((d) => d.token),
+      written.map((d) => d.now),
+      written.map((d) => d.item.id),
+      written.map((d) => JSON.stringify(d.item)),
+      retention.dedupeMs,
+    ]);
+    const isNew = new Set(taken.map((row) => row.id));
+    // Tokens already stored (committed before, or by another instance while this waited): their
+    // first items, read in a statement of their own, which sees what committed meanwhile.
+    const seen = written.filter((d) => !isNew.has(d.item.id));
+    const firstItems = new Map<string, InboxItem>();
+    if (seen.length > 0) {
+      const rows = await sql.rows<{ tenant: string; token: string; record: InboxItem }>(
+        `SELECT d.tenant, d.token, i.record FROM unnest($1::text[], $2::text[]) AS t(tenant, token)
+           JOIN dedupe d USING (tenant, token) JOIN inbox i ON i.id = d.inbox_id`,
+        [seen.map((d) => d.tenant), seen.map((d) => d.token)],
+      );
+      for (const row of rows) firstItems.set(deliveryKey(row.tenant, row.token), row.record);
+    }
+    return deliveries.map((delivery, n): Outcome => {
+      const key = deliveryKey(delivery.tenant, delivery.token);
+      const leader = deliveries[first.get(key) ?? n] as Delivery;
+      if (isNew.has(leader.item.id)) {
+        return leader === delivery
+          ? { ok: true, value: { duplicate: false, item: delivery.item } }
+          : { ok: true, value: { duplicate: true, item: copyJson(leader.item) } };
+      }
+      const stored = firstItems.get(key);
+      if (stored) return { ok: true, value: { duplicate: true, item: copyJson(stored) } };
+      return {
+        ok: false,
+        error: new StagegateError(
+          'STORE_FAILED',
+          `The first delivery of token ${delivery.token} is missing.`,
+          {
+            details: { tenant: delivery.tenant },
+          },
+        ),
+      };
+    });
+  }
+
   return {
     async acceptDelivery(input) {
       if (typeof input.token !== 'string' || input.token === '') {
@@ -48,6 +133,12 @@ export function createInboxOperations(context: PostgresContext): InboxOperations
       checkTenant(input.tenant);
       const now = clock.now();
       const item = createInboxItem(input, now);
+      const delivery: Delivery = { tenant: input.tenant, token: input.token, now, item };
+      const together: Together<AcceptedDelivery> = {
+        kind: 'acceptDelivery',
+        input: delivery,
+        runAll: acceptAll,
+      };
       return context.write(async (sql) => {
         const accepted = await sql.rows(acceptItem, [
           input.tenant,
@@ -69,7 +160,7 @@ export function createInboxOperations(context: PostgresContext): InboxOperations
           });
         }
         return { duplicate: false, item };
-      });
+      }, together);
     },
 
     async pendingInbox(tenant) {

@@ -129,9 +129,9 @@ function assembleStore(
     retention: { ...defaultRetention, ...options.retention },
     owner: randomUUID(),
     claimLeaseMs: options.claimLeaseMs ?? 15_000,
-    write(change) {
+    write(change, together) {
       assertOpen();
-      return batch.run(change);
+      return batch.run(change, together);
     },
     read,
   };

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../kernel/clock.js';
 import { StagegateError } from '../../kernel/errors.js';
 import type { Retention } from '../types.js';
+import type { Together } from './create-batch-commit.js';
 
 /** One place to send SQL: the pool (reads, committed data) or the batch's transaction (changes). */
 export interface Sql {
@@ -28,8 +29,11 @@ export interface PostgresContext {
   readonly owner: string;
   /** How long a claim on an opportunity lasts unless renewed (each executor tick renews it). */
   readonly claimLeaseMs: number;
-  /** Runs the change in the next batch transaction; resolves once that is committed. */
-  write<T>(change: (sql: Sql) => Promise<T>): Promise<T>;
+  /**
+   * Runs the change in the next batch transaction; resolves once that is committed. With `together`,
+   * it may run in one call with the batch's other changes of its kind (see BatchCommit.run).
+   */
+  write<T>(change: (sql: Sql) => Promise<T>, together?: Together<T>): Promise<T>;
   /** Reads on the pool. Throws STORE_FAILED once the store is closed. */
   readonly read: Sql;
 }

@@ -3,7 +3,12 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StagegateError } from '../../../../src/kernel/errors.js';
-import { type BatchCommit, createBatchCommit } from '../../../../src/store/postgres/create-batch-commit.js';
+import {
+  type BatchCommit,
+  createBatchCommit,
+  type Outcome,
+  type Together,
+} from '../../../../src/store/postgres/create-batch-commit.js';
 import { usePostgresDatabase } from '../../../support/postgres-test-database.js';
 
 const database = await usePostgresDatabase('postgres/create-batch-commit.test.ts');
@@ -61,5 +66,104 @@ describe.skipIf(database === undefined)('the PostgreSQL batch commit', () => {
     expect(statements.filter((s) => s === 'SAVEPOINT')).toHaveLength(3);
     expect(statements.at(-1)).toBe('COMMIT');
     expect(await ids()).toEqual(['a', 'c', 'd', 'e']);
+  });
+
+  // Changes of one kind run as one call of the first's runAll, or one by one when that call fails.
+  const together = (id: string, failAll = false): Together<string> => ({
+    kind: 'insert',
+    input: id,
+    async runAll(sql, inputs) {
+      if (failAll) throw new Error('refused together');
+      const rows = await sql.rows<{ id: string }>(
+        'INSERT INTO rows (id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING RETURNING id',
+        [inputs],
+      );
+      const taken = new Set(rows.map((row) => row.id));
+      return inputs.map(
+        (input): Outcome =>
+          taken.has(input as string)
+            ? { ok: true, value: `together ${input as string}` }
+            : { ok: false, error: new StagegateError('CONFLICT', `${input as string} taken`) },
+      );
+    },
+  });
+  const insertTogether = (id: string, failAll = false) =>
+    batch.run(
+      async (sql) => {
+        await sql.run('INSERT INTO rows (id) VALUES ($1)', [id]);
+        return `alone ${id}`;
+      },
+      together(id, failAll),
+    );
+
+  it('runs consecutive changes of one kind in one call, without savepoints when they are the whole batch', async () => {
+    statements.length = 0;
+    const results = await Promise.allSettled([insertTogether('f'), insertTogether('a'), insertTogether('g')]);
+    expect(results).toEqual([
+      { status: 'fulfilled', value: 'together f' },
+      { status: 'rejected', reason: expect.objectContaining({ code: 'CONFLICT' }) },
+      { status: 'fulfilled', value: 'together g' },
+    ]);
+    expect(statements).toEqual(['BEGIN', 'INSERT', 'COMMIT']);
+    expect(await ids()).toEqual(['a', 'c', 'd', 'e', 'f', 'g']);
+  });
+
+  it('keeps the order of the batch around changes run together, each run under one savepoint', async () => {
+    statements.length = 0;
+    const results = await Promise.allSettled([
+      insert('h'),
+      insertTogether('i'),
+      insertTogether('j'),
+      insert('k'),
+    ]);
+    expect(results.map((result) => result.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+    ]);
+    expect(statements).toEqual([
+      'BEGIN',
+      ...['SAVEPOINT', 'INSERT', 'RELEASE'],
+      ...['SAVEPOINT', 'INSERT', 'RELEASE'],
+      ...['SAVEPOINT', 'INSERT', 'RELEASE'],
+      'COMMIT',
+    ]);
+    expect(await ids()).toEqual(['a', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k']);
+  });
+
+  it('runs the changes one by one when their call together fails, so one refused change undoes only itself', async () => {
+    statements.length = 0;
+    // The whole batch: the transaction is begun again.
+    const alone = await Promise.allSettled([insertTogether('l', true), insertTogether('a', true)]);
+    expect(alone).toEqual([
+      { status: 'fulfilled', value: 'alone l' },
+      { status: 'rejected', reason: expect.objectContaining({ code: 'STORE_FAILED' }) },
+    ]);
+    expect(statements).toEqual([
+      'BEGIN',
+      'ROLLBACK',
+      'BEGIN',
+      ...['SAVEPOINT', 'INSERT', 'RELEASE'],
+      ...['SAVEPOINT', 'INSERT', 'ROLLBACK'],
+      'COMMIT',
+    ]);
+    // Among other changes: back to the savepoint before them.
+    statements.length = 0;
+    const mixed = await Promise.allSettled([
+      insert('m'),
+      insertTogether('n', true),
+      insertTogether('o', true),
+    ]);
+    expect(mixed.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+    expect(statements.slice(0, 6)).toEqual([
+      'BEGIN',
+      'SAVEPOINT',
+      'INSERT',
+      'RELEASE',
+      'SAVEPOINT',
+      'ROLLBACK',
+    ]);
+    expect(await ids()).toEqual(['a', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o']);
   });
 });

@@ -6,9 +6,8 @@ import { type DestinationStream, pino } from 'pino';
 import { createAdminRouter } from './admin/create-admin-router.js';
 import { createOAuthCallbackRouter } from './admin/oauth-callback-routes.js';
 import { createOperatorBearerCheck } from './admin/operator-tokens.js';
-import { type LoadedPack, loadPack } from './config/load-pack.js';
 import { createSecretSources } from './config/read-secret-file.js';
-import { createTenantRegistry, isTenantFile } from './config/tenant-registry.js';
+import { createTenantRegistry } from './config/tenant-registry.js';
 import { watchConfig } from './config/watch-config.js';
 import { sessionKeyOf } from './console/console-session.js';
 import { createConsoleRouter } from './console/create-console-router.js';
@@ -225,15 +224,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         registry,
         executor: pipeline.executor,
         readTenantFile: (entry) => files.read(entry.file),
-        readPacks: async () => {
-          const packs = new Map<string, LoadedPack>();
-          for (const name of (await files.list(config.rulesDir)).filter(isTenantFile)) {
-            const text = await files.read(join(config.rulesDir, name));
-            if (text !== undefined)
-              packs.set(name.replace(/\.ya?ml$/, ''), loadPack(join(config.rulesDir, name), text));
-          }
-          return packs;
-        },
+        readPacks: async () => registry.packs(),
         ...(connector === undefined || grants === null || config.leverOAuth === null
           ? {}
           : {

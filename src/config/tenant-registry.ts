@@ -32,6 +32,8 @@ export interface TenantRegistry {
   loadAll(): Promise<void>;
   get(id: string): TenantEntry | undefined;
   list(): TenantEntry[];
+  /** The rule packs as last read from rules/ (kept current by fileChanged), by name. */
+  packs(): ReadonlyMap<string, LoadedPack>;
   /** A file under tenants/ or rules/ changed, appeared or disappeared. */
   fileChanged(path: string): Promise<void>;
   onReload(
@@ -150,6 +152,7 @@ export function createTenantRegistry(options: {
     },
     get: (id) => tenants.get(id),
     list: () => [...tenants.values()].sort((a, b) => a.id.localeCompare(b.id)),
+    packs: () => packs,
     async fileChanged(path) {
       if (!isTenantFile(path)) return;
       if (isInside(path, rulesDir)) {

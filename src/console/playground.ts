@@ -7,6 +7,7 @@ import type { LoadedPack } from '../config/load-pack.js';
 import { loadTenant } from '../config/load-tenant.js';
 import { readYaml } from '../config/read-yaml.js';
 import type { SecretSources } from '../config/resolve-secrets.js';
+import { isTenantId } from '../config/suggest-name.js';
 import { decide } from '../decide/decide.js';
 import { StagegateError } from '../kernel/errors.js';
 import { isRecord } from '../kernel/json.js';
@@ -41,8 +42,11 @@ export function readPlaygroundRequest(body: unknown): PlaygroundRequest {
   if (typeof tenant !== 'string' || typeof yaml !== 'string' || typeof event !== 'string') {
     throw new StagegateError('BAD_JSON', usage);
   }
-  if (!/^[a-z0-9][a-z0-9_-]{0,62}$/.test(tenant)) {
-    throw new StagegateError('BAD_JSON', 'tenant must be a tenant id (lower-case letters, digits, - and _)');
+  if (!isTenantId(tenant)) {
+    throw new StagegateError(
+      'BAD_JSON',
+      'tenant must be a tenant id (lower-case letters and digits, in words joined by -)',
+    );
   }
   if (yaml.length > maxChars || event.length > maxChars) {
     throw new StagegateError('BAD_JSON', `the YAML and the event are limited to ${maxChars} characters each`);
@@ -57,13 +61,14 @@ export function readPlaygroundRequest(body: unknown): PlaygroundRequest {
  */
 export async function runPlayground(
   request: PlaygroundRequest,
-  options: { findPack(name: string): LoadedPack | undefined; now: number },
+  options: { findPack(name: string): LoadedPack | undefined; packNames: readonly string[]; now: number },
 ): Promise<PlaygroundAnswer> {
   const file = `tenants/${request.tenant}.yaml`;
   const load = loadTenant({
     file,
     text: request.yaml,
     findPack: options.findPack,
+    packNames: options.packNames,
     secrets: noSecrets,
     allowedHosts: 'unchecked',
   });
@@ -199,6 +204,12 @@ export function addPlaygroundRoutes(router: Router, kit: ConsoleKit): void {
   router.post('/playground/decide', express.json({ limit: '600kb' }), kit.checkCsrf, async (req, res) => {
     const request = readPlaygroundRequest(req.body);
     const packs = await kit.options.readPacks();
-    res.json(await runPlayground(request, { findPack: (name) => packs.get(name), now: clock.now() }));
+    res.json(
+      await runPlayground(request, {
+        findPack: (name) => packs.get(name),
+        packNames: [...packs.keys()],
+        now: clock.now(),
+      }),
+    );
   });
 }

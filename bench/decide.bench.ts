@@ -9,7 +9,8 @@ import type { TenantSnapshot } from '../src/config/types.js';
 import { decide } from '../src/decide/decide.js';
 import { createEngine } from '../src/decide/engine-pool.js';
 import { factNamesOf, flattenFacts } from '../src/decide/flatten-facts.js';
-import { computeFacts, type FactInput } from '../src/enrich/compute-facts.js';
+import { computeFacts } from '../src/enrich/compute-facts.js';
+import type { FactInput } from '../src/kernel/facts.js';
 import type { BenchResult } from './bench-result.js';
 
 const root = resolve(import.meta.dirname, '..');

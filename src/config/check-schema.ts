@@ -1,5 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import actionSchema from '../../schemas/action.schema.json' with { type: 'json' };
+import factsSchema from '../../schemas/facts.schema.json' with { type: 'json' };
 import fixtureSchema from '../../schemas/fixture.schema.json' with { type: 'json' };
 import ruleSchema from '../../schemas/rule.schema.json' with { type: 'json' };
 import rulePackSchema from '../../schemas/rule-pack.schema.json' with { type: 'json' };
@@ -18,6 +19,7 @@ export type SchemaName = 'tenant' | 'rule-pack' | 'fixture' | 'event';
 // One Ajv, compiled once at load: validation is on the hot-reload path.
 const ajv = new Ajv({ allErrors: true, verbose: true, strict: false, validateFormats: false });
 ajv.addSchema(secretSchema, 'secret.schema.json');
+ajv.addSchema(factsSchema, 'facts.schema.json');
 ajv.addSchema(actionSchema, 'action.schema.json');
 ajv.addSchema(ruleSchema, 'rule.schema.json');
 ajv.addSchema(fixtureSchema, 'fixture.schema.json');

@@ -1,34 +1,7 @@
 import type { TenantSnapshot } from '../config/types.js';
-import type { Facts, InvitationFact } from '../kernel/facts.js';
+import type { FactInput, Facts } from '../kernel/facts.js';
 import { checkResend } from './check-resend.js';
 import { selectTest } from './select-test.js';
-
-/** What enrichment gathered (from the webhook, Lever and the store), before facts are derived from it. */
-export interface FactInput {
-  event: { type: string; id: string; triggeredAt: number };
-  now: number;
-  stage: { id: string | null; name: string | null; fromName: string | null };
-  candidate: {
-    opportunityId: string | null;
-    name: string | null;
-    email: string | null;
-    tags: readonly string[];
-    archived: boolean;
-    postingTitle: string | null;
-    /** Why there is no posting title although the candidate applied to a posting; null otherwise. */
-    postingNote: string | null;
-    /** The opportunity's `urls.show` in Lever; null when absent. */
-    profileUrl: string | null;
-  };
-  invitations: readonly InvitationFact[];
-  assessment?: {
-    invitationId: string;
-    test: string;
-    status: string;
-    score: number | null;
-    reportUrl: string | null;
-  };
-}
 
 const pendingStatuses: ReadonlySet<string> = new Set(['sending', 'sent', 'started']);
 

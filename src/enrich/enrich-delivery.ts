@@ -1,9 +1,8 @@
 import { StagegateError } from '../kernel/errors.js';
-import type { InvitationFact } from '../kernel/facts.js';
+import type { FactInput, InvitationFact } from '../kernel/facts.js';
 import { invitationIdOf } from '../kernel/invitation-id.js';
 import type { LeverClient } from '../lever/create-lever-client.js';
 import type { InboxItem, Store } from '../store/types.js';
-import type { FactInput } from './compute-facts.js';
 import type { LeverCache } from './create-lever-cache.js';
 
 /**

@@ -13,9 +13,9 @@ import { type ErrorCode, StagegateError } from './errors.js';
  * Every place that decides whether to try again asks this module: the Lever and vendor transports,
  * the executor, the assessment send and the note that is added once.
  */
-export type FailureClass = 'retry-safe' | 'in-doubt' | 'final';
+export const failureClasses = ['retry-safe', 'in-doubt', 'final'] as const;
 
-export const failureClasses: readonly FailureClass[] = ['retry-safe', 'in-doubt', 'final'];
+export type FailureClass = (typeof failureClasses)[number];
 
 /**
  * Why a call got no usable answer: `refused` (no connection was made: the other side has nothing),

@@ -1,6 +1,7 @@
 import type { TenantSnapshot } from '../../config/types.js';
-import { computeFacts, type FactInput } from '../../enrich/compute-facts.js';
-import type { Facts, InvitationStatus } from '../../kernel/facts.js';
+import { computeFacts } from '../../enrich/compute-facts.js';
+import type { FactInput, Facts, InvitationStatus } from '../../kernel/facts.js';
+import { isRecord } from '../../kernel/json.js';
 import { splitGivenFacts, withGatheredFacts } from './given-facts.js';
 import type { FixtureCase } from './types.js';
 
@@ -71,14 +72,7 @@ function mergeFacts<T>(base: T, override: Record<string, unknown> | undefined): 
   const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
   for (const [key, value] of Object.entries(override)) {
     const current = out[key];
-    out[key] =
-      value !== null &&
-      typeof value === 'object' &&
-      !Array.isArray(value) &&
-      current !== null &&
-      typeof current === 'object'
-        ? mergeFacts(current, value as Record<string, unknown>)
-        : value;
+    out[key] = isRecord(value) && isRecord(current) ? mergeFacts(current, value) : value;
   }
   return out as T;
 }

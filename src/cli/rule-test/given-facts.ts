@@ -1,57 +1,17 @@
 import { factProblem } from '../../config/compile-rule.js';
 import type { Diagnostic } from '../../config/diagnostic.js';
 import { createErrorReporter, type YamlFile, type YamlPath } from '../../config/read-yaml.js';
-import type { FactInput } from '../../enrich/compute-facts.js';
-import { factCatalog, type InvitationFact, type InvitationStatus } from '../../kernel/facts.js';
+import {
+  type FactInput,
+  factCatalog,
+  fitsKind,
+  givenFieldKind,
+  type InvitationFact,
+  type InvitationStatus,
+  invitationForm,
+  kindWords,
+} from '../../kernel/facts.js';
 import { isRecord } from '../../kernel/json.js';
-
-type Kind = 'text' | 'text?' | 'number' | 'number?' | 'boolean' | 'texts';
-type Fields<T> = { readonly [K in keyof T]-?: Kind };
-
-/**
- * The fact fields enrichment gathers from the webhook, Lever and the store: given in a case's
- * `facts:` (or `explain --facts`), they go into the fact input, so that what is derived from them
- * (stage.isTrigger, selection, resend, …) is computed as the service would. Typed against FactInput,
- * so a field added there must be added here.
- */
-const gatheredFields: {
-  event: Fields<FactInput['event']>;
-  stage: Fields<FactInput['stage']>;
-  candidate: Fields<FactInput['candidate']>;
-  assessment: Fields<NonNullable<FactInput['assessment']>>;
-} = {
-  event: { type: 'text', id: 'text', triggeredAt: 'number' },
-  stage: { id: 'text?', name: 'text?', fromName: 'text?' },
-  candidate: {
-    opportunityId: 'text?',
-    name: 'text?',
-    email: 'text?',
-    tags: 'texts',
-    archived: 'boolean',
-    postingTitle: 'text?',
-    postingNote: 'text?',
-    profileUrl: 'text?',
-  },
-  assessment: { invitationId: 'text', test: 'text', status: 'text', score: 'number?', reportUrl: 'text?' },
-};
-
-const kindText: Record<Kind, string> = {
-  text: 'text',
-  'text?': 'text or null',
-  number: 'a number',
-  'number?': 'a number or null',
-  boolean: 'true or false',
-  texts: 'a list of texts',
-};
-
-const invitationStatuses: readonly InvitationStatus[] = [
-  'sending',
-  'sent',
-  'started',
-  'completed',
-  'cancelled',
-  'failed',
-];
 
 type Given = Record<string, unknown>;
 
@@ -69,10 +29,9 @@ export function splitGivenFacts(given: Given | undefined): { gathered: Given; de
       continue;
     }
     for (const [field, item] of Object.entries(value)) {
-      const kind = gatheredKind(root, field);
-      const fits =
-        kind === 'invitations' ? isInvitationList(item) : kind !== undefined && fitsKind(kind, item);
-      const side = fits ? gathered : (derived as Record<string, Given>);
+      const given = givenFieldKind(root, field);
+      const side =
+        given?.gathered && fitsKind(given.kind, item) ? gathered : (derived as Record<string, Given>);
       side[root] = { ...side[root], [field]: item };
     }
   }
@@ -138,17 +97,14 @@ export function checkGivenFacts(given: unknown, yaml: YamlFile, at: YamlPath): D
         report('unknown-fact', [...at, root, field], problem.message, problem.hint, 'key');
         continue;
       }
-      const kind = gatheredKind(root, field);
-      if (kind === 'invitations' && !isInvitationList(item)) {
-        report(
-          'schema',
-          [...at, root, field],
-          `'${root}.${field}' must be a list of invitations`,
-          `each one { test, status, id?, sentAt? }; status is one of ${invitationStatuses.join(', ')}`,
-        );
-      } else if (kind !== undefined && kind !== 'invitations' && !fitsKind(kind, item)) {
-        report('schema', [...at, root, field], `'${root}.${field}' must be ${kindText[kind]}`);
-      }
+      const given = givenFieldKind(root, field);
+      if (given === undefined || fitsKind(given.kind, item)) continue;
+      report(
+        'schema',
+        [...at, root, field],
+        `'${root}.${field}' must be ${kindWords(given.kind)}`,
+        given.kind === 'invitations' ? `each one ${invitationForm}` : undefined,
+      );
     }
   }
   return out;
@@ -174,44 +130,4 @@ function toInvitation(invitation: GivenInvitation, index: number, now: number): 
     status: invitation.status,
     sentAt,
   };
-}
-
-function gatheredKind(root: string, field: string): Kind | 'invitations' | undefined {
-  if (root === 'invitations') return field === 'all' ? 'invitations' : undefined;
-  if (!Object.hasOwn(gatheredFields, root)) return undefined;
-  const fields = gatheredFields[root as keyof typeof gatheredFields] as Readonly<Record<string, Kind>>;
-  return Object.hasOwn(fields, field) ? fields[field] : undefined;
-}
-
-function fitsKind(kind: Kind, value: unknown): boolean {
-  switch (kind) {
-    case 'text':
-      return typeof value === 'string';
-    case 'text?':
-      return value === null || typeof value === 'string';
-    case 'number':
-      return typeof value === 'number';
-    case 'number?':
-      return value === null || typeof value === 'number';
-    case 'boolean':
-      return typeof value === 'boolean';
-    case 'texts':
-      return Array.isArray(value) && value.every((item) => typeof item === 'string');
-  }
-}
-
-function isInvitationList(value: unknown): value is GivenInvitation[] {
-  return (
-    Array.isArray(value) &&
-    value.every(
-      (item) =>
-        isRecord(item) &&
-        typeof item.test === 'string' &&
-        invitationStatuses.includes(item.status as InvitationStatus) &&
-        (item.id === undefined || typeof item.id === 'string') &&
-        (item.sentAt === undefined ||
-          typeof item.sentAt === 'number' ||
-          (typeof item.sentAt === 'string' && !Number.isNaN(Date.parse(item.sentAt)))),
-    )
-  );
 }

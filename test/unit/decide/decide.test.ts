@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../../src/decide/decide.js';
-import { computeFacts, type FactInput } from '../../../src/enrich/compute-facts.js';
+import { computeFacts } from '../../../src/enrich/compute-facts.js';
+import type { FactInput } from '../../../src/kernel/facts.js';
 import { loadShippedTenant } from '../../support/load-shipped-tenant.js';
 
 const acme = loadShippedTenant('acme');

@@ -8,7 +8,8 @@ import type { TenantSnapshot } from '../../../src/config/types.js';
 import { decide } from '../../../src/decide/decide.js';
 import { formatTrace } from '../../../src/decide/format-trace.js';
 import type { RuleTrace } from '../../../src/decide/types.js';
-import { computeFacts, type FactInput } from '../../../src/enrich/compute-facts.js';
+import { computeFacts } from '../../../src/enrich/compute-facts.js';
+import type { FactInput } from '../../../src/kernel/facts.js';
 import { leverFactNames } from '../../../src/kernel/facts.js';
 import { loadShippedTenant, repoRoot, shippedAllowedHosts } from '../../support/load-shipped-tenant.js';
 

@@ -68,6 +68,34 @@ cases:
       "tenants/acme.test.yaml:8:26: 'candidate.tags' must be a list of texts (at cases[0].facts.candidate.tags) [schema]",
     );
   });
+
+  it('checks a derived fact given by its kind too, naming the words it may be', async () => {
+    const dir = workspace();
+    writeFileSync(
+      join(dir, 'tenants/acme.test.yaml'),
+      `tenant: acme
+cases:
+  - name: wrong kinds
+    event: { type: candidateStageChange }
+    facts:
+      selection: { held: "yes", source: tag }
+      invitations: { all: [{ test: Backend - Python, status: mailed }] }
+    expect: { actions: [] }
+`,
+    );
+    const io = captureIo({ cwd: dir });
+    expect(await runCli(['test', 'tenants/acme.test.yaml'], io)).toBe(2);
+    expect(io.err()).toContain(
+      "tenants/acme.test.yaml:6:26: 'selection.held' must be true or false (at cases[0].facts.selection.held) [schema]",
+    );
+    expect(io.err()).toContain(
+      "'selection.source' must be one of candidateTag / posting / stageDefault, or null (at cases[0].facts.selection.source) [schema]",
+    );
+    expect(io.err()).toContain(
+      "'invitations.all' must be a list of invitations (at cases[0].facts.invitations.all) [schema]\n" +
+        '    hint: each one { test, status, id?, sentAt? } with status one of sending, sent, started, completed, cancelled, failed',
+    );
+  });
 });
 
 describe('stagegate explain --facts', () => {

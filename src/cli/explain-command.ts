@@ -10,15 +10,15 @@ import { decide } from '../decide/decide.js';
 import { concernsEvent, formatTrace } from '../decide/format-trace.js';
 import type { Decision } from '../decide/types.js';
 import { knownEventTypes } from '../kernel/facts.js';
+import { buildFactInput, defaultFixtureNow, factsForCase } from '../rule-test/build-fact-input.js';
+import { compareActions } from '../rule-test/compare-actions.js';
+import { checkGivenFacts } from '../rule-test/given-facts.js';
+import type { FixtureCase } from '../rule-test/types.js';
 import { isLiveExplainEvent, type LiveExplanation, liveExplainEvents } from '../run/create-live-explain.js';
 import type { DecisionRecord } from '../store/types.js';
 import { callAdmin } from './admin/call-admin.js';
 import { type CliIo, exitCodes, paint } from './io.js';
 import { configDirs, loadPacks, readText, secretSources } from './load-config-files.js';
-import { buildFactInput, defaultFixtureNow, factsForCase } from './rule-test/build-fact-input.js';
-import { compareActions } from './rule-test/compare-actions.js';
-import { checkGivenFacts } from './rule-test/given-facts.js';
-import type { FixtureCase } from './rule-test/types.js';
 
 /**
  * `stagegate explain --tenant ID --event FILE [--facts FILE]`: one decision, its actions and the trace

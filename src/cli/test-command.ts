@@ -5,6 +5,10 @@ import { formatDiagnostic } from '../config/diagnostic.js';
 import { loadTenant } from '../config/load-tenant.js';
 import { readYaml } from '../config/read-yaml.js';
 import { isTenantFile } from '../config/tenant-registry.js';
+import { checkFixture } from '../rule-test/check-fixture.js';
+import { toJunit } from '../rule-test/junit.js';
+import { runFixture } from '../rule-test/run-fixture.js';
+import type { CaseResult, FixtureFile } from '../rule-test/types.js';
 import { type CliIo, exitCodes, paint } from './io.js';
 import {
   configDirs,
@@ -14,10 +18,6 @@ import {
   secretSources,
   unreadableFile,
 } from './load-config-files.js';
-import { checkFixture } from './rule-test/check-fixture.js';
-import { toJunit } from './rule-test/junit.js';
-import { runFixture } from './rule-test/run-fixture.js';
-import type { CaseResult, FixtureFile } from './rule-test/types.js';
 
 export interface TestOptions {
   json?: boolean;

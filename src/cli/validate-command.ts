@@ -4,6 +4,8 @@ import { type Diagnostic, formatDiagnostic } from '../config/diagnostic.js';
 import { loadPack } from '../config/load-pack.js';
 import { loadTenant } from '../config/load-tenant.js';
 import { readYaml } from '../config/read-yaml.js';
+import { checkFixture } from '../rule-test/check-fixture.js';
+import type { FixtureFile } from '../rule-test/types.js';
 import { type CliIo, exitCodes, paint } from './io.js';
 import {
   allowedHosts,
@@ -14,8 +16,6 @@ import {
   secretSources,
   unreadableFile,
 } from './load-config-files.js';
-import { checkFixture } from './rule-test/check-fixture.js';
-import type { FixtureFile } from './rule-test/types.js';
 
 type FileKind = 'tenant' | 'rule-pack' | 'fixture';
 

@@ -1,7 +1,4 @@
 import express, { type Router } from 'express';
-import { buildFactInput, factsForCase } from '../cli/rule-test/build-fact-input.js';
-import { checkGivenFacts } from '../cli/rule-test/given-facts.js';
-import type { FixtureCase } from '../cli/rule-test/types.js';
 import type { Diagnostic } from '../config/diagnostic.js';
 import type { LoadedPack } from '../config/load-pack.js';
 import { loadTenant } from '../config/load-tenant.js';
@@ -11,6 +8,9 @@ import { isTenantId } from '../config/suggest-name.js';
 import { decide } from '../decide/decide.js';
 import { StagegateError } from '../kernel/errors.js';
 import { isRecord } from '../kernel/json.js';
+import { buildFactInput, factsForCase } from '../rule-test/build-fact-input.js';
+import { checkGivenFacts } from '../rule-test/given-facts.js';
+import type { FixtureCase } from '../rule-test/types.js';
 import { renderDecisionBody } from './candidate-pages.js';
 import type { ConsoleKit } from './console-kit.js';
 import { type Html, html } from './html.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { runCli } from '../../../src/cli/main.js';
-import type { FixtureFile } from '../../../src/cli/rule-test/types.js';
+import type { FixtureFile } from '../../../src/rule-test/types.js';
 import { captureIo } from '../../support/capture-io.js';
 import { repoRoot } from '../../support/load-shipped-tenant.js';
 

@@ -1,4 +1,4 @@
-import type { Action } from '../../kernel/actions.js';
+import type { Action } from '../kernel/actions.js';
 
 export interface FriendlyEvent {
   type: string;

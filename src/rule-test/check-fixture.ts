@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
-import type { Diagnostic } from '../../config/diagnostic.js';
-import type { YamlFile } from '../../config/read-yaml.js';
-import { tenantMismatchHint } from '../../config/suggest-name.js';
+import type { Diagnostic } from '../config/diagnostic.js';
+import type { YamlFile } from '../config/read-yaml.js';
+import { tenantMismatchHint } from '../config/suggest-name.js';
 import { checkGivenFacts } from './given-facts.js';
 import type { FixtureFile } from './types.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { runFixture } from '../../../../src/cli/rule-test/run-fixture.js';
-import type { FixtureCase } from '../../../../src/cli/rule-test/types.js';
-import type { Action } from '../../../../src/kernel/actions.js';
-import { loadShippedTenant } from '../../../support/load-shipped-tenant.js';
+import type { Action } from '../../../src/kernel/actions.js';
+import { runFixture } from '../../../src/rule-test/run-fixture.js';
+import type { FixtureCase } from '../../../src/rule-test/types.js';
+import { loadShippedTenant } from '../../support/load-shipped-tenant.js';
 
 const acme = loadShippedTenant('acme');
 

@@ -1,6 +1,6 @@
-import type { TenantSnapshot } from '../../config/types.js';
-import { decide } from '../../decide/decide.js';
-import { concernsEvent, formatTrace } from '../../decide/format-trace.js';
+import type { TenantSnapshot } from '../config/types.js';
+import { decide } from '../decide/decide.js';
+import { concernsEvent, formatTrace } from '../decide/format-trace.js';
 import { buildFactInput, defaultFixtureNow, factsForCase } from './build-fact-input.js';
 import { compareActions } from './compare-actions.js';
 import type { CaseResult, FixtureFile } from './types.js';

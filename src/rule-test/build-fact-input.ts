@@ -1,7 +1,7 @@
-import type { TenantSnapshot } from '../../config/types.js';
-import { computeFacts } from '../../enrich/compute-facts.js';
-import type { FactInput, Facts, InvitationStatus } from '../../kernel/facts.js';
-import { isRecord } from '../../kernel/json.js';
+import type { TenantSnapshot } from '../config/types.js';
+import { computeFacts } from '../enrich/compute-facts.js';
+import type { FactInput, Facts, InvitationStatus } from '../kernel/facts.js';
+import { isRecord } from '../kernel/json.js';
 import { splitGivenFacts, withGatheredFacts } from './given-facts.js';
 import type { FixtureCase } from './types.js';
 

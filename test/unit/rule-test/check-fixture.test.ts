@@ -2,9 +2,9 @@ import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../../../src/cli/main.js';
-import { captureIo } from '../../../support/capture-io.js';
-import { repoRoot } from '../../../support/load-shipped-tenant.js';
+import { runCli } from '../../../src/cli/main.js';
+import { captureIo } from '../../support/capture-io.js';
+import { repoRoot } from '../../support/load-shipped-tenant.js';
 
 function workspace(): string {
   const dir = mkdtempSync(join(tmpdir(), 'stagegate-check-fixture-'));

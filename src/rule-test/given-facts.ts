@@ -1,6 +1,6 @@
-import { factProblem } from '../../config/compile-rule.js';
-import type { Diagnostic } from '../../config/diagnostic.js';
-import { createErrorReporter, type YamlFile, type YamlPath } from '../../config/read-yaml.js';
+import { factProblem } from '../config/compile-rule.js';
+import type { Diagnostic } from '../config/diagnostic.js';
+import { createErrorReporter, type YamlFile, type YamlPath } from '../config/read-yaml.js';
 import {
   type FactInput,
   factCatalog,
@@ -10,8 +10,8 @@ import {
   type InvitationStatus,
   invitationForm,
   kindWords,
-} from '../../kernel/facts.js';
-import { isRecord } from '../../kernel/json.js';
+} from '../kernel/facts.js';
+import { isRecord } from '../kernel/json.js';
 
 type Given = Record<string, unknown>;
 

@@ -1,4 +1,4 @@
-import type { Action } from '../../kernel/actions.js';
+import type { Action } from '../kernel/actions.js';
 
 /** Compares expected with actual actions; returns diff lines ('- expected', '+ unexpected'), empty when they match. */
 export function compareActions(

@@ -1,5 +1,6 @@
 import express, { type Router } from 'express';
 import { StagegateError } from '../kernel/errors.js';
+import { isRecord } from '../kernel/json.js';
 import type { BackfillReport } from '../run/backfill-stage.js';
 import type { Backfill, BackfillRequest } from '../run/create-backfill.js';
 
@@ -7,7 +8,7 @@ const usage =
   'the body must be {"tenant": string, "stage"?: string, "dryRun"?: boolean, "explain"?: boolean}';
 
 function readRequest(body: unknown): BackfillRequest {
-  const fields = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const fields = isRecord(body) ? body : {};
   const { tenant, stage, dryRun, explain } = fields;
   const known = new Set(['tenant', 'stage', 'dryRun', 'explain']);
   const unknown = Object.keys(fields).filter((key) => !known.has(key));

@@ -1,5 +1,6 @@
 import express, { type Router } from 'express';
 import { StagegateError } from '../kernel/errors.js';
+import { isRecord } from '../kernel/json.js';
 import {
   isLiveExplainEvent,
   type LiveExplain,
@@ -20,7 +21,7 @@ export interface CandidateSearch {
 const explainUsage = `the body must be {"opportunityId": string, "event"?: one of ${liveExplainEvents.join(', ')}}`;
 
 function readExplainRequest(tenant: string, body: unknown): LiveExplainRequest {
-  const fields = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const fields = isRecord(body) ? body : {};
   const { opportunityId, event } = fields;
   const unknown = Object.keys(fields).filter((key) => key !== 'opportunityId' && key !== 'event');
   if (typeof opportunityId !== 'string' || opportunityId.trim() === '' || unknown.length > 0) {

@@ -4,6 +4,7 @@
  * their client, and the shapes below are the contract both sides use.
  */
 import type { Command } from 'commander';
+import { parseJson } from '../kernel/json.js';
 import { defaultServiceUrl } from './admin/call-admin.js';
 import { formatTable } from './admin/format-table.js';
 import { type CliIo, exitCodes } from './io.js';
@@ -87,12 +88,9 @@ async function callSim<T>(
     );
   }
   const text = await response.text();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
+  const parsed = parseJson(text);
+  if (parsed === undefined)
     return fail(exitCodes.failed, `the simulator at ${base} answered HTTP ${response.status} without JSON`);
-  }
   if (!response.ok) {
     const message = (parsed as { error?: unknown }).error;
     return fail(exitCodes.failed, typeof message === 'string' ? message : `HTTP ${response.status}`);

@@ -1,5 +1,6 @@
 import { actionFields, isActionType } from '../kernel/actions.js';
 import { factCatalog } from '../kernel/facts.js';
+import { isRecord } from '../kernel/json.js';
 import { type Diagnostic, type DiagnosticCode, formatYamlPath } from './diagnostic.js';
 import type { YamlFile, YamlPath } from './read-yaml.js';
 import { suggestName } from './suggest-name.js';
@@ -139,9 +140,7 @@ function firstField(path: string): string | undefined {
 }
 
 function isFactReference(value: unknown): value is { fact: string; path?: unknown } {
-  return (
-    value !== null && typeof value === 'object' && typeof (value as { fact?: unknown }).fact === 'string'
-  );
+  return isRecord(value) && typeof value.fact === 'string';
 }
 
 /** Why a dotted fact name (`stage.name`) does not exist, or undefined when it does. */

@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { OperatorToken } from '../admin/operator-tokens.js';
+import { parseJson } from '../kernel/json.js';
 
 /** The console's session cookie: who signed in, until when, and the id its CSRF token is made from. */
 export interface ConsoleSession {
@@ -66,13 +67,10 @@ export function createSessionSigner(options: {
       const [body, signature, extra] = value.split('.');
       if (body === undefined || signature === undefined || extra !== undefined) return undefined;
       if (!same(Buffer.from(signature, 'base64url'), mac('session', body))) return undefined;
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
-      } catch {
-        return undefined;
-      }
-      const session = parsed as Partial<ConsoleSession> | null;
+      const session = parseJson(Buffer.from(body, 'base64url').toString('utf8')) as
+        | Partial<ConsoleSession>
+        | null
+        | undefined;
       if (
         typeof session?.operator !== 'string' ||
         typeof session.id !== 'string' ||

@@ -37,7 +37,7 @@ const maxChars = 256 * 1024;
 const usage = 'the body must be {"tenant": string, "yaml": string, "event": string}';
 
 export function readPlaygroundRequest(body: unknown): PlaygroundRequest {
-  const fields = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const fields = isRecord(body) ? body : {};
   const { tenant, yaml, event } = fields;
   if (typeof tenant !== 'string' || typeof yaml !== 'string' || typeof event !== 'string') {
     throw new StagegateError('BAD_JSON', usage);

@@ -1,4 +1,5 @@
 import type { Decision } from '../../decide/types.js';
+import { isRecord } from '../../kernel/json.js';
 import type { DecisionRecord } from '../../store/types.js';
 import { formatDecision } from '../explain-command.js';
 import { type CliIo, exitCodes } from '../io.js';
@@ -32,10 +33,9 @@ export async function showDecisionCommand(
 }
 
 function isDecision(value: unknown): value is Decision {
-  const decision = value as Partial<Decision> | null;
+  if (!isRecord(value)) return false;
+  const decision = value as Partial<Decision>;
   return (
-    typeof decision === 'object' &&
-    decision !== null &&
     typeof decision.event === 'object' &&
     Array.isArray(decision.actions) &&
     Array.isArray(decision.reasons) &&

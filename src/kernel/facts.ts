@@ -59,22 +59,26 @@ export interface FactEntry {
   readonly fromLever?: true | readonly string[];
 }
 
-const eventTypes = [
+/** The events a decision can be about: Lever's webhooks, plus completions reported by a vendor. */
+export const knownEventTypes = [
   'candidateStageChange',
   'candidateArchiveChange',
   'candidateHired',
   'candidateDeleted',
+  'applicationCreated',
   'assessmentCompleted',
-  'actionFailed',
   'ping',
-];
+] as const;
+
+/** The event the executor decides on when an action fails for good (not one of Lever's). */
+export const actionFailedEvent = 'actionFailed';
 
 export const factCatalogue = {
   event: {
     fields: {
       type: {
         kind: 'text',
-        about: `${eventTypes.join(', ')}, …`,
+        about: `${[...knownEventTypes, actionFailedEvent].join(', ')}`,
         gathered: true,
         example: 'candidateStageChange',
       },
@@ -454,17 +458,3 @@ export function factsSchema(): Record<string, unknown> {
     },
   };
 }
-
-/** The events a decision can be about: Lever's webhooks, plus completions reported by a vendor. */
-export const knownEventTypes = [
-  'candidateStageChange',
-  'candidateArchiveChange',
-  'candidateHired',
-  'candidateDeleted',
-  'applicationCreated',
-  'assessmentCompleted',
-  'ping',
-] as const;
-
-/** The event the executor decides on when an action fails for good (not one of Lever's). */
-export const actionFailedEvent = 'actionFailed';

@@ -1,4 +1,4 @@
-import { normalizeEmail } from '../normalize-email.js';
+import { normalizeEmail } from '../records.js';
 import type { Store } from '../types.js';
 import { isPurged, readRecords, type StoreContext } from './store-context.js';
 

@@ -2,7 +2,7 @@ import { open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Adapter } from 'lowdb';
 import { StagegateError } from '../../kernel/errors.js';
-import { syncDirectory } from '../sync-directory.js';
+import { syncDirectory } from '../store-directory.js';
 
 /**
  * A lowdb adapter that acknowledges a write only once it survives a power cut: the JSON goes to

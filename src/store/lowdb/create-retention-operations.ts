@@ -1,4 +1,4 @@
-import { copyJson } from '../copy-json.js';
+import { copyJson } from '../records.js';
 import type { PruneReport, Store } from '../types.js';
 import { prunePartition } from './prune-partition.js';
 import { purgePartition } from './purge-partition.js';

@@ -1,4 +1,4 @@
-import { purgedMarker, scrubDecision, scrubFinishedAction, scrubInvitation } from '../scrub-personal-data.js';
+import { purgedMarker, scrubDecision, scrubFinishedAction, scrubInvitation } from '../records.js';
 import type { Tombstone } from '../types.js';
 import type { PartitionData } from './partition.js';
 

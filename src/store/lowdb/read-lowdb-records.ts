@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { StagegateError } from '../../kernel/errors.js';
-import { acquireStoreLock } from '../acquire-store-lock.js';
-import { copyChunkSize, type RecordChunks, type RecordKind, type RecordSource } from '../stored-records.js';
+import { copyChunkSize, type RecordChunks, type RecordKind, type RecordSource } from '../store-copy.js';
+import { acquireStoreLock } from '../store-directory.js';
 import { createFsyncAdapter } from './create-fsync-adapter.js';
 import { openPartitions } from './open-partitions.js';
 import type { PartitionData } from './partition.js';

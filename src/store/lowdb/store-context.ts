@@ -2,7 +2,7 @@ import type { Low } from 'lowdb';
 import type { Logger } from 'pino';
 import type { Clock } from '../../kernel/clock.js';
 import { StagegateError } from '../../kernel/errors.js';
-import { copyJson } from '../copy-json.js';
+import { copyJson } from '../records.js';
 import type { Retention } from '../types.js';
 import type { GroupCommit } from './create-group-commit.js';
 import type { RecordIndex } from './create-record-index.js';

@@ -1,4 +1,4 @@
-import { normalizeEmail } from '../normalize-email.js';
+import { normalizeEmail } from '../records.js';
 import type { ActionRecord, DecisionRecord, InboxItem, InvitationRecord, Store } from '../types.js';
 import type { PostgresContext } from './postgres-context.js';
 

@@ -1,4 +1,4 @@
-import { activityNeedles } from '../console-needles.js';
+import { activityNeedles } from '../records.js';
 import type { DecisionRecord, Store } from '../types.js';
 import type { PostgresContext } from './postgres-context.js';
 
@@ -6,7 +6,7 @@ type ConsoleOperations = Pick<Store, 'countActivity' | 'recentDecisions'>;
 
 // The week's decisions by created_at (a week is a small slice of a year's retention). Each decision
 // is a large record (facts, the trace), so it is searched as text, never parsed: see activityNeedles
-// (../console-needles.ts) for what each needle matches. $1 tenant, $2 since, then the needles.
+// (../records.ts) for what each needle matches. $1 tenant, $2 since, then the needles.
 const activityOf = (tags: number) => `SELECT
     count(*) FILTER (WHERE strpos(d.record::text, $3) > 0)::int AS sends,
     count(*) FILTER (WHERE strpos(d.record::text, $4) > 0)::int AS completions

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import type { Singletons } from '../singletons.js';
+import type { Singletons } from '../claims.js';
 import { storeFailed } from './create-batch-commit.js';
 
 export interface PostgresSingletonsOptions {

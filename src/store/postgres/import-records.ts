@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { StagegateError } from '../../kernel/errors.js';
-import { type CopyReport, type RecordKind, type RecordSource, recordKinds } from '../stored-records.js';
+import { type CopyReport, type RecordKind, type RecordSource, recordKinds } from '../store-copy.js';
 import { storeFailed } from './create-batch-commit.js';
 import { schemaOfUrl } from './create-postgres-store.js';
 import { describeDatabase } from './describe-database.js';

@@ -15,7 +15,7 @@ const text = (field: string) => `text GENERATED ALWAYS AS (record ->> '${field}'
 const number = (field: string) =>
   `double precision GENERATED ALWAYS AS ((record ->> '${field}')::double precision) STORED`;
 /**
- * normalizeEmail (../normalize-email.ts) in SQL: ASCII whitespace trimmed, then lower() under the C
+ * normalizeEmail (../records.ts) in SQL: ASCII whitespace trimmed, then lower() under the C
  * collation, which lower-cases ASCII letters only (under the database's collation it would also
  * lower-case É, and JavaScript's lookup would no longer match what is indexed).
  */

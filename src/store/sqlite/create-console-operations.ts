@@ -1,4 +1,4 @@
-import { activityNeedles } from '../console-needles.js';
+import { activityNeedles } from '../records.js';
 import type { DecisionRecord, Store, TenantActivity } from '../types.js';
 import type { SqliteContext } from './sqlite-context.js';
 
@@ -6,7 +6,7 @@ type ConsoleOperations = Pick<Store, 'countActivity' | 'recentDecisions'>;
 
 // The week's decisions by (tenant, created_at) (create-schema.ts): a week is a small slice of a
 // year's retention, and the tenant is read from the index, not parsed out of each record. Each decision is a large record (facts, the trace), so it is searched as text, never parsed: see
-// activityNeedles (../console-needles.ts) for what each needle matches.
+// activityNeedles (../records.ts) for what each needle matches.
 const activityOf = (tags: number) => `SELECT
     coalesce(sum(instr(d.record, :send) > 0), 0) AS sends,
     coalesce(sum(instr(d.record, :completed) > 0), 0) AS completions

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { normalizedEmailSql } from '../normalize-email.js';
+import { normalizedEmailSql } from '../records.js';
 
 /** `PRAGMA application_id` of a stagegate store ('SGTE'): a SQLite file of another program is refused. */
 export const applicationId = 0x53475445;

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { StagegateError } from '../../kernel/errors.js';
-import { acquireStoreLock } from '../acquire-store-lock.js';
-import { copyChunkSize, type RecordChunks, type RecordKind, type RecordSource } from '../stored-records.js';
+import { copyChunkSize, type RecordChunks, type RecordKind, type RecordSource } from '../store-copy.js';
+import { acquireStoreLock } from '../store-directory.js';
 import { sqliteFileName } from './create-sqlite-store.js';
 import { openDatabase } from './open-database.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { defaultRetention } from '../../../../src/store/default-retention.js';
 import { createEmptyPartition, type PartitionData } from '../../../../src/store/lowdb/partition.js';
 import { prunePartition } from '../../../../src/store/lowdb/prune-partition.js';
+import { defaultRetention } from '../../../../src/store/records.js';
 import type { ActionStatus, InboxStatus } from '../../../../src/store/types.js';
 
 const day = 24 * 60 * 60 * 1000;

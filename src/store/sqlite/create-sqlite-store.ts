@@ -9,13 +9,12 @@ import { acquireStoreLock, type StoreLock, syncDirectory } from '../store-direct
 import type { Retention, Store } from '../types.js';
 import { createActionOperations } from './create-action-operations.js';
 import { createBatchCommit } from './create-batch-commit.js';
-import { createCandidateOperations } from './create-candidate-operations.js';
-import { createConsoleOperations } from './create-console-operations.js';
+import { createCandidateOperations, createConsoleOperations } from './create-console-operations.js';
 import { createCredentialOperations } from './create-credential-operations.js';
 import { createInboxOperations } from './create-inbox-operations.js';
 import { createInvitationOperations } from './create-invitation-operations.js';
 import { createRetentionOperations } from './create-retention-operations.js';
-import { openDatabase } from './open-database.js';
+import { openDatabase } from './database.js';
 import type { SqliteContext } from './sqlite-context.js';
 
 export interface SqliteStoreOptions {

@@ -6,7 +6,7 @@ import { StagegateError } from '../../kernel/errors.js';
 import { copyChunkSize, type RecordChunks, type RecordKind, type RecordSource } from '../store-copy.js';
 import { acquireStoreLock } from '../store-directory.js';
 import { sqliteFileName } from './create-sqlite-store.js';
-import { openDatabase } from './open-database.js';
+import { openDatabase } from './database.js';
 
 // Each kind in arrival order (`seq`); the keyed tables in a fixed order, so two copies compare.
 const queries: Record<RecordKind, { sql: string; pluck: boolean }> = {

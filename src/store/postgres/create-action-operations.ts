@@ -1,6 +1,6 @@
 import { actionPatchKeys, pickPatch, scrubFinishedAction } from '../records.js';
 import type { ActionRecord, DecisionRecord, Store } from '../types.js';
-import { claimDueActions, reclaimAbandonedActions } from './claim-due-actions.js';
+import { claimDueActions, reclaimAbandonedActions } from './claims.js';
 import {
   findRecord,
   isPurged,

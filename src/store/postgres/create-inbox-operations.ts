@@ -1,7 +1,7 @@
 import { StagegateError } from '../../kernel/errors.js';
 import { checkInboxOutcome, checkTenant, copyJson, createInboxItem, replayInboxItem } from '../records.js';
 import type { AcceptedDelivery, DecisionRecord, InboxItem, Store } from '../types.js';
-import { claimInbox } from './claim-inbox.js';
+import { claimInbox } from './claims.js';
 import type { Outcome, Together } from './create-batch-commit.js';
 import {
   findRecord,

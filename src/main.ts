@@ -28,7 +28,7 @@ import { createPipeline, type Pipeline } from './server/create-pipeline.js';
 import { openConfiguredStore } from './server/open-configured-store.js';
 import { readOrCreateSecret, readOrCreateSharedSecret } from './server/read-or-create-secret.js';
 import { readServerEnv } from './server/read-server-env.js';
-import { createCredentialVault } from './store/create-credential-vault.js';
+import { createCredentialVault } from './store/credentials.js';
 import type { Store } from './store/types.js';
 
 export interface StartServerOptions {

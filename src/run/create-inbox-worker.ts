@@ -11,7 +11,7 @@ import { leverFactNames } from '../kernel/facts.js';
 import { classifyFailure } from '../kernel/failure-class.js';
 import type { LeverClient } from '../lever/create-lever-client.js';
 import { credentialRefusal } from '../lever/credential-refusal.js';
-import { inboxKeyOf } from '../store/local-claims.js';
+import { inboxKeyOf } from '../store/claims.js';
 import type { ActionRecord, InboxItem, Store } from '../store/types.js';
 
 export interface InboxWorker {

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Executor } from '../execute/create-executor.js';
 import type { InboxWorker } from '../run/create-inbox-worker.js';
-import type { Singletons } from '../store/singletons.js';
+import type { Singletons } from '../store/claims.js';
 import type { PruneReport } from '../store/types.js';
 
 /** How often each background loop runs. */

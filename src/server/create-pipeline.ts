@@ -25,7 +25,7 @@ import { createGreenhousePartnerProvider } from '../providers/greenhouse-partner
 import { createSandboxProvider, type SandboxProvider } from '../providers/sandbox/create-sandbox-provider.js';
 import type { AssessmentProvider } from '../providers/types.js';
 import { createInboxWorker, type InboxWorker } from '../run/create-inbox-worker.js';
-import { localSingletons, type Singletons } from '../store/singletons.js';
+import { localSingletons, type Singletons } from '../store/claims.js';
 import type { InboxItem, InvitationRecord, PruneReport, Store } from '../store/types.js';
 import { createPipelineSchedule, type PipelineSchedule } from './create-pipeline-schedule.js';
 

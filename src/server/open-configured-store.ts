@@ -1,14 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { Clock } from '../kernel/clock.js';
-import { refuseCopiedStore } from '../store/copied-marker.js';
+import { localSingletons, type Singletons } from '../store/claims.js';
 import { createLowdbStore } from '../store/lowdb/create-lowdb-store.js';
-import { createPostgresStore } from '../store/postgres/create-postgres-store.js';
-import type { RateBudgets } from '../store/postgres/create-rate-budgets.js';
-import type { ServiceSecrets } from '../store/postgres/create-service-secrets.js';
-import { describeDatabase } from '../store/postgres/describe-database.js';
-import { localSingletons, type Singletons } from '../store/singletons.js';
+import { createPostgresStore, describeDatabase } from '../store/postgres/create-postgres-store.js';
+import type { RateBudgets, ServiceSecrets } from '../store/postgres/shared-by-instances.js';
 import { createSqliteStore } from '../store/sqlite/create-sqlite-store.js';
+import { refuseCopiedStore } from '../store/store-directory.js';
 import type { Retention, Store } from '../store/types.js';
 import type { ServerEnv } from './read-server-env.js';
 

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { StagegateError } from '../kernel/errors.js';
-import type { ServiceSecrets } from '../store/postgres/create-service-secrets.js';
-import { openCredential, type SecretKeyRing, sealCredential } from '../store/seal-credential.js';
+import { openCredential, type SecretKeyRing, sealCredential } from '../store/credentials.js';
+import type { ServiceSecrets } from '../store/postgres/shared-by-instances.js';
 
 /**
  * A secret kept in a file (mode 600), made on first start: callback URLs handed to vendors must

@@ -7,7 +7,7 @@ import { minAdminTokenLength } from '../kernel/bearer-token.js';
 import { StagegateError } from '../kernel/errors.js';
 import { Secret } from '../kernel/secret.js';
 import { type LeverOAuthApp, leverAuthServers, leverScopes } from '../lever/oauth/oauth-app.js';
-import { parseSecretKey, type SecretKeyRing } from '../store/seal-credential.js';
+import { parseSecretKey, type SecretKeyRing } from '../store/credentials.js';
 
 export interface ServerEnv {
   port: number;

@@ -49,7 +49,7 @@ export interface DecisionRecord {
   decision: unknown;
   /**
    * The candidate's e-mail as Lever gave it when this was decided. Personal data: removed by
-   * purgeCandidate. Indexed, normalised (src/store/normalize-email.ts), for findOpportunitiesByEmail.
+   * purgeCandidate. Indexed, normalised (normalizeEmail, src/store/records.ts), for findOpportunitiesByEmail.
    */
   email?: string;
 }
@@ -156,7 +156,7 @@ export interface PruneReport {
 /**
  * A secret the service obtained itself (an OAuth grant, the signature tokens of the webhooks it
  * registered), by tenant and kind. `sealed` is opaque to the store: the caller encrypts it
- * (src/store/create-credential-vault.ts), so no backend ever holds it in the clear.
+ * (src/store/credentials.ts), so no backend ever holds it in the clear.
  */
 export interface CredentialRecord {
   tenant: string;

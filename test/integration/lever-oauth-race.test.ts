@@ -18,9 +18,8 @@ import { createOAuthGrants, type OAuthGrants } from '../../src/lever/oauth/creat
 import { authorizeLink, type LeverOAuthApp, leverScopes } from '../../src/lever/oauth/oauth-app.js';
 import { requestToken } from '../../src/lever/oauth/request-token.js';
 import { type RunningServer, startServer } from '../../src/main.js';
-import { createCredentialVault } from '../../src/store/create-credential-vault.js';
+import { createCredentialVault, parseSecretKey } from '../../src/store/credentials.js';
 import { createPostgresStore } from '../../src/store/postgres/create-postgres-store.js';
-import { parseSecretKey } from '../../src/store/seal-credential.js';
 import type { Store } from '../../src/store/types.js';
 import { captureIo } from '../support/capture-io.js';
 import { signIn } from '../support/console-client.js';

@@ -16,9 +16,8 @@ import { createOAuthGrants, type OAuthGrants } from '../../src/lever/oauth/creat
 import { authorizeLink, type LeverOAuthApp, leverScopes } from '../../src/lever/oauth/oauth-app.js';
 import { requestToken } from '../../src/lever/oauth/request-token.js';
 import { createBucketRegistry } from '../../src/lever/rate-limit.js';
-import { createCredentialVault } from '../../src/store/create-credential-vault.js';
+import { createCredentialVault, parseSecretKey } from '../../src/store/credentials.js';
 import { createPostgresStore, type PostgresStore } from '../../src/store/postgres/create-postgres-store.js';
-import { parseSecretKey } from '../../src/store/seal-credential.js';
 import { type LeverSimulator, startLeverSimulator } from '../support/lever-simulator.js';
 import { usePostgresDatabase } from '../support/postgres-test-database.js';
 

@@ -1,8 +1,7 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { createPostgresStore, type PostgresStore } from '../../src/store/postgres/create-postgres-store.js';
-import { migrate } from '../../src/store/postgres/migrate.js';
-import { migrations } from '../../src/store/postgres/migrations.js';
+import { migrate, migrations } from '../../src/store/postgres/migrations.js';
 import type { Store } from '../../src/store/types.js';
 import { postgresRequired, schemaForDir, usePostgresDatabase } from '../support/postgres-test-database.js';
 import { describeStoreContract, type OnDisk, type StoreBackend } from './store-contract.js';

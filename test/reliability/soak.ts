@@ -7,7 +7,7 @@
  * database (a new one on STAGEGATE_TEST_POSTGRES_URL, else 127.0.0.1:5432, dropped at the end),
  * 300 kills in all. `--seed <n>` replays a round a failure printed.
  */
-import { describeDatabase } from '../../src/store/postgres/describe-database.js';
+import { describeDatabase } from '../../src/store/postgres/create-postgres-store.js';
 import { createTestDatabase, postgresAdminUrl, postgresProblem } from '../support/create-test-database.js';
 import { runClusterCrashScenario } from './cluster-crash-scenario.js';
 import { type CrashFigures, runCrashScenario } from './crash-scenario.js';

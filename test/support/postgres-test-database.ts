@@ -2,7 +2,7 @@
 // created at the file's start, dropped after it. Where no PostgreSQL answers, the file's suites are
 // skipped with one line, unless STAGEGATE_TEST_POSTGRES=required (CI), which fails them instead.
 import { afterAll } from 'vitest';
-import { describeDatabase } from '../../src/store/postgres/describe-database.js';
+import { describeDatabase } from '../../src/store/postgres/create-postgres-store.js';
 import { createTestDatabase, postgresAdminUrl, postgresProblem } from './create-test-database.js';
 
 export { postgresAdminUrl } from './create-test-database.js';

@@ -1,10 +1,10 @@
 import { join, relative, resolve } from 'node:path';
 import { toStagegateError } from '../../kernel/errors.js';
-import { refuseCopiedStore, writeCopiedMarker } from '../../store/copied-marker.js';
 import { readLowdbRecords } from '../../store/lowdb/read-lowdb-records.js';
 import { importRecords, type SecretOutcome } from '../../store/postgres/import-records.js';
 import { readSqliteRecords } from '../../store/sqlite/read-sqlite-records.js';
-import type { RecordKind, RecordSource } from '../../store/stored-records.js';
+import type { RecordKind, RecordSource } from '../../store/store-copy.js';
+import { refuseCopiedStore, writeCopiedMarker } from '../../store/store-directory.js';
 import { type CliIo, exitCodes } from '../io.js';
 import { readText } from '../load-config-files.js';
 

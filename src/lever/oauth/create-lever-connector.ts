@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../kernel/clock.js';
 import { StagegateError } from '../../kernel/errors.js';
 import { Secret } from '../../kernel/secret.js';
-import type { CredentialVault } from '../../store/create-credential-vault.js';
+import type { CredentialVault } from '../../store/credentials.js';
 import type { DegradedTenants } from '../create-degraded-tenants.js';
 import type { LeverClient } from '../create-lever-client.js';
 import type { Stage } from '../types.js';

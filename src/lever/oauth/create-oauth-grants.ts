@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../../kernel/clock.js';
 import { StagegateError } from '../../kernel/errors.js';
-import type { CredentialVault } from '../../store/create-credential-vault.js';
+import type { CredentialVault } from '../../store/credentials.js';
 import type { LeverAuth } from '../create-lever-transport.js';
 import type { LeverOAuthApp } from './oauth-app.js';
 import { requestToken, type TokenAnswer } from './request-token.js';

@@ -1,7 +1,4 @@
-import { copyJson } from '../copy-json.js';
-import { actionPatchKeys } from '../patch-keys.js';
-import { pickPatch } from '../pick-patch.js';
-import { scrubFinishedAction } from '../scrub-personal-data.js';
+import { actionPatchKeys, copyJson, pickPatch, scrubFinishedAction } from '../records.js';
 import type { ActionRecord, Store } from '../types.js';
 import {
   findRecord,

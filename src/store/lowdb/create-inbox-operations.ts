@@ -1,9 +1,6 @@
 import { StagegateError } from '../../kernel/errors.js';
-import { checkInboxOutcome } from '../check-inbox-outcome.js';
-import { copyJson } from '../copy-json.js';
-import { createInboxItem } from '../create-inbox-item.js';
-import { firstPerOpportunity, inboxKeyOf } from '../local-claims.js';
-import { replayInboxItem } from '../replay-inbox-item.js';
+import { firstPerOpportunity, inboxKeyOf } from '../claims.js';
+import { checkInboxOutcome, copyJson, createInboxItem, replayInboxItem } from '../records.js';
 import type { Store } from '../types.js';
 import { findRecord, matches, readRecord, readRecords, type StoreContext } from './store-context.js';
 

@@ -5,24 +5,26 @@ import { Low } from 'lowdb';
 import type { Logger } from 'pino';
 import type { Clock } from '../../kernel/clock.js';
 import { StagegateError } from '../../kernel/errors.js';
-import { acquireStoreLock } from '../acquire-store-lock.js';
-import { checkTenant } from '../check-tenant.js';
-import { defaultRetention } from '../default-retention.js';
-import { createLocalRecovery } from '../local-claims.js';
+import { createLocalRecovery } from '../claims.js';
+import { checkTenant, defaultRetention } from '../records.js';
+import { acquireStoreLock } from '../store-directory.js';
 import type { Retention, Store } from '../types.js';
 import { createActionOperations } from './create-action-operations.js';
-import { createCandidateOperations } from './create-candidate-operations.js';
-import { createConsoleOperations } from './create-console-operations.js';
+import { createCandidateOperations, createConsoleOperations } from './create-console-operations.js';
 import { createCredentialOperations } from './create-credential-operations.js';
-import { createFsyncAdapter } from './create-fsync-adapter.js';
-import { createGroupCommit } from './create-group-commit.js';
 import { createInboxOperations } from './create-inbox-operations.js';
 import { createInvitationOperations } from './create-invitation-operations.js';
-import { createRecordIndex } from './create-record-index.js';
 import { createRetentionOperations } from './create-retention-operations.js';
-import { type CreateAdapter, openPartitions } from './open-partitions.js';
-import { createEmptyPartition, type PartitionData, partitionFileName } from './partition.js';
+import { createFsyncAdapter, createGroupCommit } from './group-commit.js';
+import {
+  type CreateAdapter,
+  createEmptyPartition,
+  openPartitions,
+  type PartitionData,
+  partitionFileName,
+} from './partition.js';
 import type { Partition, StoreContext } from './store-context.js';
+import { createRecordIndex } from './store-context.js';
 
 export interface LowdbStoreOptions {
   dir: string;

@@ -1,4 +1,6 @@
-import { basename } from 'node:path';
+import { readdir, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { type Adapter, Low } from 'lowdb';
 import { StagegateError } from '../../kernel/errors.js';
 import type {
   ActionRecord,
@@ -86,4 +88,33 @@ function findProblem(value: unknown, fileName: string): string | undefined {
     if (data[key] === null || typeof data[key] !== 'object') return `its "${key}" is not an object`;
   }
   return undefined;
+}
+
+export type CreateAdapter = (file: string) => Adapter<PartitionData>;
+
+/** Reads every partition file in the directory; a file that cannot be read fails the whole open. */
+export async function openPartitions(
+  dir: string,
+  createAdapter: CreateAdapter,
+): Promise<Low<PartitionData>[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (cause) {
+    throw new StagegateError('STORE_FAILED', `Could not list the store directory ${dir}.`, {
+      cause,
+      details: { dir },
+    });
+  }
+  // A leftover .tmp is a write that never completed, so never acknowledged: nothing to recover.
+  await Promise.all(names.filter((name) => name.endsWith('.json.tmp')).map((name) => rm(join(dir, name))));
+  const partitions: Low<PartitionData>[] = [];
+  for (const name of names.filter(isPartitionFileName)) {
+    const file = join(dir, name);
+    const db = new Low<PartitionData>(createAdapter(file), createEmptyPartition(''));
+    await db.read();
+    db.data = checkPartitionData(db.data, file);
+    partitions.push(db);
+  }
+  return partitions;
 }

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { StagegateError } from '../../kernel/errors.js';
-import { acquireStoreLock } from '../acquire-store-lock.js';
-import { copyChunkSize, type RecordChunks, type RecordKind, type RecordSource } from '../stored-records.js';
-import { createFsyncAdapter } from './create-fsync-adapter.js';
-import { openPartitions } from './open-partitions.js';
+import { copyChunkSize, type RecordChunks, type RecordKind, type RecordSource } from '../store-copy.js';
+import { acquireStoreLock } from '../store-directory.js';
+import { createFsyncAdapter } from './group-commit.js';
 import type { PartitionData } from './partition.js';
+import { openPartitions } from './partition.js';
 
 /** A partition's records of one kind, in its arrival order (the keyed ones by key). */
 function recordsOf(data: PartitionData, kind: RecordKind): unknown[] {

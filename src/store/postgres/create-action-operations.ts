@@ -1,8 +1,6 @@
-import { actionPatchKeys } from '../patch-keys.js';
-import { pickPatch } from '../pick-patch.js';
-import { scrubFinishedAction } from '../scrub-personal-data.js';
+import { actionPatchKeys, pickPatch, scrubFinishedAction } from '../records.js';
 import type { ActionRecord, DecisionRecord, Store } from '../types.js';
-import { claimDueActions, reclaimAbandonedActions } from './claim-due-actions.js';
+import { claimDueActions, reclaimAbandonedActions } from './claims.js';
 import {
   findRecord,
   isPurged,

@@ -1,4 +1,4 @@
-import { checkTenant } from '../check-tenant.js';
+import { checkTenant } from '../records.js';
 import type { CredentialRecord, Store } from '../types.js';
 import type { PostgresContext } from './postgres-context.js';
 

@@ -1,11 +1,7 @@
 import { StagegateError } from '../../kernel/errors.js';
-import { checkInboxOutcome } from '../check-inbox-outcome.js';
-import { checkTenant } from '../check-tenant.js';
-import { copyJson } from '../copy-json.js';
-import { createInboxItem } from '../create-inbox-item.js';
-import { replayInboxItem } from '../replay-inbox-item.js';
+import { checkInboxOutcome, checkTenant, copyJson, createInboxItem, replayInboxItem } from '../records.js';
 import type { AcceptedDelivery, DecisionRecord, InboxItem, Store } from '../types.js';
-import { claimInbox } from './claim-inbox.js';
+import { claimInbox } from './claims.js';
 import type { Outcome, Together } from './create-batch-commit.js';
 import {
   findRecord,

@@ -3,23 +3,25 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Clock } from '../../kernel/clock.js';
 import { StagegateError } from '../../kernel/errors.js';
-import { defaultRetention } from '../default-retention.js';
-import type { Singletons } from '../singletons.js';
+import type { Singletons } from '../claims.js';
+import { defaultRetention } from '../records.js';
 import type { Retention, Store } from '../types.js';
 import { createActionOperations } from './create-action-operations.js';
 import { clientSql, createBatchCommit, storeFailed } from './create-batch-commit.js';
-import { createCandidateOperations } from './create-candidate-operations.js';
-import { createConsoleOperations } from './create-console-operations.js';
+import { createCandidateOperations, createConsoleOperations } from './create-console-operations.js';
 import { createCredentialOperations } from './create-credential-operations.js';
 import { createInboxOperations } from './create-inbox-operations.js';
 import { createInvitationOperations } from './create-invitation-operations.js';
-import { createRateBudgets, type RateBudgets } from './create-rate-budgets.js';
 import { createRetentionOperations } from './create-retention-operations.js';
-import { createServiceSecrets, type ServiceSecrets } from './create-service-secrets.js';
-import { createPostgresSingletons } from './create-singletons.js';
-import { describeDatabase } from './describe-database.js';
-import { migrate } from './migrate.js';
+import { migrate } from './migrations.js';
 import type { PostgresContext, Sql } from './postgres-context.js';
+import {
+  createPostgresSingletons,
+  createRateBudgets,
+  createServiceSecrets,
+  type RateBudgets,
+  type ServiceSecrets,
+} from './shared-by-instances.js';
 
 export interface PostgresStoreOptions {
   /** DATABASE_URL: postgres://user:password@host:port/database. */
@@ -196,5 +198,19 @@ export function schemaOfUrl(url: string): string | undefined {
     return found?.[1];
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * A DATABASE_URL as it may be logged or shown: user, host, port and database, never the password
+ * (nor query parameters, which may carry one).
+ */
+export function describeDatabase(url: string): string {
+  try {
+    const parsed = new URL(url);
+    const user = parsed.username === '' ? '' : `${decodeURIComponent(parsed.username)}@`;
+    return `${parsed.protocol}//${user}${parsed.host}${parsed.pathname}`;
+  } catch {
+    return 'an unparseable DATABASE_URL';
   }
 }

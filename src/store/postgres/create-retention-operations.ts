@@ -1,5 +1,10 @@
-import { checkTenant } from '../check-tenant.js';
-import { purgedMarker, scrubDecision, scrubFinishedAction, scrubInvitation } from '../scrub-personal-data.js';
+import {
+  checkTenant,
+  purgedMarker,
+  scrubDecision,
+  scrubFinishedAction,
+  scrubInvitation,
+} from '../records.js';
 import type {
   ActionRecord,
   DecisionRecord,
@@ -46,7 +51,7 @@ export function createRetentionOperations(context: PostgresContext): RetentionOp
       checkTenant(tenant);
       const tombstone = await context.write(async (sql): Promise<Tombstone> => {
         const params = [tenant, opportunityId];
-        // Payloads the store does not interpret are replaced whole; see ../scrub-personal-data.ts.
+        // Payloads the store does not interpret are replaced whole; see scrubDecision in ../records.ts.
         for (const item of await readRecords<InboxItem, 'inbox'>(sql, 'inbox', {
           tenant,
           opportunity_id: opportunityId,

@@ -1,10 +1,9 @@
 import pg from 'pg';
 import { StagegateError } from '../../kernel/errors.js';
-import { type CopyReport, type RecordKind, type RecordSource, recordKinds } from '../stored-records.js';
+import { type CopyReport, type RecordKind, type RecordSource, recordKinds } from '../store-copy.js';
 import { storeFailed } from './create-batch-commit.js';
-import { schemaOfUrl } from './create-postgres-store.js';
-import { describeDatabase } from './describe-database.js';
-import { migrate } from './migrate.js';
+import { describeDatabase, schemaOfUrl } from './create-postgres-store.js';
+import { migrate } from './migrations.js';
 
 export interface ImportOptions {
   /** DATABASE_URL; never shown with its password. */

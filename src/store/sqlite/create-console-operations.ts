@@ -1,12 +1,51 @@
-import { activityNeedles } from '../console-needles.js';
-import type { DecisionRecord, Store, TenantActivity } from '../types.js';
-import type { SqliteContext } from './sqlite-context.js';
+import { activityNeedles, normalizeEmail } from '../records.js';
+import type {
+  ActionRecord,
+  DecisionRecord,
+  InboxItem,
+  InvitationRecord,
+  Store,
+  TenantActivity,
+} from '../types.js';
+import { isPurged, readRecords, type SqliteContext } from './sqlite-context.js';
+
+type CandidateOperations = Pick<Store, 'findCandidate' | 'findOpportunitiesByEmail'>;
+
+// Each kind by its (tenant, opportunity_id) index; the e-mail by the generated `email` columns
+// (see database.ts), which a purge empties and a prune deletes with their rows.
+const byEmail = `SELECT opportunity_id FROM decisions WHERE tenant = :tenant AND email = :email
+  UNION SELECT opportunity_id FROM invitations WHERE tenant = :tenant AND email = :email`;
+
+/** The candidate timeline's reads: everything of one opportunity, and the opportunities of an e-mail. */
+export function createCandidateOperations(context: SqliteContext): CandidateOperations {
+  return {
+    async findCandidate(tenant, opportunityId) {
+      if (isPurged(context, tenant, opportunityId)) return undefined;
+      const filter = { tenant, opportunity_id: opportunityId };
+      const records = {
+        inbox: readRecords<InboxItem, 'inbox'>(context, 'inbox', filter),
+        decisions: readRecords<DecisionRecord, 'decisions'>(context, 'decisions', filter),
+        actions: readRecords<ActionRecord, 'actions'>(context, 'actions', filter),
+        invitations: readRecords<InvitationRecord, 'invitations'>(context, 'invitations', filter),
+      };
+      const empty = Object.values(records).every((list) => list.length === 0);
+      return empty ? undefined : records;
+    },
+
+    async findOpportunitiesByEmail(tenant, email) {
+      const wanted = normalizeEmail(email);
+      if (wanted === '') return [];
+      const ids = context.query(byEmail).pluck().all({ tenant, email: wanted }) as (string | null)[];
+      return ids.filter((id): id is string => id !== null && !isPurged(context, tenant, id)).sort();
+    },
+  };
+}
 
 type ConsoleOperations = Pick<Store, 'countActivity' | 'recentDecisions'>;
 
-// The week's decisions by (tenant, created_at) (create-schema.ts): a week is a small slice of a
+// The week's decisions by (tenant, created_at) (database.ts): a week is a small slice of a
 // year's retention, and the tenant is read from the index, not parsed out of each record. Each decision is a large record (facts, the trace), so it is searched as text, never parsed: see
-// activityNeedles (../console-needles.ts) for what each needle matches.
+// activityNeedles (../records.ts) for what each needle matches.
 const activityOf = (tags: number) => `SELECT
     coalesce(sum(instr(d.record, :send) > 0), 0) AS sends,
     coalesce(sum(instr(d.record, :completed) > 0), 0) AS completions

@@ -1,9 +1,5 @@
 import { StagegateError } from '../../kernel/errors.js';
-import { checkInboxOutcome } from '../check-inbox-outcome.js';
-import { checkTenant } from '../check-tenant.js';
-import { copyJson } from '../copy-json.js';
-import { createInboxItem } from '../create-inbox-item.js';
-import { replayInboxItem } from '../replay-inbox-item.js';
+import { checkInboxOutcome, checkTenant, copyJson, createInboxItem, replayInboxItem } from '../records.js';
 import type { DecisionRecord, InboxItem, Store } from '../types.js';
 import {
   findRecord,

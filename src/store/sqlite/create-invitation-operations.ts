@@ -1,9 +1,5 @@
 import { StagegateError } from '../../kernel/errors.js';
-import { checkTenant } from '../check-tenant.js';
-import { copyJson } from '../copy-json.js';
-import { invitationPatchKeys } from '../patch-keys.js';
-import { pickPatch } from '../pick-patch.js';
-import { scrubInvitation } from '../scrub-personal-data.js';
+import { checkTenant, copyJson, invitationPatchKeys, pickPatch, scrubInvitation } from '../records.js';
 import type { InvitationRecord, Store } from '../types.js';
 import {
   findRecord,

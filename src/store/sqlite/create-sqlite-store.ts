@@ -3,20 +3,18 @@ import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { Clock } from '../../kernel/clock.js';
 import { StagegateError } from '../../kernel/errors.js';
-import { acquireStoreLock, type StoreLock } from '../acquire-store-lock.js';
-import { defaultRetention } from '../default-retention.js';
-import { createLocalRecovery } from '../local-claims.js';
-import { syncDirectory } from '../sync-directory.js';
+import { createLocalRecovery } from '../claims.js';
+import { defaultRetention } from '../records.js';
+import { acquireStoreLock, type StoreLock, syncDirectory } from '../store-directory.js';
 import type { Retention, Store } from '../types.js';
 import { createActionOperations } from './create-action-operations.js';
 import { createBatchCommit } from './create-batch-commit.js';
-import { createCandidateOperations } from './create-candidate-operations.js';
-import { createConsoleOperations } from './create-console-operations.js';
+import { createCandidateOperations, createConsoleOperations } from './create-console-operations.js';
 import { createCredentialOperations } from './create-credential-operations.js';
 import { createInboxOperations } from './create-inbox-operations.js';
 import { createInvitationOperations } from './create-invitation-operations.js';
 import { createRetentionOperations } from './create-retention-operations.js';
-import { openDatabase } from './open-database.js';
+import { openDatabase } from './database.js';
 import type { SqliteContext } from './sqlite-context.js';
 
 export interface SqliteStoreOptions {

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { StagegateError } from '../../kernel/errors.js';
-import { acquireStoreLock } from '../acquire-store-lock.js';
-import { copyChunkSize, type RecordChunks, type RecordKind, type RecordSource } from '../stored-records.js';
+import { copyChunkSize, type RecordChunks, type RecordKind, type RecordSource } from '../store-copy.js';
+import { acquireStoreLock } from '../store-directory.js';
 import { sqliteFileName } from './create-sqlite-store.js';
-import { openDatabase } from './open-database.js';
+import { openDatabase } from './database.js';
 
 // Each kind in arrival order (`seq`); the keyed tables in a fixed order, so two copies compare.
 const queries: Record<RecordKind, { sql: string; pluck: boolean }> = {

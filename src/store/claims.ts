@@ -1,3 +1,6 @@
+// Who does which work. Inbox items are decided one opportunity at a time (inboxKeyOf); the embedded
+// stores belong to one process, so they hand out every opportunity and recover every running action,
+// and run every singleton job. PostgreSQL's claims and leases, across instances, are in postgres/.
 import type { ActionRecord, InboxItem, Store } from './types.js';
 
 /** The inbox items of one opportunity share this key; an item without an opportunity is alone. */
@@ -41,3 +44,22 @@ export function firstPerOpportunity(
   }
   return firsts;
 }
+
+/**
+ * Work that must run on one instance at a time (the poller, retention). `run` calls `work` only on
+ * the instance that holds the job's lease, and says whether it did; the others skip their turn.
+ */
+export interface Singletons {
+  run(name: string, work: () => Promise<unknown>): Promise<boolean>;
+  /** Gives up every lease this instance holds. */
+  close(): Promise<void>;
+}
+
+/** The embedded stores: their directory lock already makes this process the only one. */
+export const localSingletons: Singletons = {
+  async run(_name, work) {
+    await work();
+    return true;
+  },
+  async close() {},
+};

@@ -1,5 +1,8 @@
+// The directory of an embedded store (SQLite, lowdb): the lock that keeps it to one process, the
+// fsync that makes a new name in it durable, and the marker that refuses it once it was copied to
+// PostgreSQL.
 import { randomUUID } from 'node:crypto';
-import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { StagegateError } from '../kernel/errors.js';
@@ -129,4 +132,61 @@ function isAlive(pid: number): boolean {
     // EPERM: the process exists but belongs to another user.
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** Fsyncs a directory, so that a file created or renamed in it survives a power cut. */
+export async function syncDirectory(directory: string): Promise<void> {
+  // Windows cannot open a directory for fsync; there a new name is only as durable as the OS makes it.
+  if (process.platform === 'win32') return;
+  const handle = await open(directory, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Left in an embedded store's directory by `stagegate store copy`: the installation now lives in
+ * PostgreSQL. A service (or a second copy) refuses the directory while it is there, so the pending
+ * work it holds cannot run twice, once from each store (two invitations for one candidate).
+ */
+export const copiedMarkerName = '.copied-to-postgres';
+
+export interface CopiedMarker {
+  /** The target as it may be shown (no password). */
+  database: string;
+  schema: string;
+  at: string;
+}
+
+export async function writeCopiedMarker(dir: string, marker: CopiedMarker): Promise<string> {
+  const file = join(dir, copiedMarkerName);
+  await writeFile(file, `${JSON.stringify(marker)}\n`, { mode: 0o600 });
+  return file;
+}
+
+/** Rejects with STORE_FAILED when the directory was copied to PostgreSQL (the marker says where). */
+export async function refuseCopiedStore(dir: string): Promise<void> {
+  const file = join(dir, copiedMarkerName);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new StagegateError('STORE_FAILED', `Could not read ${file}.`, { cause: error, details: { file } });
+  }
+  let where = 'PostgreSQL';
+  try {
+    const marker = JSON.parse(text) as Partial<CopiedMarker>;
+    where = `${marker.database ?? 'PostgreSQL'} (schema ${marker.schema ?? '?'}) at ${marker.at ?? '?'}`;
+  } catch {
+    // An unreadable marker still marks the directory.
+  }
+  throw new StagegateError(
+    'STORE_FAILED',
+    `The store in ${dir} was copied to ${where}: it is not opened again, so its pending work runs only from PostgreSQL. ` +
+      `Run with STAGEGATE_STORE=postgres, or delete ${file} to use this copy anyway.`,
+    { details: { dir, file } },
+  );
 }

@@ -1,3 +1,5 @@
+// The contract of `stagegate store copy` between its sources (sqlite/read-sqlite-records.ts,
+// lowdb/read-lowdb-records.ts) and its target (postgres/import-records.ts).
 import type { Tombstone } from './types.js';
 
 /**

@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../../src/kernel/clock.js';
-import { createCredentialVault } from '../../../src/store/create-credential-vault.js';
-import { parseSecretKey, type SecretKeyRing } from '../../../src/store/seal-credential.js';
+import { createCredentialVault, parseSecretKey, type SecretKeyRing } from '../../../src/store/credentials.js';
 import { createSqliteStore, sqliteFileName } from '../../../src/store/sqlite/create-sqlite-store.js';
 import type { Store } from '../../../src/store/types.js';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { acquireStoreLock } from '../../../src/store/acquire-store-lock.js';
+import { acquireStoreLock } from '../../../src/store/store-directory.js';
 
 describe('acquireStoreLock', () => {
   let dir: string;

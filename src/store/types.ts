@@ -1,3 +1,4 @@
+import type { InvitationStatus } from '../kernel/facts.js';
 import type { FailureClass } from '../kernel/failure-class.js';
 
 /**
@@ -78,7 +79,8 @@ export interface ActionRecord {
   updatedAt: number;
 }
 
-export type InvitationStatus = 'sending' | 'sent' | 'started' | 'completed' | 'cancelled' | 'failed';
+/** An invitation's status, as the `invitations.all` fact shows it (the fact catalogue's list). */
+export type { InvitationStatus };
 
 export interface InvitationRecord {
   id: string;

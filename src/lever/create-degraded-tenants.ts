@@ -105,11 +105,17 @@ function recordedRefusal(error: unknown): TenantDegraded | undefined {
   return typeof reason === 'string' && typeof since === 'number' ? { reason, since } : undefined;
 }
 
-/** Lever refused the grant itself: not a missing grant or app, nor a 403 on one read. */
+/**
+ * Lever refused the grant itself: invalid_grant at a refresh, or a 401 to a call with an access
+ * token refreshed for it (the transport renews once before it gives up). Not a missing grant or
+ * app, nor a 403 on one read, nor another refusal of the token endpoint (invalid_client is about
+ * the operator's app: reconnecting would not help, and the next refresh may work).
+ */
 function refusesGrant(error: unknown): boolean {
   if (!(error instanceof StagegateError)) return false;
-  const { reason, status, needsReconnecting } = error.details;
+  const { reason, status, needsReconnecting, path } = error.details;
   if (reason === 'not-connected' || reason === 'no-oauth-app') return false;
+  if (path === 'oauth/token') return needsReconnecting === true;
   return needsReconnecting === true || status === 401;
 }
 

@@ -49,8 +49,12 @@ export interface LeverCredential {
  */
 export interface LeverAuth {
   credential(): Promise<LeverCredential>;
-  /** After a 401: get a new access token. True when there is one to try once more with. */
-  renew?(): Promise<boolean>;
+  /**
+   * After a 401 to `refused`: a new access token, from the one refresh shared by every caller and
+   * instance (none when another already replaced `refused`). True when there is one to try once
+   * more with. Throws when the refresh fails (invalid_grant: the grant is refused).
+   */
+  renew?(refused: LeverCredential): Promise<boolean>;
 }
 
 /** Basic auth with the API key as user name and an empty password. */
@@ -101,6 +105,8 @@ type AttemptOutcome =
   | { kind: 'answered'; status: number; envelope: LeverEnvelope<unknown> }
   | {
       kind: 'failed';
+      /** What the attempt authenticated with, for renew() after a 401. */
+      credential?: LeverCredential;
       code: ErrorCode;
       message: string;
       details: Record<string, unknown>;
@@ -136,7 +142,8 @@ export function createLeverTransport(options: LeverTransportOptions): SendLeverR
 
   async function attempt(request: LeverRequest, url: string): Promise<AttemptOutcome> {
     const { method, path } = request;
-    const { authorization, bucketKey } = await auth.credential();
+    const credential = await auth.credential();
+    const { authorization, bucketKey } = credential;
     await options.buckets.bucketFor(bucketKey).take();
     const answer = await fetchWithTimeout(
       http,
@@ -178,6 +185,7 @@ export function createLeverTransport(options: LeverTransportOptions): SendLeverR
     const retryAfterMs = parseRetryAfter(answer.headers.get('retry-after'), clock.now());
     return {
       kind: 'failed',
+      credential,
       code: 'LEVER_API',
       message: `Lever answered ${status}${leverCode === undefined ? '' : ` ${leverCode}`} to ${method} ${path}: ${leverMessage}`,
       details: { status, leverCode, leverMessage, method, path },
@@ -197,9 +205,16 @@ export function createLeverTransport(options: LeverTransportOptions): SendLeverR
       const startedAt = clock.now();
       const outcome = await attempt(request, url);
       // An access token Lever no longer takes: one new one, one more try, not counted as a retry.
-      if (outcome.kind === 'failed' && outcome.details.status === 401 && auth.renew && !renewed) {
+      // Only a 401 to that try too (or the refresh's invalid_grant) says Lever refuses the grant.
+      if (
+        outcome.kind === 'failed' &&
+        outcome.details.status === 401 &&
+        outcome.credential !== undefined &&
+        auth.renew &&
+        !renewed
+      ) {
         renewed = true;
-        if (await auth.renew()) {
+        if (await auth.renew(outcome.credential)) {
           tried -= 1;
           continue;
         }

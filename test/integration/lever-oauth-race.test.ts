@@ -255,7 +255,9 @@ if (database === undefined) {
       await expect(b.grants.authFor('acme').credential()).rejects.toMatchObject({
         details: { needsReconnecting: true, reason: 'grant-refused', recordedRefusal: marked },
       });
-      await expect(b.grants.authFor('acme').renew?.()).rejects.toMatchObject({
+      await expect(
+        b.grants.authFor('acme').renew?.({ authorization: 'Bearer refused', bucketKey: 'oauth:acme' }),
+      ).rejects.toMatchObject({
         details: { reason: 'grant-refused' },
       });
       expect(b.tokenRequests).toBe(0);

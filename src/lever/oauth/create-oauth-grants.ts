@@ -257,8 +257,11 @@ export function createOAuthGrants(options: {
             bucketKey: `oauth:${tenant}:${grant.grantId}`,
           };
         },
-        async renew() {
-          await refresh(tenant, await read(tenant));
+        async renew(refused) {
+          const grant = await read(tenant);
+          // Replaced since the refused call read it (a refresh here or on another instance): that
+          // refresh's token is the new one; a second refresh would only rotate the pair again.
+          if (`Bearer ${grant.accessToken}` === refused.authorization) await refresh(tenant, grant);
           return true;
         },
       };

@@ -45,4 +45,17 @@ describe('credentialObserver of an OAuth tenant: what it records in the stored g
     // The recorded refusal is shown with its own reason and time, not this instance's.
     expect(degraded.get('acme')).toMatchObject({ since });
   });
+
+  it('does not record the token endpoint refusing the app (invalid_client, 401): the tenant only waits', () => {
+    const { degraded, recorded, observe } = observed();
+    observe(
+      lever("Lever's token endpoint answered 401 invalid_client", {
+        status: 401,
+        oauthError: 'invalid_client',
+        path: 'oauth/token',
+      }),
+    );
+    expect(recorded).toEqual([]);
+    expect(degraded.get('acme')).not.toBeNull();
+  });
 });

@@ -6,7 +6,7 @@ import type { Clock } from '../kernel/clock.js';
 import { StagegateError, toStagegateError } from '../kernel/errors.js';
 import { classifyFailure } from '../kernel/failure-class.js';
 import type { LeverClient } from '../lever/create-lever-client.js';
-import { credentialRefusal } from '../lever/credential-refusal.js';
+import { credentialRefusal } from '../lever/degraded-tenants.js';
 import type { AssessmentProvider } from '../providers/types.js';
 import type { ActionRecord, Store } from '../store/types.js';
 import { reportFailure } from './report-failure.js';

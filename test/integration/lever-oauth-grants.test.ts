@@ -7,8 +7,12 @@ import { createManualClock } from '../../src/kernel/clock.js';
 import { Secret } from '../../src/kernel/secret.js';
 import { createLeverTransport } from '../../src/lever/create-lever-transport.js';
 import { createOAuthGrants, type OAuthGrants } from '../../src/lever/oauth/create-oauth-grants.js';
-import { authorizeLink, type LeverOAuthApp, leverScopes } from '../../src/lever/oauth/oauth-app.js';
-import { requestToken } from '../../src/lever/oauth/request-token.js';
+import {
+  authorizeLink,
+  type LeverOAuthApp,
+  leverScopes,
+  requestToken,
+} from '../../src/lever/oauth/oauth-app.js';
 import { createBucketRegistry } from '../../src/lever/rate-limit.js';
 import { type CredentialVault, createCredentialVault } from '../../src/store/create-credential-vault.js';
 import { parseSecretKey } from '../../src/store/seal-credential.js';

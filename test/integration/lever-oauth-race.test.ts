@@ -15,8 +15,12 @@ import { runCli } from '../../src/cli/main.js';
 import { createManualClock } from '../../src/kernel/clock.js';
 import { Secret } from '../../src/kernel/secret.js';
 import { createOAuthGrants, type OAuthGrants } from '../../src/lever/oauth/create-oauth-grants.js';
-import { authorizeLink, type LeverOAuthApp, leverScopes } from '../../src/lever/oauth/oauth-app.js';
-import { requestToken } from '../../src/lever/oauth/request-token.js';
+import {
+  authorizeLink,
+  type LeverOAuthApp,
+  leverScopes,
+  requestToken,
+} from '../../src/lever/oauth/oauth-app.js';
 import { type RunningServer, startServer } from '../../src/main.js';
 import { createCredentialVault } from '../../src/store/create-credential-vault.js';
 import { createPostgresStore } from '../../src/store/postgres/create-postgres-store.js';

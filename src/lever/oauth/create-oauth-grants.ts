@@ -4,8 +4,7 @@ import type { Clock } from '../../kernel/clock.js';
 import { StagegateError } from '../../kernel/errors.js';
 import type { CredentialVault } from '../../store/create-credential-vault.js';
 import type { LeverAuth } from '../create-lever-transport.js';
-import type { LeverOAuthApp } from './oauth-app.js';
-import { requestToken, type TokenAnswer } from './request-token.js';
+import { type LeverOAuthApp, requestToken, type TokenAnswer } from './oauth-app.js';
 
 /** What the vault keeps of a tenant's grant (kind `lever-oauth`): one record, so a rotation is atomic. */
 interface StoredGrant {

@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pg from 'pg';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { createManualClock } from '../../src/kernel/clock.js';
 import { type RunningServer, startServer } from '../../src/main.js';
@@ -301,9 +301,10 @@ describe('connecting a tenant with OAuth', () => {
 
     /** The worker's retries wait on the hold: the test looks while the delivery is still pending. */
     async function refusalWhileHeld(server: Started) {
-      for (let i = 0; i < 200 && (await storedRefusal(server)) === null; i++) {
-        await new Promise((resolve) => setImmediate(resolve));
-      }
+      await vi.waitFor(async () => expect(await storedRefusal(server)).not.toBeNull(), {
+        timeout: 10_000,
+        interval: 5,
+      });
       return storedRefusal(server);
     }
 
@@ -392,11 +393,10 @@ describe('connecting a tenant with OAuth', () => {
           release = resolve;
         });
         expect((await moveToTechnicalScreen(candidate.id))[0]?.status).toBe(202);
-        for (let i = 0; i < 200 && server.pipeline.degraded.get('acme') === null; i++) {
-          await new Promise((resolve) => setImmediate(resolve));
-        }
-        expect(server.pipeline.degraded.get('acme')).not.toBeNull();
-        for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+        await vi.waitFor(() => expect(server.pipeline.degraded.get('acme')).not.toBeNull(), {
+          timeout: 10_000,
+          interval: 5,
+        });
         expect(await storedRefusal(server)).toBeNull();
         expect(reads(candidate.id)).toEqual([401]);
         expect((await server.store.pendingInbox('acme')).map((item) => item.event)).toEqual([
@@ -406,6 +406,8 @@ describe('connecting a tenant with OAuth', () => {
         hold = null;
         release();
         await server.idle();
+        // A grant marked refused would have stopped the next try without calling Lever.
+        expect(await storedRefusal(server)).toBeNull();
         expect(lever.getOpportunity(candidate.id)?.tags).toEqual(['Hired Assessments - Sent']);
         expect(await server.pipeline.degradedShown('acme')).toBeNull();
       } finally {

@@ -1,7 +1,7 @@
 import express, { type Response, type Router } from 'express';
 import type { Logger } from 'pino';
 import type { Executor } from '../execute/create-executor.js';
-import type { RetryOptions } from '../execute/retry-action.js';
+import type { RetryOptions } from '../execute/retry-policy.js';
 import { StagegateError, toStagegateError } from '../kernel/errors.js';
 import { type FailureClass, failureClasses, readFailureClass } from '../kernel/failure-class.js';
 import type { ActionStatus, Store } from '../store/types.js';

@@ -1,6 +1,6 @@
 import type { Router } from 'express';
 import type { TenantRegistry } from '../config/tenant-registry.js';
-import type { TenantDegraded } from '../lever/create-degraded-tenants.js';
+import type { TenantDegraded } from '../lever/degraded-tenants.js';
 import type { ActionStatus, Store } from '../store/types.js';
 
 export interface AdminStatus {

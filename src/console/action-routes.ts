@@ -1,5 +1,5 @@
 import type { Request, Response, Router } from 'express';
-import type { RetryOptions } from '../execute/retry-action.js';
+import type { RetryOptions } from '../execute/retry-policy.js';
 import { StagegateError, toStagegateError } from '../kernel/errors.js';
 import type { ConsoleKit } from './console-kit.js';
 import type { TenantPage } from './page-routes.js';

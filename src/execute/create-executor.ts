@@ -6,14 +6,18 @@ import type { Clock } from '../kernel/clock.js';
 import { StagegateError, toStagegateError } from '../kernel/errors.js';
 import { classifyFailure } from '../kernel/failure-class.js';
 import type { LeverClient } from '../lever/create-lever-client.js';
-import { credentialRefusal } from '../lever/credential-refusal.js';
+import { credentialRefusal } from '../lever/degraded-tenants.js';
 import type { AssessmentProvider } from '../providers/types.js';
 import type { ActionRecord, Store } from '../store/types.js';
+import { type ActionContext, runAction } from './actions/run-action.js';
 import { reportFailure } from './report-failure.js';
-import { type RetriedAction, type RetryOptions, retryAction } from './retry-action.js';
-import { defaultRetrySchedule, nextRetryDelay } from './retry-schedule.js';
-import { runAction } from './run-action.js';
-import type { ActionContext } from './types.js';
+import {
+  defaultRetrySchedule,
+  nextRetryDelay,
+  type RetriedAction,
+  type RetryOptions,
+  retryAction,
+} from './retry-policy.js';
 
 export type ActionOutcome = 'done' | 'retry' | 'failed';
 

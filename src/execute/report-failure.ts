@@ -4,9 +4,8 @@ import { computeFacts } from '../enrich/compute-facts.js';
 import type { Action } from '../kernel/actions.js';
 import { actionFailedEvent, type Facts } from '../kernel/facts.js';
 import type { FailureClass } from '../kernel/failure-class.js';
-import { addNoteOnce } from './actions/add-note-once.js';
-import { runAction } from './run-action.js';
-import type { ActionContext } from './types.js';
+import { addNoteOnce } from './actions/lever-actions.js';
+import { type ActionContext, runAction } from './actions/run-action.js';
 
 /**
  * Shows a permanent failure where recruiters look, the way the tenant's rules say: the executor

@@ -11,7 +11,7 @@ import type { TenantRegistry } from '../config/tenant-registry.js';
 import type { Clock } from '../kernel/clock.js';
 import { StagegateError } from '../kernel/errors.js';
 import { knownEventTypes } from '../kernel/facts.js';
-import type { TenantDegraded } from '../lever/create-degraded-tenants.js';
+import type { TenantDegraded } from '../lever/degraded-tenants.js';
 import type { InboxItem, InvitationRecord, Store } from '../store/types.js';
 import type { IntakeMetrics } from './create-metrics.js';
 import { describeReadiness } from './describe-readiness.js';

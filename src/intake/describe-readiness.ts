@@ -1,5 +1,5 @@
 import type { TenantRegistry } from '../config/tenant-registry.js';
-import type { TenantDegraded } from '../lever/create-degraded-tenants.js';
+import type { TenantDegraded } from '../lever/degraded-tenants.js';
 import type { Store } from '../store/types.js';
 
 /** One tenant as the operator sees it; an object, so that more can be said about a tenant later. */

@@ -7,7 +7,6 @@ import { fetchWithTimeout } from '../kernel/fetch-with-timeout.js';
 import { basicAuthorization } from '../kernel/http-auth.js';
 import { isRecord, parseJson } from '../kernel/json.js';
 import type { BucketRegistry } from './rate-limit.js';
-import { computeRetryDelay, parseRetryAfter } from './retry-timing.js';
 import type { LeverEnvelope } from './types.js';
 
 export interface LeverRequest {
@@ -49,8 +48,12 @@ export interface LeverCredential {
  */
 export interface LeverAuth {
   credential(): Promise<LeverCredential>;
-  /** After a 401: get a new access token. True when there is one to try once more with. */
-  renew?(): Promise<boolean>;
+  /**
+   * After a 401 to `refused`: a new access token, from the one refresh shared by every caller and
+   * instance (none when another already replaced `refused`). True when there is one to try once
+   * more with. Throws when the refresh fails (invalid_grant: the grant is refused).
+   */
+  renew?(refused: LeverCredential): Promise<boolean>;
 }
 
 /** Basic auth with the API key as user name and an empty password. */
@@ -101,6 +104,8 @@ type AttemptOutcome =
   | { kind: 'answered'; status: number; envelope: LeverEnvelope<unknown> }
   | {
       kind: 'failed';
+      /** What the attempt authenticated with, for renew() after a 401. */
+      credential?: LeverCredential;
       code: ErrorCode;
       message: string;
       details: Record<string, unknown>;
@@ -136,7 +141,8 @@ export function createLeverTransport(options: LeverTransportOptions): SendLeverR
 
   async function attempt(request: LeverRequest, url: string): Promise<AttemptOutcome> {
     const { method, path } = request;
-    const { authorization, bucketKey } = await auth.credential();
+    const credential = await auth.credential();
+    const { authorization, bucketKey } = credential;
     await options.buckets.bucketFor(bucketKey).take();
     const answer = await fetchWithTimeout(
       http,
@@ -178,6 +184,7 @@ export function createLeverTransport(options: LeverTransportOptions): SendLeverR
     const retryAfterMs = parseRetryAfter(answer.headers.get('retry-after'), clock.now());
     return {
       kind: 'failed',
+      credential,
       code: 'LEVER_API',
       message: `Lever answered ${status}${leverCode === undefined ? '' : ` ${leverCode}`} to ${method} ${path}: ${leverMessage}`,
       details: { status, leverCode, leverMessage, method, path },
@@ -197,9 +204,16 @@ export function createLeverTransport(options: LeverTransportOptions): SendLeverR
       const startedAt = clock.now();
       const outcome = await attempt(request, url);
       // An access token Lever no longer takes: one new one, one more try, not counted as a retry.
-      if (outcome.kind === 'failed' && outcome.details.status === 401 && auth.renew && !renewed) {
+      // Only a 401 to that try too (or the refresh's invalid_grant) says Lever refuses the grant.
+      if (
+        outcome.kind === 'failed' &&
+        outcome.details.status === 401 &&
+        outcome.credential !== undefined &&
+        auth.renew &&
+        !renewed
+      ) {
         renewed = true;
-        if (await auth.renew()) {
+        if (await auth.renew(outcome.credential)) {
           tried -= 1;
           continue;
         }
@@ -258,4 +272,33 @@ function encodeQuery(query: Readonly<LeverQuery>): string {
 
 function isEnvelope(value: unknown): value is LeverEnvelope<unknown> {
   return isRecord(value) && 'data' in value;
+}
+
+export interface BackoffSchedule {
+  baseMs: number;
+  maxMs: number;
+}
+
+/**
+ * Exponential backoff with full jitter: a delay drawn uniformly from [0, min(maxMs, baseMs * 2^(n-1)))
+ * before retry n (1-based). The jitter spreads the retries of tenants that failed together.
+ */
+export function computeRetryDelay(retry: number, schedule: BackoffSchedule, random: () => number): number {
+  const ceiling = Math.min(schedule.maxMs, schedule.baseMs * 2 ** Math.max(0, retry - 1));
+  return Math.floor(random() * ceiling);
+}
+
+/**
+ * Reads a `Retry-After` header, in delta-seconds or as an HTTP date, as milliseconds from now.
+ * Lever does not document the header, so anything unreadable counts as absent.
+ */
+export function parseRetryAfter(value: string | null | undefined, nowMs: number): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  // Every HTTP date form starts with the weekday; this keeps Date.parse from reading "-1" as a date.
+  if (!/^[A-Za-z]{3}/.test(trimmed)) return undefined;
+  const at = Date.parse(trimmed);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, at - nowMs);
 }

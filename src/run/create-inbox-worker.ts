@@ -10,7 +10,7 @@ import { StagegateError, toStagegateError } from '../kernel/errors.js';
 import { leverFactNames } from '../kernel/facts.js';
 import { classifyFailure } from '../kernel/failure-class.js';
 import type { LeverClient } from '../lever/create-lever-client.js';
-import { credentialRefusal } from '../lever/credential-refusal.js';
+import { credentialRefusal } from '../lever/degraded-tenants.js';
 import { inboxKeyOf } from '../store/claims.js';
 import type { ActionRecord, InboxItem, Store } from '../store/types.js';
 

@@ -2,23 +2,22 @@ import type { Logger } from 'pino';
 import type { TenantRegistry } from '../config/tenant-registry.js';
 import type { TenantSnapshot } from '../config/types.js';
 import { createLeverCache } from '../enrich/create-lever-cache.js';
-import { checkInvitation } from '../execute/check-invitation.js';
 import { createExecutor, type Executor } from '../execute/create-executor.js';
-import { createPoller } from '../execute/create-poller.js';
-import { defaultRetrySchedule } from '../execute/retry-schedule.js';
+import { checkInvitation, createPoller } from '../execute/create-poller.js';
+import { defaultRetrySchedule } from '../execute/retry-policy.js';
 import { callbackToken } from '../intake/callback-token.js';
 import type { IntakeMetrics } from '../intake/create-metrics.js';
 import type { Action } from '../kernel/actions.js';
 import type { Clock } from '../kernel/clock.js';
 import { StagegateError } from '../kernel/errors.js';
+import { createLeverClient, type LeverClient } from '../lever/create-lever-client.js';
+import type { LeverAuth } from '../lever/create-lever-transport.js';
 import {
   createDegradedTenants,
   credentialObserver,
   type DegradedTenants,
   type TenantDegraded,
-} from '../lever/create-degraded-tenants.js';
-import { createLeverClient, type LeverClient } from '../lever/create-lever-client.js';
-import type { LeverAuth } from '../lever/create-lever-transport.js';
+} from '../lever/degraded-tenants.js';
 import type { OAuthGrants } from '../lever/oauth/create-oauth-grants.js';
 import { createBucketRegistry, type SharedRateBudgets } from '../lever/rate-limit.js';
 import { createGreenhousePartnerProvider } from '../providers/greenhouse-partner/create-greenhouse-partner-provider.js';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { type OperatorToken, parseOperatorTokens } from '../admin/operator-tokens.js';
 import { loopbackHosts, parseAllowedHosts } from '../config/check-outbound-hosts.js';
-import { parseRetrySchedule } from '../execute/retry-schedule.js';
+import { parseRetrySchedule } from '../execute/retry-policy.js';
 import { minAdminTokenLength } from '../kernel/bearer-token.js';
 import { StagegateError } from '../kernel/errors.js';
 import { Secret } from '../kernel/secret.js';

@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { addNoteOnce } from '../../src/execute/actions/add-note-once.js';
+import { addNoteOnce } from '../../src/execute/actions/lever-actions.js';
 import { createManualClock } from '../../src/kernel/clock.js';
 import { createLeverClient } from '../../src/lever/create-lever-client.js';
 import { createBucketRegistry } from '../../src/lever/rate-limit.js';

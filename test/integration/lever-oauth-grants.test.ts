@@ -5,10 +5,16 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../src/kernel/clock.js';
 import { Secret } from '../../src/kernel/secret.js';
+import { createLeverTransport } from '../../src/lever/create-lever-transport.js';
 import { createOAuthGrants, type OAuthGrants } from '../../src/lever/oauth/create-oauth-grants.js';
-import { authorizeLink, type LeverOAuthApp, leverScopes } from '../../src/lever/oauth/oauth-app.js';
-import { requestToken } from '../../src/lever/oauth/request-token.js';
-import { createCredentialVault, parseSecretKey } from '../../src/store/credentials.js';
+import {
+  authorizeLink,
+  type LeverOAuthApp,
+  leverScopes,
+  requestToken,
+} from '../../src/lever/oauth/oauth-app.js';
+import { createBucketRegistry } from '../../src/lever/rate-limit.js';
+import { type CredentialVault, createCredentialVault, parseSecretKey } from '../../src/store/credentials.js';
 import { createSqliteStore } from '../../src/store/sqlite/create-sqlite-store.js';
 import type { Store } from '../../src/store/types.js';
 import { type LeverSimulator, startLeverSimulator } from '../support/lever-simulator.js';
@@ -25,6 +31,7 @@ let dir: string;
 let store: Store;
 let app: LeverOAuthApp;
 let grants: OAuthGrants;
+let vault: CredentialVault;
 
 beforeEach(async () => {
   lever = await startLeverSimulator({
@@ -47,14 +54,21 @@ beforeEach(async () => {
     audience: 'https://api.lever.co/v1/',
     scopes: leverScopes,
   };
-  grants = createOAuthGrants({
+  vault = createCredentialVault({ store, keys: { current: key, old: null }, clock });
+  grants = instance('one');
+});
+
+/** An instance's grants: instances with the same store share the tokens and the refresh lease. */
+function instance(instanceId: string): OAuthGrants {
+  return createOAuthGrants({
     app,
-    vault: createCredentialVault({ store, keys: { current: key, old: null }, clock }),
+    vault,
     clock,
     log: pino({ level: 'silent' }),
     sleep: async (ms) => clock.advance(ms),
+    instanceId,
   });
-});
+}
 
 afterEach(async () => {
   await store.close();
@@ -95,7 +109,7 @@ describe('OAuth grants', () => {
     expect(lever.requests.filter((r) => r.path === '/oauth/token')).toHaveLength(2);
 
     lever.revokeGrants();
-    const refused = await auth.renew?.().catch((error: unknown) => error);
+    const refused = await auth.renew?.(a).catch((error: unknown) => error);
     expect(refused).toMatchObject({
       code: 'LEVER_API',
       details: { needsReconnecting: true, oauthError: 'invalid_grant' },
@@ -122,5 +136,52 @@ describe('OAuth grants', () => {
     await connect('acme');
     const sent = lever.requests.find((r) => r.path === '/oauth/token' && r.status === 200);
     expect(new URLSearchParams(String(sent?.body)).get('redirect_uri')).toBe(registered.redirectUri);
+  });
+
+  it('a 401 to a token another instance has replaced since: retried with the new one, no second refresh', async () => {
+    await connect('acme');
+    const refreshes = () =>
+      lever.requests.filter(
+        (r) =>
+          r.path === '/oauth/token' &&
+          new URLSearchParams(String(r.body)).get('grant_type') === 'refresh_token',
+      );
+    let arrived: () => void = () => {};
+    const answered = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const transport = (of: OAuthGrants, http: typeof fetch = fetch) =>
+      createLeverTransport({
+        baseUrl: lever.baseUrl,
+        auth: of.authFor('acme'),
+        clock,
+        sleep: async (ms) => clock.advance(ms),
+        buckets: createBucketRegistry({ clock, sleep: async () => {} }),
+        log: pino({ level: 'silent' }),
+        http,
+      });
+    // Instance two's call goes out with the first token, and its 401 is held until one has refreshed.
+    const two = transport(instance('two'), async (url, init) => {
+      const response = await fetch(url, init);
+      arrived();
+      await gate;
+      return response;
+    });
+    lever.fault({ status: 401, method: 'GET', path: /^\/stages$/ });
+    lever.fault({ status: 401, method: 'GET', path: /^\/tags$/ });
+    const late = two({ method: 'GET', path: '/stages' });
+    await answered;
+    await transport(grants)({ method: 'GET', path: '/tags' });
+    expect(refreshes()).toHaveLength(1);
+    release();
+    await late;
+    expect(refreshes()).toHaveLength(1);
+    const stages = lever.requests.filter((r) => r.path === '/stages');
+    expect(stages.map((r) => r.status)).toEqual([401, 200]);
+    expect((await grants.status('acme'))?.refused).toBeNull();
   });
 });

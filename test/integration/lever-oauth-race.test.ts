@@ -15,8 +15,12 @@ import { runCli } from '../../src/cli/main.js';
 import { createManualClock } from '../../src/kernel/clock.js';
 import { Secret } from '../../src/kernel/secret.js';
 import { createOAuthGrants, type OAuthGrants } from '../../src/lever/oauth/create-oauth-grants.js';
-import { authorizeLink, type LeverOAuthApp, leverScopes } from '../../src/lever/oauth/oauth-app.js';
-import { requestToken } from '../../src/lever/oauth/request-token.js';
+import {
+  authorizeLink,
+  type LeverOAuthApp,
+  leverScopes,
+  requestToken,
+} from '../../src/lever/oauth/oauth-app.js';
 import { type RunningServer, startServer } from '../../src/main.js';
 import { createCredentialVault, parseSecretKey } from '../../src/store/credentials.js';
 import { createPostgresStore } from '../../src/store/postgres/create-postgres-store.js';
@@ -254,7 +258,9 @@ if (database === undefined) {
       await expect(b.grants.authFor('acme').credential()).rejects.toMatchObject({
         details: { needsReconnecting: true, reason: 'grant-refused', recordedRefusal: marked },
       });
-      await expect(b.grants.authFor('acme').renew?.()).rejects.toMatchObject({
+      await expect(
+        b.grants.authFor('acme').renew?.({ authorization: 'Bearer refused', bucketKey: 'oauth:acme' }),
+      ).rejects.toMatchObject({
         details: { reason: 'grant-refused' },
       });
       expect(b.tokenRequests).toBe(0);

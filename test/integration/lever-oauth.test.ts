@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pg from 'pg';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { createManualClock } from '../../src/kernel/clock.js';
 import { type RunningServer, startServer } from '../../src/main.js';
@@ -278,6 +278,143 @@ describe('connecting a tenant with OAuth', () => {
     } finally {
       await server.close();
     }
+  });
+
+  describe('a 401 to a call with an access token', () => {
+    const refreshes = () =>
+      tokenRequests().filter(
+        (r) => new URLSearchParams(String(r.body)).get('grant_type') === 'refresh_token',
+      );
+    const reads = (id: string) =>
+      lever.requests
+        .filter((r) => r.path === `/opportunities/${id}` && r.method === 'GET')
+        .map((r) => r.status);
+
+    /** The grant's `refused` mark as the store holds it (every instance reads it there). */
+    async function storedRefusal(server: Started) {
+      const key = parseSecretKey('c0ffee'.repeat(11).slice(0, 64));
+      if (key === null) throw new Error('test key');
+      const vault = createCredentialVault({ store: server.store, keys: { current: key, old: null }, clock });
+      return (await vault.read<{ refused?: { reason: string } }>('acme', 'lever-oauth'))?.refused ?? null;
+    }
+
+    /** The worker's retries wait on the hold: the test looks while the delivery is still pending. */
+    async function refusalWhileHeld(server: Started) {
+      await vi.waitFor(async () => expect(await storedRefusal(server)).not.toBeNull(), {
+        timeout: 10_000,
+        interval: 5,
+      });
+      return storedRefusal(server);
+    }
+
+    it('a stray 401: refreshes once, the call succeeds with the new token, and the grant is kept', async () => {
+      const candidate = lever.addOpportunity({ stageId: 'stage-tech' });
+      const server = await start();
+      try {
+        await connect(server);
+        lever.fault({ status: 401, method: 'GET', path: /^\/opportunities\/[^/]+$/ });
+        lever.fault({ status: 401, method: 'POST', path: /\/addTags$/ });
+        expect((await moveToTechnicalScreen(candidate.id))[0]?.status).toBe(202);
+        await server.idle();
+        expect(reads(candidate.id)).toEqual([401, 200]);
+        expect(refreshes().map((r) => r.status)).toEqual([200, 200]);
+        expect(lever.getOpportunity(candidate.id)?.tags).toEqual(['Hired Assessments - Sent']);
+        expect(await server.pipeline.degradedShown('acme')).toBeNull();
+        expect(await storedRefusal(server)).toBeNull();
+        expect(server.logged.some((line) => line.includes('is degraded'))).toBe(false);
+        const status = await cli(server, ['status']);
+        expect(status.out).not.toContain('needs reconnecting');
+      } finally {
+        await server.close();
+      }
+    });
+
+    it('the refreshed token refused too: the grant is refused after one refresh and one more try', async () => {
+      const candidate = lever.addOpportunity({ stageId: 'stage-tech' });
+      let release: () => void = () => {};
+      const server = await start();
+      try {
+        await connect(server);
+        lever.refuseAccessTokens();
+        hold = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        expect((await moveToTechnicalScreen(candidate.id))[0]?.status).toBe(202);
+        expect((await refusalWhileHeld(server))?.reason).toMatch(/^needs reconnecting: .*401/);
+        expect((await server.pipeline.degradedShown('acme'))?.reason).toMatch(/^needs reconnecting/);
+        expect(reads(candidate.id)).toEqual([401, 401]);
+        expect(refreshes().map((r) => r.status)).toEqual([200]);
+        expect((await server.store.pendingInbox('acme')).map((item) => item.event)).toEqual([
+          'candidateStageChange',
+        ]);
+      } finally {
+        hold = null;
+        release();
+        await server.close();
+      }
+    });
+
+    it('the refresh after a 401 answers invalid_grant: the grant is refused, the call not tried again', async () => {
+      const candidate = lever.addOpportunity({ stageId: 'stage-tech' });
+      let release: () => void = () => {};
+      const server = await start();
+      try {
+        await connect(server);
+        lever.dropAccessTokens();
+        lever.expireRefreshTokens();
+        hold = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        expect((await moveToTechnicalScreen(candidate.id))[0]?.status).toBe(202);
+        expect((await refusalWhileHeld(server))?.reason).toMatch(/^needs reconnecting: .*invalid_grant/);
+        expect(reads(candidate.id)).toEqual([401]);
+        expect(refreshes().map((r) => r.status)).toEqual([403]);
+        expect((await server.store.pendingInbox('acme')).map((item) => item.event)).toEqual([
+          'candidateStageChange',
+        ]);
+      } finally {
+        hold = null;
+        release();
+        await server.close();
+      }
+    });
+
+    it('the refresh after a 401 answers 401 itself (not invalid_grant): the delivery waits, the grant is not marked refused', async () => {
+      const candidate = lever.addOpportunity({ stageId: 'stage-tech' });
+      let release: () => void = () => {};
+      const server = await start();
+      try {
+        await connect(server);
+        lever.dropAccessTokens();
+        // The token endpoint refuses the app, not the grant (OAuth's invalid_client answers 401).
+        lever.fault({ status: 401, path: /^\/oauth\/token$/, times: 1 });
+        hold = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        expect((await moveToTechnicalScreen(candidate.id))[0]?.status).toBe(202);
+        await vi.waitFor(() => expect(server.pipeline.degraded.get('acme')).not.toBeNull(), {
+          timeout: 10_000,
+          interval: 5,
+        });
+        expect(await storedRefusal(server)).toBeNull();
+        expect(reads(candidate.id)).toEqual([401]);
+        expect((await server.store.pendingInbox('acme')).map((item) => item.event)).toEqual([
+          'candidateStageChange',
+        ]);
+        // The next try refreshes (the token endpoint answers again) and the delivery goes through.
+        hold = null;
+        release();
+        await server.idle();
+        // A grant marked refused would have stopped the next try without calling Lever.
+        expect(await storedRefusal(server)).toBeNull();
+        expect(lever.getOpportunity(candidate.id)?.tags).toEqual(['Hired Assessments - Sent']);
+        expect(await server.pipeline.degradedShown('acme')).toBeNull();
+      } finally {
+        hold = null;
+        release();
+        await server.close();
+      }
+    });
   });
 
   it('a grant without the webhooks scope: the callback answers not connected and registers nothing', async () => {

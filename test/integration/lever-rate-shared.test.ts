@@ -13,8 +13,12 @@ import {
   type LeverAuth,
 } from '../../src/lever/create-lever-transport.js';
 import { createOAuthGrants, type OAuthGrants } from '../../src/lever/oauth/create-oauth-grants.js';
-import { authorizeLink, type LeverOAuthApp, leverScopes } from '../../src/lever/oauth/oauth-app.js';
-import { requestToken } from '../../src/lever/oauth/request-token.js';
+import {
+  authorizeLink,
+  type LeverOAuthApp,
+  leverScopes,
+  requestToken,
+} from '../../src/lever/oauth/oauth-app.js';
 import { createBucketRegistry } from '../../src/lever/rate-limit.js';
 import { createCredentialVault, parseSecretKey } from '../../src/store/credentials.js';
 import { createPostgresStore, type PostgresStore } from '../../src/store/postgres/create-postgres-store.js';

@@ -56,6 +56,8 @@ export interface OAuthSimulator {
   declineConsent(): void;
   revokeGrants(): void;
   dropAccessTokens(): void;
+  refuseAccessTokens(): void;
+  expireRefreshTokens(): void;
   webhooks(): (SimulatedWebhook & { signatureToken: string })[];
 }
 
@@ -70,6 +72,8 @@ export function createOAuthSimulator(context: OAuthSimulatorContext): OAuthSimul
   let grantedScopes: readonly string[] | null = null;
   const secret = () => randomBytes(24).toString('base64url');
   let declining = false;
+  /** Every access token answers 401, also those issued from now on; refreshing still works. */
+  let refusingAccess = false;
 
   const webhookScopesKnown = [
     'offline_access',
@@ -298,7 +302,13 @@ export function createOAuthSimulator(context: OAuthSimulatorContext): OAuthSimul
   function bearer(authorization: string, request: Received['request']): { key: string } | Answer {
     const access = accessTokens.get(authorization.slice('Bearer '.length));
     const grant = access === undefined ? undefined : grants.get(access.grantId);
-    if (access === undefined || grant === undefined || grant.revoked || access.expiresAt <= now()) {
+    if (
+      refusingAccess ||
+      access === undefined ||
+      grant === undefined ||
+      grant.revoked ||
+      access.expiresAt <= now()
+    ) {
       return error(401, 'Invalid or expired access token');
     }
     const [resource, , action] = request.path.split('/').filter(Boolean);
@@ -325,6 +335,13 @@ export function createOAuthSimulator(context: OAuthSimulatorContext): OAuthSimul
     },
     dropAccessTokens() {
       accessTokens.clear();
+    },
+    refuseAccessTokens() {
+      refusingAccess = true;
+    },
+    expireRefreshTokens() {
+      // Lever's refresh tokens stop working after long disuse: invalid_grant, the grant itself kept.
+      for (const grant of grants.values()) grant.refreshToken = '';
     },
     webhooks: () => structuredClone(webhookList),
   };

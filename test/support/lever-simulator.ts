@@ -148,6 +148,13 @@ export interface LeverSimulator {
   revokeGrants(): void;
   /** Every access token stops working before its time (401); the refresh tokens still work. */
   dropAccessTokens(): void;
+  /**
+   * Lever answers 401 to every access token, also to those a refresh issues after this; the refresh
+   * tokens still work (Lever documents the 401, not why it would refuse a token it just issued).
+   */
+  refuseAccessTokens(): void;
+  /** Every refresh token stops working (invalid_grant, as after long disuse); access tokens live out their hour. */
+  expireRefreshTokens(): void;
   /** The webhooks made through the API, with the token each was created with. */
   webhooks(): (SimulatedWebhook & { signatureToken: string })[];
   /** Delivers `event` to every webhook registered for it, signed with its own token. */
@@ -677,6 +684,8 @@ export async function startLeverSimulator(options: LeverSimulatorOptions): Promi
     declineConsent: authServer.declineConsent,
     revokeGrants: authServer.revokeGrants,
     dropAccessTokens: authServer.dropAccessTokens,
+    refuseAccessTokens: authServer.refuseAccessTokens,
+    expireRefreshTokens: authServer.expireRefreshTokens,
     webhooks: authServer.webhooks,
     async deliverRegistered(delivery) {
       const results: WebhookResult[] = [];

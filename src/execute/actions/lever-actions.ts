@@ -1,8 +1,9 @@
 import type { Action } from '../../kernel/actions.js';
 import { StagegateError } from '../../kernel/errors.js';
-import type { ActionHandler } from '../types.js';
-import { addNoteOnce } from './add-note-once.js';
-import { addTagsReplacingStatus } from './add-tags-replacing-status.js';
+import { classifyFailure, withFailureClass } from '../../kernel/failure-class.js';
+import type { LeverClient } from '../../lever/create-lever-client.js';
+import type { Note } from '../../lever/types.js';
+import type { ActionHandler } from './run-action.js';
 
 type Of<T extends Action['type']> = Extract<Action, { type: T }>;
 
@@ -61,4 +62,67 @@ function opportunityOf(id: string | null): string {
       details: { failureClass: 'final' },
     });
   return id;
+}
+
+/**
+ * Adds tags; when one of them is a status tag, the other status tags the candidate has now go, so
+ * that the candidate ends with exactly one. "Now" is Lever's answer to the add (the opportunity
+ * with its tags), not the decision's facts: a retry or a failure report may come long after the
+ * decision, when another status tag has been added since. Added first, then removed, so the
+ * candidate is never left without a status tag.
+ */
+async function addTagsReplacingStatus(
+  lever: LeverClient,
+  opportunityId: string,
+  tags: readonly string[],
+  statusTags: readonly string[],
+): Promise<{ removed: string[] }> {
+  const opportunity = await lever.addTags(opportunityId, tags);
+  const added = tags.filter((tag) => statusTags.includes(tag));
+  if (added.length === 0) return { removed: [] };
+  const removed = opportunity.tags.filter((tag) => statusTags.includes(tag) && !added.includes(tag));
+  if (removed.length > 0) await lever.removeTags(opportunityId, removed);
+  return { removed };
+}
+
+/**
+ * Lever notes have no idempotency key, so every note stagegate adds ends with a line a recruiter can
+ * read and a retry can find: `Sent by stagegate (reference <action id>)`. A second try (after a
+ * timeout, a lost answer or a crash) first looks for that line among the candidate's notes and adds
+ * the note only when it is not there: one GET on the rare path, none on the first try. So a note
+ * Lever may have added (its call failed `in-doubt`) is safe to try again, as long as the next try
+ * looks first: the error leaves here `retry-safe`, and callers pass `mayExist` on every later try.
+ * Notes written before this wording (`— stagegate <action id>`) are still in Lever, and count.
+ */
+function noteFooter(reference: string): string {
+  return `Sent by stagegate (reference ${reference})`;
+}
+
+/** The footer of notes written before 2026-12: still recognised, never written. */
+const legacyFooter = (reference: string) => `— stagegate ${reference}`;
+
+export async function addNoteOnce(
+  lever: LeverClient,
+  opportunityId: string,
+  note: { text: string; reference: string; mayExist: boolean },
+): Promise<{ noteId: string; earlier?: true }> {
+  const footer = noteFooter(note.reference);
+  if (note.mayExist) {
+    const footers = [footer, legacyFooter(note.reference)];
+    const earlier = (await lever.listNotes(opportunityId)).find((found) =>
+      textsOf(found).some((text) => text.split('\n').some((line) => footers.includes(line.trim()))),
+    );
+    if (earlier) return { noteId: earlier.id, earlier: true };
+  }
+  try {
+    return { noteId: await lever.addNote(opportunityId, `${note.text}\n\n${footer}`) };
+  } catch (error) {
+    if (!(error instanceof StagegateError)) throw error;
+    throw withFailureClass(error, classifyFailure(error, { idempotent: true }));
+  }
+}
+
+function textsOf(note: Note): string[] {
+  const values = (note.fields ?? []).map((field) => field.value);
+  return [note.text, ...values].filter((text): text is string => typeof text === 'string');
 }

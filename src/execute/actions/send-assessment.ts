@@ -2,7 +2,7 @@ import type { Action } from '../../kernel/actions.js';
 import { StagegateError } from '../../kernel/errors.js';
 import { classifyFailure } from '../../kernel/failure-class.js';
 import { invitationIdOf } from '../../kernel/invitation-id.js';
-import type { ActionHandler } from '../types.js';
+import type { ActionHandler } from './run-action.js';
 
 type SendAction = Extract<Action, { type: 'assessment.send' }>;
 

@@ -1,5 +1,5 @@
 import type { Action } from '../../kernel/actions.js';
-import type { ActionHandler } from '../types.js';
+import type { ActionHandler } from './run-action.js';
 
 type Of<T extends Action['type']> = Extract<Action, { type: T }>;
 

@@ -4,12 +4,11 @@ import type { Clock } from '../../kernel/clock.js';
 import { StagegateError } from '../../kernel/errors.js';
 import { Secret } from '../../kernel/secret.js';
 import type { CredentialVault } from '../../store/credentials.js';
-import type { DegradedTenants } from '../create-degraded-tenants.js';
 import type { LeverClient } from '../create-lever-client.js';
+import type { DegradedTenants } from '../degraded-tenants.js';
 import type { Stage } from '../types.js';
 import type { OAuthGrants } from './create-oauth-grants.js';
-import { authorizeLink, type LeverOAuthApp } from './oauth-app.js';
-import { requestToken } from './request-token.js';
+import { authorizeLink, type LeverOAuthApp, requestToken } from './oauth-app.js';
 
 /** The webhooks a connected tenant gets, each with its own signature token. */
 export const registeredEvents = [

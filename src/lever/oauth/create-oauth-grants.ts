@@ -4,8 +4,7 @@ import type { Clock } from '../../kernel/clock.js';
 import { StagegateError } from '../../kernel/errors.js';
 import type { CredentialVault } from '../../store/credentials.js';
 import type { LeverAuth } from '../create-lever-transport.js';
-import type { LeverOAuthApp } from './oauth-app.js';
-import { requestToken, type TokenAnswer } from './request-token.js';
+import { type LeverOAuthApp, requestToken, type TokenAnswer } from './oauth-app.js';
 
 /** What the vault keeps of a tenant's grant (kind `lever-oauth`): one record, so a rotation is atomic. */
 interface StoredGrant {
@@ -257,8 +256,11 @@ export function createOAuthGrants(options: {
             bucketKey: `oauth:${tenant}:${grant.grantId}`,
           };
         },
-        async renew() {
-          await refresh(tenant, await read(tenant));
+        async renew(refused) {
+          const grant = await read(tenant);
+          // Replaced since the refused call read it (a refresh here or on another instance): that
+          // refresh's token is the new one; a second refresh would only rotate the pair again.
+          if (`Bearer ${grant.accessToken}` === refused.authorization) await refresh(tenant, grant);
           return true;
         },
       };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeRetryDelay, parseRetryAfter } from '../../../src/lever/retry-timing.js';
+import { computeRetryDelay, parseRetryAfter } from '../../../src/lever/create-lever-transport.js';
 
 const schedule = { baseMs: 250, maxMs: 30_000 };
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { retryAction } from '../../../src/execute/retry-action.js';
+import { retryAction } from '../../../src/execute/retry-policy.js';
 import type { Action } from '../../../src/kernel/actions.js';
 import { createManualClock } from '../../../src/kernel/clock.js';
 import { StagegateError } from '../../../src/kernel/errors.js';

@@ -1,7 +1,30 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../kernel/clock.js';
 import { StagegateError } from '../kernel/errors.js';
-import { credentialRefusal } from './credential-refusal.js';
+
+/**
+ * Whether Lever refused the API key itself, and why: a 401 to any call, or a 403 to reading an
+ * opportunity (GET /opportunities/:id), which every key with the scopes stagegate needs may do. Both
+ * mean the key was revoked or rotated, not that this one delivery is wrong, so the tenant is degraded
+ * and its deliveries wait. A 403 on anything else (a confidential posting) is that call's own answer.
+ * Kept apart from the other failure classes so that it can move into one classification module.
+ */
+export function credentialRefusal(error: unknown): string | undefined {
+  if (!(error instanceof StagegateError) || error.code !== 'LEVER_API') return undefined;
+  const { status, method, path } = error.details;
+  // An OAuth grant revoked or expired (the token endpoint's invalid_grant), or never made.
+  if (error.details.needsReconnecting === true) return `needs reconnecting: ${error.message}`;
+  if (status === 401) return `Lever refused the API key (401): ${error.message}`;
+  if (
+    status === 403 &&
+    method === 'GET' &&
+    typeof path === 'string' &&
+    /^\/opportunities\/[^/]+$/.test(path)
+  ) {
+    return `Lever refused the API key reading an opportunity (403): ${error.message}`;
+  }
+  return undefined;
+}
 
 /** Why a tenant is degraded, and since when. */
 export interface TenantDegraded {
@@ -105,11 +128,17 @@ function recordedRefusal(error: unknown): TenantDegraded | undefined {
   return typeof reason === 'string' && typeof since === 'number' ? { reason, since } : undefined;
 }
 
-/** Lever refused the grant itself: not a missing grant or app, nor a 403 on one read. */
+/**
+ * Lever refused the grant itself: invalid_grant at a refresh, or a 401 to a call with an access
+ * token refreshed for it (the transport renews once before it gives up). Not a missing grant or
+ * app, nor a 403 on one read, nor another refusal of the token endpoint (invalid_client is about
+ * the operator's app: reconnecting would not help, and the next refresh may work).
+ */
 function refusesGrant(error: unknown): boolean {
   if (!(error instanceof StagegateError)) return false;
-  const { reason, status, needsReconnecting } = error.details;
+  const { reason, status, needsReconnecting, path } = error.details;
   if (reason === 'not-connected' || reason === 'no-oauth-app') return false;
+  if (path === 'oauth/token') return needsReconnecting === true;
   return needsReconnecting === true || status === 401;
 }
 

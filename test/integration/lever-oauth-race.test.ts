@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { createManualClock } from '../../src/kernel/clock.js';
 import { Secret } from '../../src/kernel/secret.js';
@@ -342,8 +342,16 @@ if (database === undefined) {
             triggeredAt: clock.now(),
           });
           expect(answer.status).toBe(202);
-          await server.idle();
-          expect(lever.getOpportunity(candidate.id)?.tags).toEqual(['Hired Assessments - Sent']);
+          // Both instances share the database: the other may have claimed the delivery or its
+          // actions, so this one can be idle while that one is still at work.
+          await vi.waitFor(
+            async () => {
+              await server.idle();
+              await (server === one ? two : one).idle();
+              expect(lever.getOpportunity(candidate.id)?.tags).toEqual(['Hired Assessments - Sent']);
+            },
+            { timeout: 10_000 },
+          );
         };
         await deliverTo(two, 'Ada');
         clock.advance(56 * minute);

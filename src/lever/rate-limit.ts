@@ -56,7 +56,7 @@ export interface BucketRegistry {
 
 /**
  * A bucket kept outside this process (PostgreSQL's `lever_rate_buckets`, see
- * src/store/postgres/create-rate-budgets.ts): takes one token at `now` and says how long to wait.
+ * src/store/postgres/shared-by-instances.ts): takes one token at `now` and says how long to wait.
  */
 export interface SharedRateBudgets {
   reserve(key: string, now: number, rule: { ratePerSecond: number; capacity: number }): Promise<number>;
